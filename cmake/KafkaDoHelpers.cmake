@@ -1,0 +1,34 @@
+# Compile flags every kafka-do target shares: warnings are errors, sanitizers when asked.
+add_library(kafka_do_flags INTERFACE)
+target_compile_options(kafka_do_flags INTERFACE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(KAFKA_DO_SANITIZE)
+  target_compile_options(kafka_do_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                  -fno-sanitize-recover=undefined)
+  target_link_options(kafka_do_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+# kafka_do_library(<layer> DEPS ...): one static library per src/<layer> folder, built from every
+# .cpp in it (subfolders included), aliased kafka_do::<layer>.
+function(kafka_do_library layer)
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*.cpp")
+  add_library(kafka_do_${layer} STATIC ${sources})
+  add_library(kafka_do::${layer} ALIAS kafka_do_${layer})
+  target_include_directories(kafka_do_${layer}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(kafka_do_${layer} PUBLIC ${ARG_DEPS} PRIVATE kafka_do_flags ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# kafka_do_test(<name> SOURCES ... DEPS ...): one GoogleTest executable registered with CTest.
+function(kafka_do_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} kafka_do_flags GTest::gtest GTest::gtest_main)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+endfunction()
