@@ -1,0 +1,331 @@
+#include "model/record_batch.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "base/coding.hpp"
+#include "base/crc32c.hpp"
+
+namespace kafka_do::model {
+
+using namespace batch_format;
+
+Result<BatchHeader> parse_batch_header(std::string_view bytes) {
+  if (bytes.size() < kHeaderSize) {
+    return Error(Errc::corruption, "record batch shorter than its 61-byte header");
+  }
+  const char* p = bytes.data();
+  BatchHeader h;
+  h.base_offset = int64_t(get_be64(p + kBaseOffsetPos));
+  h.batch_length = int32_t(get_be32(p + kLengthPos));
+  h.partition_leader_epoch = int32_t(get_be32(p + kLeaderEpochPos));
+  h.magic = int8_t(p[kMagicPos]);
+  if (h.magic != kMagic) {
+    return Error(Errc::corruption, "record batch magic " + std::to_string(h.magic) + ", expected 2");
+  }
+  if (h.batch_length < int32_t(kHeaderSize - kLogOverhead)) {
+    return Error(Errc::corruption, "record batch length " + std::to_string(h.batch_length) + " too small");
+  }
+  h.crc = get_be32(p + kCrcPos);
+  h.attributes = get_be16(p + kAttributesPos);
+  h.last_offset_delta = int32_t(get_be32(p + kLastOffsetDeltaPos));
+  h.base_timestamp = int64_t(get_be64(p + kBaseTimestampPos));
+  h.max_timestamp = int64_t(get_be64(p + kMaxTimestampPos));
+  h.producer_id = int64_t(get_be64(p + kProducerIdPos));
+  h.producer_epoch = int16_t(get_be16(p + kProducerEpochPos));
+  h.base_sequence = int32_t(get_be32(p + kBaseSequencePos));
+  h.record_count = int32_t(get_be32(p + kRecordCountPos));
+  if (h.last_offset_delta < 0 || h.record_count < 0) {
+    return Error(Errc::corruption, "record batch has a negative record count or offset delta");
+  }
+  return h;
+}
+
+bool crc_matches(std::string_view batch) {
+  const uint32_t stored = get_be32(batch.data() + kCrcPos);
+  return crc32c(batch.data() + kCrcCoveredFrom, batch.size() - kCrcCoveredFrom) == stored;
+}
+
+void set_base_offset(char* batch, int64_t base_offset) { put_be64(batch + kBaseOffsetPos, uint64_t(base_offset)); }
+
+void set_log_append_time(char* batch, size_t size, int64_t append_time) {
+  uint16_t attributes = get_be16(batch + kAttributesPos);
+  attributes |= kTimestampTypeBit;
+  put_be16(batch + kAttributesPos, attributes);
+  put_be64(batch + kMaxTimestampPos, uint64_t(append_time));
+  put_be32(batch + kCrcPos, crc32c(batch + kCrcCoveredFrom, size - kCrcCoveredFrom));
+}
+
+void BatchBuilder::add(int64_t timestamp, std::optional<std::string_view> key,
+                       std::optional<std::string_view> value, std::span<const RecordHeader> headers) {
+  if (count_ == 0) base_timestamp_ = timestamp;
+  max_timestamp_ = std::max(max_timestamp_, timestamp);
+  const int64_t timestamp_delta = timestamp - base_timestamp_;
+  const int32_t offset_delta = count_;
+
+  // Body size first: the record starts with its own length as a varint.
+  size_t body = 1 + varint_size(timestamp_delta) + varint_size(offset_delta);
+  body += key ? varint_size(int64_t(key->size())) + key->size() : 1;
+  body += value ? varint_size(int64_t(value->size())) + value->size() : 1;
+  body += varint_size(int64_t(headers.size()));
+  for (const auto& h : headers) {
+    body += varint_size(int64_t(h.key.size())) + h.key.size();
+    body += h.value ? varint_size(int64_t(h.value->size())) + h.value->size() : 1;
+  }
+
+  ByteWriter w(records_);
+  w.varint(int64_t(body));
+  w.i8(0);  // record attributes: unused
+  w.varint(timestamp_delta);
+  w.varint(offset_delta);
+  if (key) {
+    w.varint(int64_t(key->size()));
+    w.bytes(*key);
+  } else {
+    w.varint(-1);
+  }
+  if (value) {
+    w.varint(int64_t(value->size()));
+    w.bytes(*value);
+  } else {
+    w.varint(-1);
+  }
+  w.varint(int64_t(headers.size()));
+  for (const auto& h : headers) {
+    w.varint(int64_t(h.key.size()));
+    w.bytes(h.key);
+    if (h.value) {
+      w.varint(int64_t(h.value->size()));
+      w.bytes(*h.value);
+    } else {
+      w.varint(-1);
+    }
+  }
+  ++count_;
+}
+
+Result<std::string> BatchBuilder::build(int64_t base_offset) const {
+  std::string out;
+  out.reserve(kHeaderSize + records_.size());
+  out.resize(kHeaderSize);
+  if (options_.compression == Compression::none) {
+    out.append(records_);
+  } else {
+    KD_ASSIGN(std::string packed, compress(options_.compression, records_));
+    out.append(packed);
+  }
+  if (out.size() - kLogOverhead > size_t(std::numeric_limits<int32_t>::max())) {
+    return Error(Errc::too_large, "record batch over 2 GiB");
+  }
+  char* p = out.data();
+  uint16_t attributes = uint16_t(options_.compression);
+  if (options_.transactional) attributes |= kTransactionalBit;
+  if (options_.control) attributes |= kControlBit;
+  put_be64(p + kBaseOffsetPos, uint64_t(base_offset));
+  put_be32(p + kLengthPos, uint32_t(out.size() - kLogOverhead));
+  put_be32(p + kLeaderEpochPos, 0);
+  p[kMagicPos] = kMagic;
+  put_be16(p + kAttributesPos, attributes);
+  put_be32(p + kLastOffsetDeltaPos, uint32_t(std::max(count_ - 1, 0)));
+  put_be64(p + kBaseTimestampPos, uint64_t(base_timestamp_));
+  put_be64(p + kMaxTimestampPos, uint64_t(max_timestamp_));
+  put_be64(p + kProducerIdPos, uint64_t(options_.producer_id));
+  put_be16(p + kProducerEpochPos, uint16_t(options_.producer_epoch));
+  put_be32(p + kBaseSequencePos, uint32_t(options_.base_sequence));
+  put_be32(p + kRecordCountPos, uint32_t(count_));
+  put_be32(p + kCrcPos, crc32c(p + kCrcCoveredFrom, out.size() - kCrcCoveredFrom));
+  return out;
+}
+
+void BatchBuilder::clear() {
+  records_.clear();
+  count_ = 0;
+  base_timestamp_ = kNoTimestamp;
+  max_timestamp_ = kNoTimestamp;
+}
+
+namespace {
+
+// Checks the batch is whole and its CRC right; returns the header.
+Result<BatchHeader> checked_header(std::string_view batch) {
+  KD_ASSIGN(BatchHeader h, parse_batch_header(batch));
+  if (h.total_size() > batch.size()) return Error(Errc::corruption, "record batch truncated");
+  if (!crc_matches(batch.substr(0, h.total_size()))) {
+    return Error(Errc::corruption, "record batch at offset " + std::to_string(h.base_offset) + " fails its CRC");
+  }
+  return h;
+}
+
+// The uncompressed record section of a batch; `storage` holds decompressed bytes when needed.
+Result<std::string_view> record_section(const BatchHeader& h, std::string_view batch, size_t max_bytes,
+                                        std::string& storage) {
+  std::string_view raw = batch.substr(kRecordsPos, h.total_size() - kRecordsPos);
+  if (h.compression() == Compression::none) return raw;
+  if (int(h.compression()) > int(Compression::zstd)) {
+    return Error(Errc::unsupported, "unknown compression codec " + std::to_string(int(h.compression())));
+  }
+  KD_ASSIGN(storage, decompress(h.compression(), raw, max_bytes));
+  return std::string_view(storage);
+}
+
+// Walks records, calling fn(ByteReader& at-key, timestamp_delta, offset_delta) for each; the
+// callback must consume key, value and headers.
+template <typename Fn>
+Status walk_records(const BatchHeader& h, std::string_view section, Fn&& fn) {
+  ByteReader r(section);
+  for (int32_t i = 0; i < h.record_count; ++i) {
+    const int64_t length = r.varint();
+    if (!r.ok() || length < 0 || size_t(length) > r.remaining()) {
+      return Error(Errc::corruption, "record " + std::to_string(i) + " of batch at offset " +
+                                         std::to_string(h.base_offset) + " has a bad length");
+    }
+    ByteReader body(r.bytes(size_t(length)));
+    body.i8();  // attributes
+    const int64_t timestamp_delta = body.varint();
+    const int32_t offset_delta = body.varint32();
+    fn(body, timestamp_delta, offset_delta);
+    if (!body.ok() || !body.empty()) {
+      return Error(Errc::corruption, "record " + std::to_string(i) + " of batch at offset " +
+                                         std::to_string(h.base_offset) + " is malformed");
+    }
+  }
+  if (!r.empty()) {
+    return Error(Errc::corruption, "batch at offset " + std::to_string(h.base_offset) +
+                                       " has bytes after its last record");
+  }
+  return {};
+}
+
+std::optional<std::string> read_nullable(ByteReader& r) {
+  const int64_t n = r.varint();
+  if (n < 0) {
+    if (n != -1) r.fail();
+    return std::nullopt;
+  }
+  if (size_t(n) > r.remaining()) {
+    r.fail();
+    return std::nullopt;
+  }
+  return std::string(r.bytes(size_t(n)));
+}
+
+void skip_nullable(ByteReader& r) {
+  const int64_t n = r.varint();
+  if (n >= 0) {
+    if (size_t(n) > r.remaining()) {
+      r.fail();
+      return;
+    }
+    r.skip(size_t(n));
+  } else if (n != -1) {
+    r.fail();
+  }
+}
+
+void skip_headers(ByteReader& r) {
+  const int64_t count = r.varint();
+  if (count < 0 || size_t(count) > r.remaining()) {
+    r.fail();
+    return;
+  }
+  for (int64_t i = 0; i < count && r.ok(); ++i) {
+    skip_nullable(r);  // key (never null in practice)
+    skip_nullable(r);
+  }
+}
+
+}  // namespace
+
+Status validate_batch(std::string_view batch, bool check_records, size_t max_record_bytes) {
+  KD_ASSIGN(BatchHeader h, checked_header(batch));
+  if (h.total_size() != batch.size()) {
+    return Error(Errc::corruption, "record batch length field disagrees with the bytes sent");
+  }
+  if (h.record_count > 0 && h.last_offset_delta != h.record_count - 1) {
+    return Error(Errc::corruption, "record batch last offset delta disagrees with its record count");
+  }
+  if (!check_records) return {};
+  std::string storage;
+  KD_ASSIGN(std::string_view section, record_section(h, batch, max_record_bytes, storage));
+  int32_t expected_delta = 0;
+  bool deltas_ok = true;
+  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t, int32_t offset_delta) {
+    deltas_ok = deltas_ok && offset_delta == expected_delta++;
+    skip_nullable(r);
+    skip_nullable(r);
+    skip_headers(r);
+  }));
+  if (!deltas_ok) return Error(Errc::corruption, "record offset deltas are not 0, 1, 2, ...");
+  return {};
+}
+
+Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_bytes) {
+  KD_ASSIGN(BatchHeader h, checked_header(batch));
+  std::string storage;
+  KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
+  std::vector<Record> records;
+  records.reserve(size_t(std::min<int32_t>(h.record_count, 1 << 16)));
+  const int64_t base_ts = h.base_timestamp;
+  const bool append_time = h.log_append_time();
+  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+    Record rec;
+    rec.offset = h.base_offset + offset_delta;
+    rec.timestamp = append_time ? h.max_timestamp : base_ts + timestamp_delta;
+    rec.key = read_nullable(r);
+    rec.value = read_nullable(r);
+    const int64_t count = r.varint();
+    if (count < 0 || size_t(count) > r.remaining()) {
+      r.fail();
+      return;
+    }
+    rec.headers.reserve(size_t(count));
+    for (int64_t i = 0; i < count && r.ok(); ++i) {
+      RecordHeader hdr;
+      hdr.key = read_nullable(r).value_or(std::string());
+      hdr.value = read_nullable(r);
+      rec.headers.push_back(std::move(hdr));
+    }
+    records.push_back(std::move(rec));
+  }));
+  return records;
+}
+
+Result<std::vector<RecordPosition>> record_positions(std::string_view batch, size_t max_bytes) {
+  KD_ASSIGN(BatchHeader h, checked_header(batch));
+  std::vector<RecordPosition> out;
+  if (h.log_append_time()) {
+    // Every record carries the batch's append time.
+    for (int32_t i = 0; i <= h.last_offset_delta && i < h.record_count; ++i) {
+      out.push_back({h.base_offset + i, h.max_timestamp});
+    }
+    return out;
+  }
+  std::string storage;
+  KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
+  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+    out.push_back({h.base_offset + offset_delta, h.base_timestamp + timestamp_delta});
+    skip_nullable(r);
+    skip_nullable(r);
+    skip_headers(r);
+  }));
+  return out;
+}
+
+Status validate_topic_name(std::string_view name) {
+  if (name.empty()) return Error(Errc::invalid_argument, "topic name is empty");
+  if (name.size() > 249) {
+    return Error(Errc::invalid_argument, "topic name is longer than 249 characters");
+  }
+  if (name == "." || name == "..") return Error(Errc::invalid_argument, "topic name cannot be '.' or '..'");
+  for (char c : name) {
+    const bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '_' || c == '-';
+    if (!legal) {
+      return Error(Errc::invalid_argument, "topic name '" + std::string(name) +
+                                               "' has an illegal character (allowed: a-z A-Z 0-9 . _ -)");
+    }
+  }
+  return {};
+}
+
+}  // namespace kafka_do::model
