@@ -1,0 +1,418 @@
+#include "storage/partition_log.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "model/record_batch.hpp"
+#include "storage/segment_format.hpp"
+
+namespace kafka_do::storage {
+
+namespace sf = segment_format;
+
+namespace {
+// True when `timestamp` is more than `age_ms` before `now_ms` (saturating: no overflow for any input).
+bool older_than(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
+  int64_t cutoff = 0;
+  if (__builtin_sub_overflow(now_ms, age_ms, &cutoff)) return false;
+  return timestamp < cutoff;
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+PartitionLog::PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic, int32_t partition,
+                           TopicConfig config, LogOptions options)
+    : fs_(std::move(fs)),
+      dir_(std::move(dir)),
+      topic_(std::move(topic)),
+      partition_(partition),
+      options_(options),
+      config_(std::move(config)) {}
+
+PartitionLog::~PartitionLog() { ignore_error(close()); }
+
+Result<std::shared_ptr<PartitionLog>> PartitionLog::open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
+                                                         std::string topic, int32_t partition, TopicConfig config,
+                                                         LogOptions options, std::vector<std::string>* report) {
+  std::shared_ptr<PartitionLog> log(
+      new PartitionLog(std::move(fs), std::move(dir), std::move(topic), partition, std::move(config), options));
+  KD_TRY(log->load(report));
+  return log;
+}
+
+Status PartitionLog::load(std::vector<std::string>* report) {
+  KD_TRY(fs_->create_directories(dir_));
+  KD_ASSIGN(auto names, fs_->list(dir_));
+  std::vector<int64_t> bases;
+  for (const auto& name : names) {
+    const int64_t base = sf::parse_file_name(name, sf::kLogSuffix);
+    if (base >= 0) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+  const std::string where = topic_ + "-" + std::to_string(partition_);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const bool active = i + 1 == bases.size();
+    SegmentRecovery rec;
+    KD_ASSIGN(auto seg, Segment::open(fs_, dir_, bases[i], options_.index_interval_bytes, active, &rec));
+    if (rec.truncated_bytes > 0 && report != nullptr) {
+      report->push_back(where + ": truncated " + std::to_string(rec.truncated_bytes) + " bytes (" + rec.reason + ")");
+    }
+    if (!segments_.empty() && seg->base_offset() != segments_.back()->next_offset()) {
+      // A gap or overlap between segments: a sealed segment lost its tail (corruption before the
+      // tail). Keep serving what is intact; report it.
+      if (report != nullptr) {
+        report->push_back(where + ": segment " + seg->log_path() + " starts at " + std::to_string(seg->base_offset()) +
+                          " but the previous segment ends at " + std::to_string(segments_.back()->next_offset()));
+      }
+    }
+    if (seg->empty() && !active) {
+      KD_TRY(seg->remove_files());  // a sealed empty segment carries nothing
+      continue;
+    }
+    segments_.push_back(std::move(seg));
+  }
+  if (segments_.empty()) {
+    KD_ASSIGN(auto seg, Segment::create(fs_, dir_, 0, options_.index_interval_bytes));
+    segments_.push_back(std::move(seg));
+  } else if (segments_.back()->sealed()) {
+    // The last segment was sealed (e.g. an empty active one was dropped): start a new one.
+    KD_ASSIGN(auto seg, Segment::create(fs_, dir_, segments_.back()->next_offset(), options_.index_interval_bytes));
+    segments_.push_back(std::move(seg));
+  }
+  next_offset_ = segments_.back()->next_offset();
+  written_offset_ = next_offset_;
+  durable_offset_ = next_offset_;
+  high_watermark_ = next_offset_;
+
+  int64_t start = segments_.front()->base_offset();
+  auto stored = fs::read_file(*fs_, fs::join_path(dir_, sf::kLogStartOffsetFile));
+  if (stored) {
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), v);
+    (void)end;
+    if (ec == std::errc() && v > start) start = std::min(v, next_offset_);
+  }
+  log_start_offset_ = start;
+  return {};
+}
+
+std::shared_ptr<Segment> PartitionLog::active_segment() const {
+  std::lock_guard lock(segments_mu_);
+  return segments_.back();
+}
+
+std::shared_ptr<Segment> PartitionLog::segment_for(int64_t offset) const {
+  std::lock_guard lock(segments_mu_);
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                             [](int64_t o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
+  if (it == segments_.begin()) return nullptr;
+  return *std::prev(it);
+}
+
+Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOptions& options) {
+  const std::string_view bytes(batch.data(), batch.size());
+  TopicConfig config = this->config();
+  if (bytes.size() > size_t(config.max_message_bytes)) {
+    return Error(Errc::too_large, "record batch of " + std::to_string(bytes.size()) + " bytes is over max.message.bytes (" +
+                                      std::to_string(config.max_message_bytes) + ") of topic " + topic_);
+  }
+  KD_TRY(model::validate_batch(bytes, options.validate_records, 4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
+
+  AppendResult result;
+  int64_t next;
+  {
+    std::lock_guard lock(append_mu_);
+    if (closed_) return Error(Errc::closed, "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
+    if (failed_) return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) + " failed an earlier write");
+    KD_TRY(maybe_roll(bytes.size(), config));
+    model::set_base_offset(batch.data(), next_offset_);
+    if (config.log_append_time()) {
+      result.log_append_time = wall_clock_ms();
+      model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
+    }
+    KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
+    auto& active = segments_.back();  // only rolls (under append_mu_) change the back
+    const uint64_t before = active->size();
+    auto written = active->append(bytes, h);
+    if (!written) {
+      // Undo a partial write so the next batch does not land after garbage.
+      auto& file_error = written.error();
+      auto repaired = active->recover();
+      if (!repaired || repaired->valid_bytes != before) failed_ = true;
+      return file_error;
+    }
+    result.base_offset = h.base_offset;
+    result.last_offset = h.last_offset();
+    next_offset_ = h.next_offset();
+    next = next_offset_;
+    written_offset_.store(next, std::memory_order_release);
+    dirty_.store(true, std::memory_order_relaxed);
+    if (options_.flush_policy != FlushPolicy::every_batch) publish(next);
+  }
+  if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
+  result.log_start_offset = log_start_offset();
+  return result;
+}
+
+Status PartitionLog::maybe_roll(size_t incoming_bytes, const TopicConfig& config) {
+  const auto& active = segments_.back();
+  if (active->empty()) return {};
+  const bool full = active->size() + incoming_bytes > uint64_t(config.segment_bytes);
+  const bool old = std::chrono::steady_clock::now() - active->created() >= std::chrono::milliseconds(config.segment_ms);
+  // Relative offsets in the index are 32-bit.
+  const bool offsets_exhausted = next_offset_ - active->base_offset() > INT32_MAX - 1'000'000;
+  if (full || old || offsets_exhausted) return roll_locked();
+  return {};
+}
+
+Status PartitionLog::roll_locked() {
+  auto active = segments_.back();
+  if (active->empty()) return {};
+  KD_TRY(active->seal());  // syncs the log: everything before the new segment is durable
+  KD_ASSIGN(auto fresh, Segment::create(fs_, dir_, next_offset_, options_.index_interval_bytes));
+  {
+    std::lock_guard lock(segments_mu_);
+    segments_.push_back(std::move(fresh));
+  }
+  return {};
+}
+
+Status PartitionLog::roll() {
+  std::lock_guard lock(append_mu_);
+  if (closed_) return Error(Errc::closed, "partition is closed");
+  return roll_locked();
+}
+
+Status PartitionLog::sync_to(int64_t target) {
+  std::unique_lock lock(sync_mu_);
+  while (durable_offset_ < target) {
+    if (sync_in_progress_) {
+      sync_cv_.wait(lock);
+      continue;
+    }
+    // Lead a sync covering every write so far; later arrivals wait for it or lead the next.
+    sync_in_progress_ = true;
+    const int64_t goal = written_offset_.load(std::memory_order_acquire);
+    auto segment = active_segment();
+    lock.unlock();
+    Status synced = segment->sync();
+    lock.lock();
+    sync_in_progress_ = false;
+    if (!synced) {
+      sync_cv_.notify_all();
+      return synced;
+    }
+    durable_offset_ = std::max(durable_offset_, goal);
+    publish(durable_offset_);
+    sync_cv_.notify_all();
+  }
+  return {};
+}
+
+void PartitionLog::publish(int64_t high_watermark) {
+  int64_t current = high_watermark_.load(std::memory_order_relaxed);
+  while (current < high_watermark &&
+         !high_watermark_.compare_exchange_weak(current, high_watermark, std::memory_order_release)) {
+  }
+  {
+    std::lock_guard lock(wait_mu_);  // pairs with wait_for_data's predicate check
+  }
+  wait_cv_.notify_all();
+  std::lock_guard lock(listeners_mu_);
+  for (auto& [id, fn] : listeners_) fn(high_watermark);
+}
+
+Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
+  ReadResult result;
+  result.high_watermark = high_watermark();
+  result.log_start_offset = log_start_offset();
+  if (offset < result.log_start_offset || offset > result.high_watermark) {
+    return Error(Errc::out_of_range, "offset " + std::to_string(offset) + " is outside [" +
+                                         std::to_string(result.log_start_offset) + ", " +
+                                         std::to_string(result.high_watermark) + "] of " + topic_ + "-" +
+                                         std::to_string(partition_));
+  }
+  if (offset == result.high_watermark) return result;
+  auto segment = segment_for(offset);
+  while (segment != nullptr) {
+    const uint64_t limit = segment->size();
+    KD_ASSIGN(auto position, segment->find_batch(offset, limit));
+    if (position) {
+      KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, result.high_watermark));
+      return result;
+    }
+    // The offset is past this segment's last batch: it must be in the next one.
+    const int64_t next = segment->next_offset();
+    if (next <= offset || next >= result.high_watermark) break;
+    segment = segment_for(next);
+    offset = next;
+  }
+  return result;
+}
+
+Result<std::optional<int64_t>> PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+  std::vector<std::shared_ptr<Segment>> segments;
+  {
+    std::lock_guard lock(segments_mu_);
+    segments = segments_;
+  }
+  const int64_t start = log_start_offset();
+  const int64_t hwm = high_watermark();
+  for (const auto& seg : segments) {
+    if (seg->next_offset() <= start) continue;
+    if (seg->max_timestamp() < timestamp) continue;  // nothing at or after `timestamp` here
+    KD_ASSIGN(auto found, seg->find_offset_for_timestamp(timestamp, seg->size()));
+    if (found && *found < hwm) return std::optional<int64_t>(std::max(*found, start));
+  }
+  return std::optional<int64_t>();
+}
+
+uint64_t PartitionLog::size_bytes() const {
+  std::lock_guard lock(segments_mu_);
+  uint64_t total = 0;
+  for (const auto& s : segments_) total += s->size();
+  return total;
+}
+
+size_t PartitionLog::segment_count() const {
+  std::lock_guard lock(segments_mu_);
+  return segments_.size();
+}
+
+size_t PartitionLog::index_memory_bytes() const {
+  std::lock_guard lock(segments_mu_);
+  size_t total = 0;
+  for (const auto& s : segments_) total += s->index_memory_bytes();
+  return total;
+}
+
+bool PartitionLog::wait_for_data(int64_t offset, std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(wait_mu_);
+  return wait_cv_.wait_until(lock, deadline, [&] {
+    return high_watermark() > offset || shutting_down_.load(std::memory_order_acquire);
+  }) && high_watermark() > offset;
+}
+
+AppendSubscription PartitionLog::on_append(std::function<void(int64_t)> fn) {
+  std::lock_guard lock(listeners_mu_);
+  const uint64_t id = next_listener_id_++;
+  listeners_.emplace(id, std::move(fn));
+  std::weak_ptr<PartitionLog> weak = weak_from_this();
+  return AppendSubscription(
+      [weak](uint64_t listener) {
+        if (auto self = weak.lock()) {
+          std::lock_guard l(self->listeners_mu_);
+          self->listeners_.erase(listener);
+        }
+      },
+      id);
+}
+
+Status PartitionLog::flush() {
+  if (!dirty_.exchange(false, std::memory_order_acq_rel)) return {};
+  const int64_t goal = written_offset_.load(std::memory_order_acquire);
+  auto segment = active_segment();
+  Status synced = segment->sync();
+  if (!synced) {
+    dirty_.store(true);
+    return synced;
+  }
+  std::lock_guard lock(sync_mu_);
+  durable_offset_ = std::max(durable_offset_, goal);
+  return {};
+}
+
+Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
+  const TopicConfig config = this->config();
+  if (!config.retention_deletes()) return size_t{0};
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard lock(segments_mu_);
+    uint64_t total = 0;
+    for (const auto& s : segments_) total += s->size();
+    size_t count = 0;
+    // Never the active (last) segment.
+    while (count + 1 < segments_.size()) {
+      const auto& s = segments_[count];
+      const bool expired = config.retention_ms >= 0 && older_than(s->max_timestamp(), now_ms, config.retention_ms);
+      const bool oversize = config.retention_bytes >= 0 && total - s->size() >= uint64_t(config.retention_bytes);
+      const bool below_start = s->next_offset() <= log_start_offset();
+      if (!expired && !oversize && !below_start) break;
+      total -= s->size();
+      ++count;
+    }
+    doomed.assign(segments_.begin(), segments_.begin() + ptrdiff_t(count));
+    segments_.erase(segments_.begin(), segments_.begin() + ptrdiff_t(count));
+    const int64_t new_start = std::max(log_start_offset(), segments_.front()->base_offset());
+    log_start_offset_.store(new_start, std::memory_order_release);
+  }
+  for (const auto& s : doomed) KD_TRY(s->remove_files());
+  return doomed.size();
+}
+
+Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
+  const int64_t hwm = high_watermark();
+  if (offset < 0 || offset > hwm) {
+    return Error(Errc::out_of_range, "delete-records offset " + std::to_string(offset) + " is past the high watermark " +
+                                         std::to_string(hwm));
+  }
+  if (offset > log_start_offset()) {
+    KD_TRY(persist_log_start_offset(offset));
+    log_start_offset_.store(offset, std::memory_order_release);
+  }
+  // Whole segments below the new start go even if retention would keep them.
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard lock(segments_mu_);
+    while (segments_.size() > 1 && segments_.front()->next_offset() <= log_start_offset()) {
+      doomed.push_back(segments_.front());
+      segments_.erase(segments_.begin());
+    }
+  }
+  for (const auto& s : doomed) KD_TRY(s->remove_files());
+  return log_start_offset();
+}
+
+Status PartitionLog::persist_log_start_offset(int64_t offset) {
+  return fs::write_file_atomically(*fs_, fs::join_path(dir_, sf::kLogStartOffsetFile), std::to_string(offset));
+}
+
+void PartitionLog::set_config(TopicConfig config) {
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(config);
+}
+
+TopicConfig PartitionLog::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+Status PartitionLog::close() {
+  {
+    std::lock_guard lock(append_mu_);
+    if (closed_) return {};
+    closed_ = true;
+  }
+  shutting_down_.store(true, std::memory_order_release);
+  {
+    std::lock_guard lock(wait_mu_);
+  }
+  wait_cv_.notify_all();
+  dirty_.store(true);
+  return flush();
+}
+
+Status PartitionLog::destroy() {
+  ignore_error(close());
+  {
+    std::lock_guard lock(segments_mu_);
+    segments_.clear();
+  }
+  return fs_->remove_all(dir_);
+}
+
+}  // namespace kafka_do::storage

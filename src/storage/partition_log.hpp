@@ -1,0 +1,183 @@
+#pragma once
+// One partition: an ordered list of segments, the last one active. Assigns offsets, appends
+// batches, serves reads, rolls segments, applies retention, and makes appends durable according
+// to the engine's flush policy (with group commit: concurrent appenders share one fdatasync).
+//
+// Visibility: a batch becomes readable when the high watermark passes it, which is when the
+// flush policy says it is safe: after the write for `os`/`interval`, after fdatasync for
+// `every_batch`. Readers never see a partially written batch.
+//
+// Thread safety: every method may be called from any thread. Appends are serialised; reads run
+// concurrently with appends and with each other.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/file_system.hpp"
+#include "storage/log_options.hpp"
+#include "storage/segment.hpp"
+#include "storage/topic_config.hpp"
+
+namespace kafka_do::storage {
+
+struct AppendOptions {
+  // Walk every record (decompressing if needed) to check it is well formed. On for batches from
+  // the network; the SDK's own builder output can skip it.
+  bool validate_records = true;
+};
+
+struct AppendResult {
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
+  int64_t log_start_offset = 0;
+};
+
+struct ReadResult {
+  std::string records;  // whole record batches; the first contains the requested offset
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+};
+
+// A registered append listener; unregisters on destruction.
+class AppendSubscription {
+ public:
+  AppendSubscription() = default;
+  AppendSubscription(std::function<void(uint64_t)> unsubscribe, uint64_t id) : unsubscribe_(std::move(unsubscribe)), id_(id) {}
+  AppendSubscription(AppendSubscription&& o) noexcept : unsubscribe_(std::move(o.unsubscribe_)), id_(o.id_) { o.unsubscribe_ = nullptr; }
+  AppendSubscription& operator=(AppendSubscription&& o) noexcept {
+    if (this != &o) {
+      reset();
+      unsubscribe_ = std::move(o.unsubscribe_);
+      id_ = o.id_;
+      o.unsubscribe_ = nullptr;
+    }
+    return *this;
+  }
+  ~AppendSubscription() { reset(); }
+  void reset() {
+    if (unsubscribe_) unsubscribe_(id_);
+    unsubscribe_ = nullptr;
+  }
+
+ private:
+  std::function<void(uint64_t)> unsubscribe_;
+  uint64_t id_ = 0;
+};
+
+class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
+ public:
+  // Opens (or creates) the partition in `dir`, recovering the tail segment. Every segment that
+  // recovery had to truncate or rebuild is described in `report` (one line each).
+  static Result<std::shared_ptr<PartitionLog>> open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
+                                                    std::string topic, int32_t partition, TopicConfig config,
+                                                    LogOptions options, std::vector<std::string>* report);
+  ~PartitionLog();
+
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+
+  // Appends one record batch (v2). The batch's base offset (and, for LogAppendTime topics, its
+  // timestamp and CRC) is rewritten in place. Returns once the flush policy says it is safe.
+  // Errors: too_large (over max.message.bytes), corruption (malformed batch), closed, io_error.
+  Result<AppendResult> append(std::span<char> batch, const AppendOptions& options = {});
+
+  // Reads whole batches from `offset` (see ReadResult). offset == high watermark returns no
+  // records; outside [log start, high watermark] is Errc::out_of_range.
+  Result<ReadResult> read(int64_t offset, size_t max_bytes) const;
+
+  // First offset whose record timestamp is >= timestamp; nullopt when there is none.
+  Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;
+
+  int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+  int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
+  uint64_t size_bytes() const;
+  size_t segment_count() const;
+  // Heap bytes held by in-memory indexes (the active segment's).
+  size_t index_memory_bytes() const;
+
+  // Blocks until the high watermark is above `offset`, the deadline passes, or the log closes.
+  // Returns true when data is available.
+  bool wait_for_data(int64_t offset, std::chrono::steady_clock::time_point deadline) const;
+  // Calls `fn(high_watermark)` after each append becomes visible (on the appending thread; keep
+  // it short and non-blocking). Unregisters when the subscription is destroyed.
+  AppendSubscription on_append(std::function<void(int64_t)> fn);
+
+  // Makes everything written so far durable.
+  Status flush();
+  // Seals the active segment and starts a new one (no-op when the active segment is empty).
+  Status roll();
+  // Deletes whole sealed segments past retention.ms / retention.bytes. Returns how many.
+  Result<size_t> apply_retention(int64_t now_ms);
+  // Moves the log start offset forward (DeleteRecords); whole segments below it are deleted.
+  Result<int64_t> delete_records_before(int64_t offset);
+
+  void set_config(TopicConfig config);
+  TopicConfig config() const;
+
+  // Flushes and closes; later appends fail with Errc::closed. Waiters wake up.
+  Status close();
+  // Closes and deletes every file of the partition (topic deletion).
+  Status destroy();
+
+ private:
+  PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic, int32_t partition,
+               TopicConfig config, LogOptions options);
+  Status load(std::vector<std::string>* report);
+  std::shared_ptr<Segment> active_segment() const;
+  std::shared_ptr<Segment> segment_for(int64_t offset) const;
+  // REQUIRES: append_mu_ held.
+  Status maybe_roll(size_t incoming_bytes, const TopicConfig& config);
+  Status roll_locked();
+  Status sync_to(int64_t target);
+  void publish(int64_t high_watermark);
+  Status persist_log_start_offset(int64_t offset);
+
+  const std::shared_ptr<fs::FileSystem> fs_;
+  const std::string dir_;
+  const std::string topic_;
+  const int32_t partition_;
+  const LogOptions options_;
+
+  mutable std::mutex config_mu_;
+  TopicConfig config_;
+
+  // Serialises appends, rolls and truncation of the active segment.
+  std::mutex append_mu_;
+  bool closed_ = false;
+  bool failed_ = false;  // an append failed half way and the tail could not be repaired
+  int64_t next_offset_ = 0;
+
+  mutable std::mutex segments_mu_;
+  std::vector<std::shared_ptr<Segment>> segments_;
+
+  std::atomic<int64_t> high_watermark_{0};
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> written_offset_{0};
+  std::atomic<bool> dirty_{false};
+
+  // Group commit (every_batch).
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool sync_in_progress_ = false;
+  int64_t durable_offset_ = 0;
+
+  // Waiting readers and append listeners.
+  mutable std::mutex wait_mu_;
+  mutable std::condition_variable wait_cv_;
+  std::atomic<bool> shutting_down_{false};
+  std::mutex listeners_mu_;
+  std::map<uint64_t, std::function<void(int64_t)>> listeners_;
+  uint64_t next_listener_id_ = 1;
+};
+
+}  // namespace kafka_do::storage
