@@ -165,12 +165,20 @@ Result<std::optional<uint64_t>> Segment::find_batch(int64_t offset, uint64_t lim
   const uint64_t start = index_.position_for_offset(offset);
   std::optional<uint64_t> found;
   std::string reason;
+  int64_t expected = -1;  // offsets must be contiguous; base_offset is not covered by the CRC
   KD_TRY(scan(start, limit, /*whole=*/false,
               [&](const BatchHeader& h, uint64_t position, std::string_view) {
+                if ((expected >= 0 && h.base_offset != expected) || h.base_offset > offset) {
+                  reason = "batch at position " + std::to_string(position) + " of " + log_path_ + " has offset " +
+                           std::to_string(h.base_offset) + " where " +
+                           std::to_string(expected >= 0 ? expected : offset) + " or lower was expected";
+                  return false;
+                }
                 if (h.last_offset() >= offset) {
                   found = position;
                   return false;
                 }
+                expected = h.next_offset();
                 return true;
               },
               &reason));
@@ -204,9 +212,11 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   // Keep the whole, valid, visible batches that follow; a bad one ends the read (the next read,
   // starting there, reports it).
   size_t used = first_size;
+  int64_t expected = first.next_offset();
   while (out.size() - used >= kHeaderSize) {
     auto h = model::parse_batch_header(std::string_view(out).substr(used));
-    if (!h || h->base_offset >= end_offset || used + h->total_size() > out.size()) break;
+    if (!h || h->base_offset != expected || h->base_offset >= end_offset || used + h->total_size() > out.size()) break;
+    expected = h->next_offset();
     if (!model::crc_matches(std::string_view(out).substr(used, h->total_size()))) break;
     used += h->total_size();
   }

@@ -66,6 +66,12 @@ TEST(RecordBatchTest, BuilderMatchesPublishedFieldLayoutByteForByte) {
   auto built = builder.build(42);
   ASSERT_TRUE(built);
   EXPECT_EQ(*built, hand_encoded_batch());
+  // The worked example in docs/format/log_format.md.
+  EXPECT_EQ(built->size(), 88u);
+  EXPECT_EQ(built->substr(8, 4), std::string("\x00\x00\x00\x4c", 4));
+  EXPECT_EQ(built->substr(61), std::string("\x1a\x00\x00\x00\x02\x6b\x04\x76\x76\x02\x04\x68\x6b\x01"
+                                           "\x18\x00\x0a\x02\x01\x04\x76\x76\x02\x04\x68\x6b\x01",
+                                           27));
 }
 
 TEST(RecordBatchTest, DecodesTheHandEncodedBatch) {
