@@ -23,15 +23,15 @@ std::string encode_message(const T& message, int16_t version) {
   return bytes;
 }
 
-// `fill(message, version, nulls)` sets every field present at `version` to a non-default value,
-// or to null where nullable when `nulls`.
-template <typename T, typename Fill>
-void check_every_version(Fill fill) {
+// `fill(message, version, nulls, salt)` sets every field present at `version` to a non-default
+// value (varied by `salt`), or to null where nullable when `nulls`.
+template <typename T>
+void check_every_version(void (*fill)(T&, int16_t, bool, int)) {
   for (int16_t version = T::lowest_version; version <= T::highest_version; ++version) {
     for (const bool nulls : {false, true}) {
       SCOPED_TRACE(testing::Message() << "version " << version << (nulls ? " with nulls" : ""));
       T message;
-      fill(message, version, nulls);
+      fill(message, version, nulls, 0);
       ASSERT_TRUE(message.can_encode(version));
       const std::string bytes = encode_message(message, version);
 

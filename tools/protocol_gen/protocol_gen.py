@@ -239,6 +239,10 @@ class Field:
             return f"!{ref}.empty()" if lit is None else f"{ref} != {lit}"
         if self.default_is_null():
             return f"{ref}.has_value()"
+        if self.is_optional() and (self.is_array or self.default_literal() == '""'):
+            return f"(!{ref} || !{ref}->empty())"
+        if self.is_optional():
+            return f"{ref} != {self.default_literal()}"
         return f"{ref} != {self.default_value_expr()}"
 
     def min_size(self, version, flexible):
@@ -378,41 +382,43 @@ def banner(schemas):
 
 
 def wrap_call(prefix, args, suffix, indent):
-    """Formats `prefix(arg, arg, ...)suffix` the way clang-format (Google style) breaks calls."""
+    """Formats `prefix(arg, arg, ...)suffix` the way clang-format (Google style) breaks calls:
+    arguments bin-packed and aligned after the open parenthesis, or, when the first argument does
+    not fit there, all moved to the next line at a 4-space continuation indent."""
     pad = " " * indent
     one = f"{pad}{prefix}({', '.join(args)}){suffix}"
     if len(one) <= COLUMNS:
         return [one]
-    # Bin-pack arguments aligned after the open parenthesis.
+    head = f"{pad}{prefix}("
+    lines = pack(head, " " * len(head), args, suffix)
+    if lines is not None:
+        return lines
+    cont = " " * (indent + 4)
+    lines = pack(cont, cont, args, suffix)
+    if lines is None:
+        raise SchemaError("cannot format call " + one)
+    return [head] + lines
+
+
+def pack(first, align, args, suffix):
+    """Bin-packs args after `first`, continuing at `align`; None when one does not fit."""
     lines = []
-    cur = f"{pad}{prefix}("
-    align = " " * len(cur)
+    cur = first
+    fresh = True
     for i, a in enumerate(args):
         piece = a + ("," if i + 1 < len(args) else ")" + suffix)
-        candidate = cur + ("" if cur.endswith("(") or cur == align else " ") + piece
-        if len(candidate) <= COLUMNS or cur.endswith("(") or cur == align:
-            cur = candidate
+        candidate = cur + ("" if fresh else " ") + piece
+        if len(candidate) <= COLUMNS:
+            cur, fresh = candidate, False
+        elif fresh:
+            return None
         else:
             lines.append(cur)
             cur = align + piece
+            if len(cur) > COLUMNS:
+                return None
     lines.append(cur)
     return lines
-
-
-class Body:
-    """Accumulates statements of one function, tracking the uses of `version`/`flexible`."""
-
-    def __init__(self):
-        self.lines = []
-
-    def add(self, line):
-        self.lines.append(line)
-
-    def extend(self, lines):
-        self.lines.extend(lines)
-
-    def text(self):
-        return "\n".join(self.lines)
 
 
 def uses(lines, word):
@@ -428,7 +434,6 @@ class StructEmitter:
         self.m = message
         self.s = struct
         self.qual = qual  # qualified C++ name, e.g. ProduceRequest::TopicProduceData
-        self.is_root = struct is message.root
 
     def compact_expr(self, f):
         if f.flexible_override is not None:
@@ -513,7 +518,7 @@ class StructEmitter:
             for f in tagged:
                 cond = self.tagged_cond(f)
                 nd = f.non_default_cond(f.member)
-                full = nd if cond == "true" else f"{cond} && {nd}"
+                full = unwrap_parens(nd) if cond == "true" else f"{cond} && {nd}"
                 section.append(f"{pad}if ({full}) {{")
                 section.append(f"{pad}  ByteWriter field = tags.add({f.tag});")
                 section.extend(self.encode_stmts(f, "field", "true", ind + 2))
@@ -570,7 +575,7 @@ class StructEmitter:
             return [first]
         # Re-wrap at the if's open parenthesis: `if (!wire::read_x(` aligns continuation args.
         text = call[0].lstrip()
-        prefix, _, rest = text.partition("(")
+        prefix = text.partition("(")[0]
         args = split_args(" ".join(c.strip() for c in call)[len(prefix) + 1:])
         lines = wrap_call(f"if ({prefix}", args, f") {on_fail}", indent)
         if all(len(l) <= COLUMNS for l in lines):
@@ -624,7 +629,7 @@ class StructEmitter:
                 out.append(f"      if ({negate(cond)}) return true;  // not known at this version")
             stmts = self.decode_stmts(f, "field", "true", ind)
             out.extend(stmts)
-            out.append("      return field.empty();")
+            out.append("      return field.ok() && field.empty();")
         out.append("    default:")
         out.append("      return true;  // unknown tag: skipped")
         out.append("  }")
@@ -646,7 +651,10 @@ class StructEmitter:
             pcond = [] if present == "true" else [present]
             nullable = self.nullable_expr(f)
             if f.is_optional() and nullable != "true":
+                a, b = self.present_range(f)
                 parts = pcond + ([] if nullable == "false" else [negate(nullable)])
+                if f.nullable.lo > a and f.nullable.hi >= b:  # not nullable in [a, lo - 1]
+                    parts = [Versions(f"{a}-{f.nullable.lo - 1}").cond(lo, hi)]
                 out.extend(wrap_if(" && ".join(parts + [f"!{f.member}"]), "return false;", 2))
             if f.struct is None:
                 continue
@@ -694,7 +702,21 @@ def negate(cond):
     return f"!({cond})" if " " in cond else f"!{cond}"
 
 
+def unwrap_parens(cond):
+    """Drops one pair of parentheses enclosing the whole condition."""
+    if not (cond.startswith("(") and cond.endswith(")")):
+        return cond
+    depth = 0
+    for i, c in enumerate(cond):
+        depth += c == "("
+        depth -= c == ")"
+        if depth == 0 and i + 1 < len(cond):
+            return cond
+    return cond[1:-1]
+
+
 def wrap_if(cond, action, indent):
+    cond = unwrap_parens(cond)
     pad = " " * indent
     line = f"{pad}if ({cond}) {action}"
     if len(line) <= COLUMNS:
@@ -768,9 +790,8 @@ def emit_struct_decl(m, s, indent):
             out.append(f"{pad}  static constexpr bool is_flexible(int16_t /*version*/) "
                        "{ return true; }")
         else:
-            out.append(f"{pad}  static constexpr bool is_flexible(int16_t version) {{")
-            out.append(f"{pad}    return {m.flexible.cond(-0x8000, 0x7FFF)};")
-            out.append(f"{pad}  }}")
+            out.append(f"{pad}  static constexpr bool is_flexible(int16_t version) {{ "
+                       f"return {m.flexible.cond(-0x8000, 0x7FFF)}; }}")
         for ns in m.structs:
             out.append("")
             out.extend(emit_struct_decl(m, ns, indent + 2))
@@ -786,7 +807,11 @@ def emit_struct_decl(m, s, indent):
             out.append(f"{pad}  {f.cpp_type()} {f.member}{{}};" if f.elem in ("uuid",)
                        and not f.is_array else f"{pad}  {f.cpp_type()} {f.member};")
         else:
-            out.append(f"{pad}  {f.cpp_type()} {f.member} = {lit};")
+            decl = f"{pad}  {f.cpp_type()} {f.member} = {lit};"
+            if len(decl) > COLUMNS:
+                out.append(f"{pad}  {f.cpp_type()} {f.member} =")
+                decl = f"{pad}      {lit};"
+            out.append(decl)
     if s.fields:
         out.append("")
     out.append(f"{pad}  void encode(ByteWriter& w, int16_t version) const;")
@@ -796,7 +821,7 @@ def emit_struct_decl(m, s, indent):
                        "field absent at that version holds a non-default value, or a null sits "
                        "where the version cannot carry one.", indent + 2))
     out.append(f"{pad}  bool can_encode(int16_t version) const;")
-    if any(True for _ in s.tagged_fields()):
+    if s.tagged_fields():
         out.append(f"{pad}  bool decode_tagged_field(uint64_t tag, ByteReader& field, "
                    "int16_t version);")
     out.append(f"{pad}  bool operator==(const {s.name}&) const = default;")
@@ -819,10 +844,10 @@ def field_doc(f):
 
 
 def function(sig, body):
-    out = [sig + " {"]
-    out.extend(body)
-    out.append("}")
-    return out
+    """A function definition; a one-statement body that fits joins the signature's line."""
+    if len(body) == 1 and len(f"{sig} {{ {body[0].strip()} }}") <= COLUMNS:
+        return [f"{sig} {{ {body[0].strip()} }}"]
+    return wrap_signature(sig) + body + ["}"]
 
 
 def emit_struct_defs(m, s):
@@ -863,9 +888,8 @@ def emit_struct_defs(m, s):
     if s.tagged_fields():
         out.append("")
         body = em.decode_tagged_body()
-        sig = wrap_signature(f"bool {qual}::decode_tagged_field(uint64_t tag, ByteReader& field, "
-                             f"{param(body)})")
-        out.extend(sig + body + ["}"])
+        out.extend(function(f"bool {qual}::decode_tagged_field(uint64_t tag, ByteReader& field, "
+                            f"{param(body)})", body))
     return out
 
 
@@ -954,8 +978,8 @@ def emit_api_keys(apis):
 
 
 def emit_messages_header(apis, standalone):
-    out = banner(["*.json"]) + ["#pragma once", "", '#include "protocol/gen/api_keys.hpp"']
-    stems = [api_snake(a) for a, _, _ in apis] + [snake_case(n) for n in standalone]
+    out = banner(["*.json"]) + ["#pragma once", ""]
+    stems = [api_snake(a) for a, _, _ in apis] + [snake_case(n) for n in standalone] + ["api_keys"]
     out += [f'#include "protocol/gen/{s}.hpp"' for s in sorted(stems)]
     out += ["", "namespace kafka_do::protocol {", ""]
     out.append("// ApiMessages<ApiKey::produce>::Request is ProduceRequest, and so on for every API.")
@@ -980,7 +1004,7 @@ def emit_messages_header(apis, standalone):
 # Round-trip tests
 
 
-def sample_int(path, elem, default, salt):
+def sample_int(path, elem, default):
     h = zlib.crc32(path.encode()) % 90 + 2
     v = h
     if elem == "int8":
@@ -993,8 +1017,7 @@ def sample_int(path, elem, default, salt):
 
 def emit_fill(m, s, qual):
     """A fill() overload giving every field present at `version` a non-default value."""
-    lines = []
-    body = []
+    groups = []
     for f in s.fields:
         present = f.versions.cond(s.lo, s.hi)
         if present == "false":
@@ -1016,12 +1039,12 @@ def emit_fill(m, s, qual):
                 stmts.append("}")
             else:
                 vals = sample_elems(f, path)
-                stmts.append(f"{ref} = {f.cpp_type()}({{{vals}}});" if f.is_optional()
+                stmts.append(f"{ref} = std::vector<{f.elem_cpp()}>{{{vals}}};" if f.is_optional()
                              else f"{ref} = {{{vals}}};")
         elif f.struct is not None:
             stmts.append(f"fill({ref}, version, nulls, salt);")
         elif f.elem in INT_TYPES:
-            v = sample_int(path, f.elem, f.default, 0)
+            v = sample_int(path, f.elem, f.default)
             stmts.append(f"{ref} = {f.elem_cpp()}({v} + salt);")
         elif f.elem == "bool":
             stmts.append(f"{ref} = {'false' if f.default_literal() == 'true' else 'true'};")
@@ -1034,37 +1057,31 @@ def emit_fill(m, s, qual):
             stmts.append(f'{ref} = std::string("\\x00\\x01records", 9) + std::to_string(salt);')
         else:
             stmts.append(f'{ref} = "{f.member}-" + std::to_string(salt);')
-        if nullable != "false" and not f.is_array or (f.is_array and nullable != "false"):
+        if nullable != "false":
             cond = "nulls" if nullable == "true" else f"nulls && {nullable}"
             stmts = [f"if ({cond}) {{", f"  {ref}.reset();", "} else {"] + \
                 ["  " + x for x in stmts] + ["}"]
-        if present != "true":
-            stmts = [f"if ({present}) {{"] + ["  " + x for x in stmts] + ["}"]
-        body.extend("  " + x for x in stmts)
-    params = ["m", "version", "nulls", "salt"]
-    used = [p for p in params if uses(body, p)]
+        groups.append((present, [("  " if present == "true" else "    ") + x for x in stmts]))
+    body = merge_guarded(groups)
 
-    def p(name, decl):
-        return decl if name in used or (name == "m" and body) else decl.replace(name, "/*" + name + "*/")
-    sig = (f"void fill({qual}& {'m' if body else '/*m*/'}, "
-           f"{p('version', 'int16_t version')}, {p('nulls', 'bool nulls')}, "
-           f"{p('salt', 'int salt')})")
-    lines.extend(wrap_signature(sig))
-    if body:
-        lines.extend(body)
-        lines.append("}")
-    else:
-        lines[-1] += "}"
-    return lines
+    def param(name, decl):
+        return decl if uses(body, name) else decl.replace(name, f"/*{name}*/")
+    sig = (f"void fill({qual}& {param('m', 'm')}, {param('version', 'int16_t version')}, "
+           f"{param('nulls', 'bool nulls')}, {param('salt', 'int salt')})")
+    if not body:
+        return [sig + " {}"] if len(sig) + 3 <= COLUMNS else wrap_signature(sig)[:-1] + [
+            wrap_signature(sig)[-1] + "}"]
+    return wrap_signature(sig) + body + ["}"]
 
 
 def wrap_signature(sig):
+    """`sig {` on one line, or broken at its parameters the way clang-format does."""
     line = sig + " {"
     if len(line) <= COLUMNS:
         return [line]
-    prefix, _, rest = sig.partition("(")
-    args = split_args(rest)
-    return wrap_call(prefix, args, " {", 0)
+    close = sig.rindex(")")
+    prefix, _, params = sig[:close].partition("(")
+    return wrap_call(prefix, split_args(params + ")"), sig[close + 1:] + " {", 0)
 
 
 def sample_elems(f, path):
@@ -1073,7 +1090,7 @@ def sample_elems(f, path):
     if e in INT_TYPES:
         return f"{h}, {h + 1}"
     if e == "string":
-        return f'"{f.member}-a", "{f.member}-b"'
+        return '"s1", "s2"'
     if e == "uuid":
         return f"Uuid{{uint8_t({h})}}, Uuid{{}}"
     raise SchemaError(f"no sample for {f.type}")
@@ -1081,8 +1098,8 @@ def sample_elems(f, path):
 
 def emit_roundtrip_test(stem, messages, schema_files):
     out = banner(schema_files)
-    out += [f'#include "protocol/gen/{stem}.hpp"', "", "#include <gtest/gtest.h>", "",
-            "#include <string>", "", '#include "protocol/roundtrip_check.hpp"', "",
+    out += ["#include <gtest/gtest.h>", "", "#include <string>", "",
+            f'#include "protocol/gen/{stem}.hpp"', '#include "protocol/roundtrip_check.hpp"', "",
             "namespace kafka_do::protocol {", "namespace {", ""]
     for m in messages:
         for s in m.structs + [m.root]:
@@ -1091,24 +1108,11 @@ def emit_roundtrip_test(stem, messages, schema_files):
             out.append("")
     suite = "".join(part[:1].upper() + part[1:] for part in stem.split("_")) + "RoundTripTest"
     for m in messages:
-        out.append(f"TEST({suite}, {m.name}EveryVersion) {{")
-        out.append(f"  check_every_version<{m.name}>(")
-        out.append(f"      []({m.name}& m, int16_t version, bool nulls) "
-                   "{ fill(m, version, nulls, 0); });")
-        out.append("}")
+        out.extend(function(f"TEST({suite}, {m.name}EveryVersion)",
+                            [f"  check_every_version<{m.name}>(fill);"]))
         out.append("")
     out += ["}  // namespace", "}  // namespace kafka_do::protocol", ""]
-    # Reflow the TEST lambda line if too long.
-    fixed = []
-    for line in out:
-        if len(line) > COLUMNS and line.startswith("      [](") and line.endswith("});"):
-            head = line[: line.index("{ fill(")].rstrip()
-            fixed.append(head + " {")
-            fixed.append("        fill(m, version, nulls, 0);")
-            fixed.append("      });")
-        else:
-            fixed.append(line)
-    return "\n".join(fixed)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------

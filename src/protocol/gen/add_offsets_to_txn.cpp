@@ -29,9 +29,7 @@ bool AddOffsetsToTxnRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool AddOffsetsToTxnRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool AddOffsetsToTxnRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void AddOffsetsToTxnResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = AddOffsetsToTxnResponse::is_flexible(version);
@@ -52,8 +50,6 @@ bool AddOffsetsToTxnResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool AddOffsetsToTxnResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool AddOffsetsToTxnResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

@@ -18,9 +18,7 @@ struct AddOffsetsToTxnRequest {
   static constexpr int16_t api_key = 25;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The transactional id corresponding to the transaction.
   std::string transactional_id;
@@ -45,9 +43,7 @@ struct AddOffsetsToTxnResponse {
   static constexpr int16_t api_key = 25;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // Duration in milliseconds for which the request was throttled due to a quota violation, or zero
   // if the request did not violate any quota.

@@ -6,7 +6,8 @@
 
 namespace kafka_do::protocol {
 
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode(ByteWriter& w, int16_t version) const {
+void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode(ByteWriter& w,
+                                                                int16_t version) const {
   const bool flexible = AddPartitionsToTxnRequest::is_flexible(version);
   wire::write_string(w, name, flexible);
   wire::write_array(w, partitions, flexible, version);
@@ -27,7 +28,8 @@ bool AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::can_encode(int16_t /*ve
   return true;
 }
 
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode(ByteWriter& w, int16_t version) const {
+void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode(ByteWriter& w,
+                                                                      int16_t version) const {
   const bool flexible = AddPartitionsToTxnRequest::is_flexible(version);
   wire::write_string(w, transactional_id, flexible);
   w.i64(producer_id);
@@ -37,7 +39,8 @@ void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode(ByteWriter
   w.uvarint(0);  // no tagged fields
 }
 
-bool AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::decode(ByteReader& r, int16_t version) {
+bool AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::decode(ByteReader& r,
+                                                                      int16_t version) {
   const bool flexible = AddPartitionsToTxnRequest::is_flexible(version);
   if (!wire::read_string(r, transactional_id, flexible)) return false;
   producer_id = r.i64();
@@ -107,7 +110,8 @@ bool AddPartitionsToTxnRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode(ByteWriter& w, int16_t version) const {
+void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode(ByteWriter& w,
+                                                                           int16_t version) const {
   const bool flexible = AddPartitionsToTxnResponse::is_flexible(version);
   w.i32(partition_index);
   w.i16(partition_error_code);
@@ -116,7 +120,8 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode(ByteW
   }
 }
 
-bool AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::decode(ByteReader& r, int16_t version) {
+bool AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::decode(ByteReader& r,
+                                                                           int16_t version) {
   const bool flexible = AddPartitionsToTxnResponse::is_flexible(version);
   partition_index = r.i32();
   partition_error_code = r.i16();
@@ -124,11 +129,13 @@ bool AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::decode(ByteR
   return r.ok();
 }
 
-bool AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::can_encode(int16_t /*version*/) const {
+bool AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::can_encode(
+    int16_t /*version*/) const {
   return true;
 }
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode(ByteWriter& w, int16_t version) const {
+void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode(ByteWriter& w,
+                                                                       int16_t version) const {
   const bool flexible = AddPartitionsToTxnResponse::is_flexible(version);
   wire::write_string(w, name, flexible);
   wire::write_array(w, results_by_partition, flexible, version);
@@ -137,7 +144,8 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode(ByteWrite
   }
 }
 
-bool AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::decode(ByteReader& r, int16_t version) {
+bool AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::decode(ByteReader& r,
+                                                                       int16_t version) {
   const bool flexible = AddPartitionsToTxnResponse::is_flexible(version);
   if (!wire::read_string(r, name, flexible)) return false;
   if (!wire::read_array(r, results_by_partition, flexible, version)) return false;
@@ -152,7 +160,8 @@ bool AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::can_encode(int16
   return true;
 }
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode(ByteWriter& w, int16_t version) const {
+void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode(ByteWriter& w,
+                                                                  int16_t version) const {
   const bool flexible = AddPartitionsToTxnResponse::is_flexible(version);
   wire::write_string(w, transactional_id, flexible);
   wire::write_array(w, topic_results, flexible, version);

@@ -19,9 +19,7 @@ struct AddPartitionsToTxnRequest {
   static constexpr int16_t api_key = 24;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   struct AddPartitionsToTxnTopic {
     static constexpr size_t kMinSize = 3;
@@ -90,9 +88,7 @@ struct AddPartitionsToTxnResponse {
   static constexpr int16_t api_key = 24;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   struct AddPartitionsToTxnPartitionResult {
     static constexpr size_t kMinSize = 6;

@@ -22,9 +22,7 @@ bool AlterConfigsRequest::AlterableConfig::decode(ByteReader& r, int16_t version
   return r.ok();
 }
 
-bool AlterConfigsRequest::AlterableConfig::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool AlterConfigsRequest::AlterableConfig::can_encode(int16_t /*version*/) const { return true; }
 
 void AlterConfigsRequest::AlterConfigsResource::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = AlterConfigsRequest::is_flexible(version);
@@ -78,7 +76,8 @@ bool AlterConfigsRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void AlterConfigsResponse::AlterConfigsResourceResponse::encode(ByteWriter& w, int16_t version) const {
+void AlterConfigsResponse::AlterConfigsResourceResponse::encode(ByteWriter& w,
+                                                                int16_t version) const {
   const bool flexible = AlterConfigsResponse::is_flexible(version);
   w.i16(error_code);
   wire::write_nullable_string(w, error_message, flexible, true);

@@ -19,9 +19,7 @@ struct AlterConfigsRequest {
   static constexpr int16_t api_key = 33;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The configurations.
   struct AlterableConfig {
@@ -80,9 +78,7 @@ struct AlterConfigsResponse {
   static constexpr int16_t api_key = 33;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The responses for each resource.
   struct AlterConfigsResourceResponse {

@@ -28,9 +28,7 @@ bool ApiVersionsRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool ApiVersionsRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ApiVersionsRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void ApiVersionsResponse::ApiVersion::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ApiVersionsResponse::is_flexible(version);
@@ -51,9 +49,7 @@ bool ApiVersionsResponse::ApiVersion::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool ApiVersionsResponse::ApiVersion::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ApiVersionsResponse::ApiVersion::can_encode(int16_t /*version*/) const { return true; }
 
 void ApiVersionsResponse::SupportedFeatureKey::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ApiVersionsResponse::is_flexible(version);
@@ -166,19 +162,19 @@ bool ApiVersionsResponse::decode_tagged_field(uint64_t tag, ByteReader& field, i
     case 0:
       if (version < 3) return true;  // not known at this version
       if (!wire::read_array(field, supported_features, true, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     case 1:
       if (version < 3) return true;  // not known at this version
       finalized_features_epoch = field.i64();
-      return field.empty();
+      return field.ok() && field.empty();
     case 2:
       if (version < 3) return true;  // not known at this version
       if (!wire::read_array(field, finalized_features, true, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     case 3:
       if (version < 3) return true;  // not known at this version
       zk_migration_ready = field.i8() != 0;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }

@@ -18,9 +18,7 @@ struct ApiVersionsRequest {
   static constexpr int16_t api_key = 18;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The name of the client. [versions 3+]
   std::string client_software_name;
@@ -41,9 +39,7 @@ struct ApiVersionsResponse {
   static constexpr int16_t api_key = 18;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The APIs supported by the broker.
   struct ApiVersion {

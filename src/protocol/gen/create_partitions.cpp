@@ -6,7 +6,8 @@
 
 namespace kafka_do::protocol {
 
-void CreatePartitionsRequest::CreatePartitionsAssignment::encode(ByteWriter& w, int16_t version) const {
+void CreatePartitionsRequest::CreatePartitionsAssignment::encode(ByteWriter& w,
+                                                                 int16_t version) const {
   const bool flexible = CreatePartitionsRequest::is_flexible(version);
   wire::write_array(w, broker_ids, flexible, version);
   if (flexible) {
@@ -81,7 +82,8 @@ bool CreatePartitionsRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void CreatePartitionsResponse::CreatePartitionsTopicResult::encode(ByteWriter& w, int16_t version) const {
+void CreatePartitionsResponse::CreatePartitionsTopicResult::encode(ByteWriter& w,
+                                                                   int16_t version) const {
   const bool flexible = CreatePartitionsResponse::is_flexible(version);
   wire::write_string(w, name, flexible);
   w.i16(error_code);

@@ -20,9 +20,7 @@ struct CreatePartitionsRequest {
   static constexpr int16_t api_key = 37;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 3;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The new partition assignments.
   struct CreatePartitionsAssignment {
@@ -49,7 +47,8 @@ struct CreatePartitionsRequest {
     // The new partition count.
     int32_t count = 0;
     // The new partition assignments. [nullable 0+]
-    std::optional<std::vector<CreatePartitionsAssignment>> assignments = std::vector<CreatePartitionsAssignment>{};
+    std::optional<std::vector<CreatePartitionsAssignment>> assignments =
+        std::vector<CreatePartitionsAssignment>{};
 
     void encode(ByteWriter& w, int16_t version) const;
     // Returns false on malformed or truncated input.
@@ -81,9 +80,7 @@ struct CreatePartitionsResponse {
   static constexpr int16_t api_key = 37;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 3;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The partition creation results for each topic.
   struct CreatePartitionsTopicResult {

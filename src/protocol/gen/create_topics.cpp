@@ -203,7 +203,7 @@ bool CreateTopicsResponse::CreatableTopicResult::decode_tagged_field(uint64_t ta
     case 0:
       if (version < 5) return true;  // not known at this version
       topic_config_error_code = field.i16();
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }

@@ -19,9 +19,7 @@ struct CreateTopicsRequest {
   static constexpr int16_t api_key = 19;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 7;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 5;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 5; }
 
   // The manual partition assignment, or the empty array if we are using automatic assignment.
   struct CreatableReplicaAssignment {
@@ -107,9 +105,7 @@ struct CreateTopicsResponse {
   static constexpr int16_t api_key = 19;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 7;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 5;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 5; }
 
   // Configuration of the topic.
   struct CreatableTopicConfigs {
@@ -155,7 +151,8 @@ struct CreateTopicsResponse {
     // Replication factor of the topic. [versions 5+]
     int16_t replication_factor = -1;
     // Configuration of the topic. [versions 5+, nullable 5+]
-    std::optional<std::vector<CreatableTopicConfigs>> configs = std::vector<CreatableTopicConfigs>{};
+    std::optional<std::vector<CreatableTopicConfigs>> configs =
+        std::vector<CreatableTopicConfigs>{};
 
     void encode(ByteWriter& w, int16_t version) const;
     // Returns false on malformed or truncated input.

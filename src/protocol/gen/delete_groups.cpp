@@ -22,9 +22,7 @@ bool DeleteGroupsRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool DeleteGroupsRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool DeleteGroupsRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void DeleteGroupsResponse::DeletableGroupResult::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = DeleteGroupsResponse::is_flexible(version);

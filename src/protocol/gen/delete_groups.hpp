@@ -18,9 +18,7 @@ struct DeleteGroupsRequest {
   static constexpr int16_t api_key = 42;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The group names to delete.
   std::vector<std::string> groups_names;
@@ -39,9 +37,7 @@ struct DeleteGroupsResponse {
   static constexpr int16_t api_key = 42;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The deletion results
   struct DeletableGroupResult {

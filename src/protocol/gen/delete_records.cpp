@@ -76,7 +76,8 @@ bool DeleteRecordsRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode(ByteWriter& w, int16_t version) const {
+void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode(ByteWriter& w,
+                                                                 int16_t version) const {
   const bool flexible = DeleteRecordsResponse::is_flexible(version);
   w.i32(partition_index);
   w.i64(low_watermark);

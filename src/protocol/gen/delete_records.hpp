@@ -18,9 +18,7 @@ struct DeleteRecordsRequest {
   static constexpr int16_t api_key = 21;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // Each partition that we want to delete records from.
   struct DeleteRecordsPartition {
@@ -77,9 +75,7 @@ struct DeleteRecordsResponse {
   static constexpr int16_t api_key = 21;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // Each partition that we wanted to delete records from.
   struct DeleteRecordsPartitionResult {

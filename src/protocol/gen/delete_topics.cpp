@@ -20,9 +20,7 @@ bool DeleteTopicsRequest::DeleteTopicState::decode(ByteReader& r, int16_t versio
   return r.ok();
 }
 
-bool DeleteTopicsRequest::DeleteTopicState::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool DeleteTopicsRequest::DeleteTopicState::can_encode(int16_t /*version*/) const { return true; }
 
 void DeleteTopicsRequest::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = DeleteTopicsRequest::is_flexible(version);
@@ -93,7 +91,7 @@ bool DeleteTopicsResponse::DeletableTopicResult::decode(ByteReader& r, int16_t v
 }
 
 bool DeleteTopicsResponse::DeletableTopicResult::can_encode(int16_t version) const {
-  if (version < 6 && !name) return false;
+  if (version <= 5 && !name) return false;
   return true;
 }
 

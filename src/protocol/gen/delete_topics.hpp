@@ -19,9 +19,7 @@ struct DeleteTopicsRequest {
   static constexpr int16_t api_key = 20;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 6;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The name or topic ID of the topic
   struct DeleteTopicState {
@@ -62,9 +60,7 @@ struct DeleteTopicsResponse {
   static constexpr int16_t api_key = 20;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 6;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The results for each topic we tried to delete.
   struct DeletableTopicResult {

@@ -90,7 +90,8 @@ bool DescribeConfigsResponse::DescribeConfigsSynonym::can_encode(int16_t /*versi
   return true;
 }
 
-void DescribeConfigsResponse::DescribeConfigsResourceResult::encode(ByteWriter& w, int16_t version) const {
+void DescribeConfigsResponse::DescribeConfigsResourceResult::encode(ByteWriter& w,
+                                                                    int16_t version) const {
   const bool flexible = DescribeConfigsResponse::is_flexible(version);
   wire::write_string(w, name, flexible);
   wire::write_nullable_string(w, value, flexible, true);
@@ -114,7 +115,8 @@ void DescribeConfigsResponse::DescribeConfigsResourceResult::encode(ByteWriter& 
   }
 }
 
-bool DescribeConfigsResponse::DescribeConfigsResourceResult::decode(ByteReader& r, int16_t version) {
+bool DescribeConfigsResponse::DescribeConfigsResourceResult::decode(ByteReader& r,
+                                                                    int16_t version) {
   const bool flexible = DescribeConfigsResponse::is_flexible(version);
   if (!wire::read_string(r, name, flexible)) return false;
   if (!wire::read_nullable_string(r, value, flexible, true)) return false;

@@ -20,9 +20,7 @@ struct DescribeConfigsRequest {
   static constexpr int16_t api_key = 32;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The resources whose configurations we want to describe.
   struct DescribeConfigsResource {
@@ -65,9 +63,7 @@ struct DescribeConfigsResponse {
   static constexpr int16_t api_key = 32;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The synonyms for this configuration key.
   struct DescribeConfigsSynonym {

@@ -20,9 +20,7 @@ struct DescribeGroupsRequest {
   static constexpr int16_t api_key = 15;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 5;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 5; }
 
   // The names of the groups to describe
   std::vector<std::string> groups;
@@ -43,9 +41,7 @@ struct DescribeGroupsResponse {
   static constexpr int16_t api_key = 15;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 5;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 5; }
 
   // The group members.
   struct DescribedGroupMember {

@@ -28,9 +28,7 @@ bool EndTxnRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool EndTxnRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool EndTxnRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void EndTxnResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = EndTxnResponse::is_flexible(version);
@@ -59,8 +57,6 @@ bool EndTxnResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool EndTxnResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool EndTxnResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

@@ -17,9 +17,7 @@ struct EndTxnRequest {
   static constexpr int16_t api_key = 26;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The ID of the transaction to end.
   std::string transactional_id;
@@ -44,9 +42,7 @@ struct EndTxnResponse {
   static constexpr int16_t api_key = 26;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

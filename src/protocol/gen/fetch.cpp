@@ -18,9 +18,7 @@ bool FetchRequest::ReplicaState::decode(ByteReader& r, int16_t /*version*/) {
   return r.ok();
 }
 
-bool FetchRequest::ReplicaState::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchRequest::ReplicaState::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchRequest::FetchPartition::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FetchRequest::is_flexible(version);
@@ -80,7 +78,7 @@ bool FetchRequest::FetchPartition::decode_tagged_field(uint64_t tag, ByteReader&
     case 0:
       if (version < 17) return true;  // not known at this version
       wire::read_uuid(field, replica_directory_id);
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }
@@ -147,9 +145,7 @@ bool FetchRequest::ForgottenTopic::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool FetchRequest::ForgottenTopic::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchRequest::ForgottenTopic::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchRequest::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FetchRequest::is_flexible(version);
@@ -245,11 +241,11 @@ bool FetchRequest::decode_tagged_field(uint64_t tag, ByteReader& field, int16_t 
     case 0:
       if (version < 12) return true;  // not known at this version
       if (!wire::read_nullable_string(field, cluster_id, true, true)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     case 1:
       if (version < 15) return true;  // not known at this version
       if (!replica_state.decode(field, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }
@@ -268,9 +264,7 @@ bool FetchResponse::EpochEndOffset::decode(ByteReader& r, int16_t /*version*/) {
   return r.ok();
 }
 
-bool FetchResponse::EpochEndOffset::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchResponse::EpochEndOffset::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchResponse::LeaderIdAndEpoch::encode(ByteWriter& w, int16_t /*version*/) const {
   w.i32(leader_id);
@@ -285,9 +279,7 @@ bool FetchResponse::LeaderIdAndEpoch::decode(ByteReader& r, int16_t /*version*/)
   return r.ok();
 }
 
-bool FetchResponse::LeaderIdAndEpoch::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchResponse::LeaderIdAndEpoch::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchResponse::SnapshotId::encode(ByteWriter& w, int16_t /*version*/) const {
   w.i64(end_offset);
@@ -302,9 +294,7 @@ bool FetchResponse::SnapshotId::decode(ByteReader& r, int16_t /*version*/) {
   return r.ok();
 }
 
-bool FetchResponse::SnapshotId::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchResponse::SnapshotId::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchResponse::AbortedTransaction::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FetchResponse::is_flexible(version);
@@ -323,9 +313,7 @@ bool FetchResponse::AbortedTransaction::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool FetchResponse::AbortedTransaction::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchResponse::AbortedTransaction::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchResponse::PartitionData::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FetchResponse::is_flexible(version);
@@ -412,15 +400,15 @@ bool FetchResponse::PartitionData::decode_tagged_field(uint64_t tag, ByteReader&
     case 0:
       if (version < 12) return true;  // not known at this version
       if (!diverging_epoch.decode(field, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     case 1:
       if (version < 12) return true;  // not known at this version
       if (!current_leader.decode(field, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     case 2:
       if (version < 12) return true;  // not known at this version
       if (!snapshot_id.decode(field, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }
@@ -479,9 +467,7 @@ bool FetchResponse::NodeEndpoint::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool FetchResponse::NodeEndpoint::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FetchResponse::NodeEndpoint::can_encode(int16_t /*version*/) const { return true; }
 
 void FetchResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FetchResponse::is_flexible(version);
@@ -543,7 +529,7 @@ bool FetchResponse::decode_tagged_field(uint64_t tag, ByteReader& field, int16_t
     case 0:
       if (version < 16) return true;  // not known at this version
       if (!wire::read_array(field, node_endpoints, true, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }

@@ -19,9 +19,7 @@ struct FetchRequest {
   static constexpr int16_t api_key = 1;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 17;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 12;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 12; }
 
   struct ReplicaState {
     static constexpr size_t kMinSize = 13;
@@ -158,9 +156,7 @@ struct FetchResponse {
   static constexpr int16_t api_key = 1;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 17;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 12;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 12; }
 
   // In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the
   // request, this field indicates the largest epoch and its end offset such that subsequent records
@@ -260,7 +256,8 @@ struct FetchResponse {
     // epoch that should be used in the FetchSnapshot request. [versions 12+, tag 2]
     SnapshotId snapshot_id;
     // The aborted transactions. [versions 4+, nullable 4+]
-    std::optional<std::vector<AbortedTransaction>> aborted_transactions = std::vector<AbortedTransaction>{};
+    std::optional<std::vector<AbortedTransaction>> aborted_transactions =
+        std::vector<AbortedTransaction>{};
     // The preferred read replica for the consumer to use on its next fetch request [versions 11+]
     int32_t preferred_read_replica = -1;
     // The record data. [nullable 0+]

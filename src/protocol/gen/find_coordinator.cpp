@@ -69,9 +69,7 @@ bool FindCoordinatorResponse::Coordinator::decode(ByteReader& r, int16_t version
   return r.ok();
 }
 
-bool FindCoordinatorResponse::Coordinator::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool FindCoordinatorResponse::Coordinator::can_encode(int16_t /*version*/) const { return true; }
 
 void FindCoordinatorResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = FindCoordinatorResponse::is_flexible(version);

@@ -20,9 +20,7 @@ struct FindCoordinatorRequest {
   static constexpr int16_t api_key = 10;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 6;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The coordinator key. [versions 0-3]
   std::string key;
@@ -45,9 +43,7 @@ struct FindCoordinatorResponse {
   static constexpr int16_t api_key = 10;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 6;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // Each coordinator result in the response
   struct Coordinator {

@@ -60,8 +60,6 @@ bool HeartbeatResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool HeartbeatResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool HeartbeatResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

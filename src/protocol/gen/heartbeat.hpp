@@ -18,9 +18,7 @@ struct HeartbeatRequest {
   static constexpr int16_t api_key = 12;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The group id.
   std::string group_id;
@@ -45,9 +43,7 @@ struct HeartbeatResponse {
   static constexpr int16_t api_key = 12;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota. [versions 1+]

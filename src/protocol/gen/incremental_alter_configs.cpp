@@ -29,7 +29,8 @@ bool IncrementalAlterConfigsRequest::AlterableConfig::can_encode(int16_t /*versi
   return true;
 }
 
-void IncrementalAlterConfigsRequest::AlterConfigsResource::encode(ByteWriter& w, int16_t version) const {
+void IncrementalAlterConfigsRequest::AlterConfigsResource::encode(ByteWriter& w,
+                                                                  int16_t version) const {
   const bool flexible = IncrementalAlterConfigsRequest::is_flexible(version);
   w.i8(resource_type);
   wire::write_string(w, resource_name, flexible);
@@ -81,7 +82,8 @@ bool IncrementalAlterConfigsRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode(ByteWriter& w, int16_t version) const {
+void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode(ByteWriter& w,
+                                                                           int16_t version) const {
   const bool flexible = IncrementalAlterConfigsResponse::is_flexible(version);
   w.i16(error_code);
   wire::write_nullable_string(w, error_message, flexible, true);
@@ -92,7 +94,8 @@ void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode(ByteW
   }
 }
 
-bool IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::decode(ByteReader& r, int16_t version) {
+bool IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::decode(ByteReader& r,
+                                                                           int16_t version) {
   const bool flexible = IncrementalAlterConfigsResponse::is_flexible(version);
   error_code = r.i16();
   if (!wire::read_nullable_string(r, error_message, flexible, true)) return false;
@@ -102,7 +105,8 @@ bool IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::decode(ByteR
   return r.ok();
 }
 
-bool IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::can_encode(int16_t /*version*/) const {
+bool IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::can_encode(
+    int16_t /*version*/) const {
   return true;
 }
 

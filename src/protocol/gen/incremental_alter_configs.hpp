@@ -20,9 +20,7 @@ struct IncrementalAlterConfigsRequest {
   static constexpr int16_t api_key = 44;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 1;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 1;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 1; }
 
   // The configurations.
   struct AlterableConfig {
@@ -83,9 +81,7 @@ struct IncrementalAlterConfigsResponse {
   static constexpr int16_t api_key = 44;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 1;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 1;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 1; }
 
   // The responses for each resource.
   struct AlterConfigsResourceResponse {

@@ -62,8 +62,6 @@ bool InitProducerIdResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool InitProducerIdResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool InitProducerIdResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

@@ -19,9 +19,7 @@ struct InitProducerIdRequest {
   static constexpr int16_t api_key = 22;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The transactional id, or null if the producer is not transactional. [nullable 0+]
   std::optional<std::string> transactional_id = "";
@@ -49,9 +47,7 @@ struct InitProducerIdResponse {
   static constexpr int16_t api_key = 22;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

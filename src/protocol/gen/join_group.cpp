@@ -150,7 +150,7 @@ bool JoinGroupResponse::decode(ByteReader& r, int16_t version) {
 }
 
 bool JoinGroupResponse::can_encode(int16_t version) const {
-  if (version < 7 && !protocol_name) return false;
+  if (version <= 6 && !protocol_name) return false;
   if (version < 9 && skip_assignment) return false;
   for (const auto& e : members) {
     if (!e.can_encode(version)) return false;

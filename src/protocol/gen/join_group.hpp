@@ -19,9 +19,7 @@ struct JoinGroupRequest {
   static constexpr int16_t api_key = 11;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   // The list of protocols that the member supports.
   struct JoinGroupRequestProtocol {
@@ -74,9 +72,7 @@ struct JoinGroupResponse {
   static constexpr int16_t api_key = 11;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   struct JoinGroupResponseMember {
     static constexpr size_t kMinSize = 4;

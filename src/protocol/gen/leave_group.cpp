@@ -28,9 +28,7 @@ bool LeaveGroupRequest::MemberIdentity::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool LeaveGroupRequest::MemberIdentity::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool LeaveGroupRequest::MemberIdentity::can_encode(int16_t /*version*/) const { return true; }
 
 void LeaveGroupRequest::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = LeaveGroupRequest::is_flexible(version);
@@ -91,9 +89,7 @@ bool LeaveGroupResponse::MemberResponse::decode(ByteReader& r, int16_t version) 
   return r.ok();
 }
 
-bool LeaveGroupResponse::MemberResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool LeaveGroupResponse::MemberResponse::can_encode(int16_t /*version*/) const { return true; }
 
 void LeaveGroupResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = LeaveGroupResponse::is_flexible(version);

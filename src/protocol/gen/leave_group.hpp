@@ -19,9 +19,7 @@ struct LeaveGroupRequest {
   static constexpr int16_t api_key = 13;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // List of leaving member identities.
   struct MemberIdentity {
@@ -64,9 +62,7 @@ struct LeaveGroupResponse {
   static constexpr int16_t api_key = 13;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // List of leaving member responses.
   struct MemberResponse {

@@ -67,9 +67,7 @@ bool ListGroupsResponse::ListedGroup::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool ListGroupsResponse::ListedGroup::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ListGroupsResponse::ListedGroup::can_encode(int16_t /*version*/) const { return true; }
 
 void ListGroupsResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ListGroupsResponse::is_flexible(version);

@@ -18,9 +18,7 @@ struct ListGroupsRequest {
   static constexpr int16_t api_key = 16;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The states of the groups we want to list. If empty, all groups are returned with their state.
   // [versions 4+]
@@ -43,9 +41,7 @@ struct ListGroupsResponse {
   static constexpr int16_t api_key = 16;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // Each group in the response.
   struct ListedGroup {

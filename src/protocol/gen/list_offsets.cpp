@@ -102,7 +102,8 @@ bool ListOffsetsRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void ListOffsetsResponse::ListOffsetsPartitionResponse::encode(ByteWriter& w, int16_t version) const {
+void ListOffsetsResponse::ListOffsetsPartitionResponse::encode(ByteWriter& w,
+                                                               int16_t version) const {
   const bool flexible = ListOffsetsResponse::is_flexible(version);
   w.i32(partition_index);
   w.i16(error_code);

@@ -18,9 +18,7 @@ struct ListOffsetsRequest {
   static constexpr int16_t api_key = 2;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 10;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   // Each partition in the request.
   struct ListOffsetsPartition {
@@ -91,9 +89,7 @@ struct ListOffsetsResponse {
   static constexpr int16_t api_key = 2;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 10;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   // Each partition in the response.
   struct ListOffsetsPartitionResponse {

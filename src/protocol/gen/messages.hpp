@@ -3,10 +3,10 @@
 // tools/protocol_gen/protocol_gen.py`.
 #pragma once
 
-#include "protocol/gen/api_keys.hpp"
 #include "protocol/gen/add_offsets_to_txn.hpp"
 #include "protocol/gen/add_partitions_to_txn.hpp"
 #include "protocol/gen/alter_configs.hpp"
+#include "protocol/gen/api_keys.hpp"
 #include "protocol/gen/api_versions.hpp"
 #include "protocol/gen/consumer_protocol_assignment.hpp"
 #include "protocol/gen/consumer_protocol_subscription.hpp"

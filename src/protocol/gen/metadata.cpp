@@ -27,7 +27,7 @@ bool MetadataRequest::MetadataRequestTopic::decode(ByteReader& r, int16_t versio
 }
 
 bool MetadataRequest::MetadataRequestTopic::can_encode(int16_t version) const {
-  if (version < 10 && !name) return false;
+  if (version <= 9 && !name) return false;
   return true;
 }
 
@@ -67,7 +67,7 @@ bool MetadataRequest::decode(ByteReader& r, int16_t version) {
 }
 
 bool MetadataRequest::can_encode(int16_t version) const {
-  if (version < 1 && !topics) return false;
+  if (version <= 0 && !topics) return false;
   if (topics) {
     for (const auto& e : *topics) {
       if (!e.can_encode(version)) return false;
@@ -185,7 +185,7 @@ bool MetadataResponse::MetadataResponseTopic::decode(ByteReader& r, int16_t vers
 }
 
 bool MetadataResponse::MetadataResponseTopic::can_encode(int16_t version) const {
-  if (version < 12 && !name) return false;
+  if (version <= 11 && !name) return false;
   for (const auto& e : partitions) {
     if (!e.can_encode(version)) return false;
   }

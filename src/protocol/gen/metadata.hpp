@@ -19,9 +19,7 @@ struct MetadataRequest {
   static constexpr int16_t api_key = 3;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 12;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 9;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 9; }
 
   // The topics to fetch metadata for.
   struct MetadataRequestTopic {
@@ -65,9 +63,7 @@ struct MetadataResponse {
   static constexpr int16_t api_key = 3;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 12;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 9;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 9; }
 
   // A list of brokers present in the cluster.
   struct MetadataResponseBroker {

@@ -5,7 +5,8 @@
 
 namespace kafka_do::protocol {
 
-void OffsetCommitRequest::OffsetCommitRequestPartition::encode(ByteWriter& w, int16_t version) const {
+void OffsetCommitRequest::OffsetCommitRequestPartition::encode(ByteWriter& w,
+                                                               int16_t version) const {
   const bool flexible = OffsetCommitRequest::is_flexible(version);
   w.i32(partition_index);
   w.i64(committed_offset);
@@ -112,7 +113,8 @@ bool OffsetCommitRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void OffsetCommitResponse::OffsetCommitResponsePartition::encode(ByteWriter& w, int16_t version) const {
+void OffsetCommitResponse::OffsetCommitResponsePartition::encode(ByteWriter& w,
+                                                                 int16_t version) const {
   const bool flexible = OffsetCommitResponse::is_flexible(version);
   w.i32(partition_index);
   w.i16(error_code);

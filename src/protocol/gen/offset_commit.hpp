@@ -19,9 +19,7 @@ struct OffsetCommitRequest {
   static constexpr int16_t api_key = 8;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 8;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 8; }
 
   // Each partition to commit offsets for.
   struct OffsetCommitRequestPartition {
@@ -93,9 +91,7 @@ struct OffsetCommitResponse {
   static constexpr int16_t api_key = 8;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 8;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 8; }
 
   // The responses for each partition in the topic.
   struct OffsetCommitResponsePartition {

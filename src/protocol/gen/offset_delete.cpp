@@ -5,7 +5,8 @@
 
 namespace kafka_do::protocol {
 
-void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode(ByteWriter& w, int16_t /*version*/) const {
+void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode(ByteWriter& w,
+                                                               int16_t /*version*/) const {
   w.i32(partition_index);
 }
 
@@ -60,12 +61,14 @@ bool OffsetDeleteRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode(ByteWriter& w, int16_t /*version*/) const {
+void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode(ByteWriter& w,
+                                                                 int16_t /*version*/) const {
   w.i32(partition_index);
   w.i16(error_code);
 }
 
-bool OffsetDeleteResponse::OffsetDeleteResponsePartition::decode(ByteReader& r, int16_t /*version*/) {
+bool OffsetDeleteResponse::OffsetDeleteResponsePartition::decode(ByteReader& r,
+                                                                 int16_t /*version*/) {
   partition_index = r.i32();
   error_code = r.i16();
   return r.ok();

@@ -114,10 +114,8 @@ bool OffsetFetchRequest::decode(ByteReader& r, int16_t version) {
 
 bool OffsetFetchRequest::can_encode(int16_t version) const {
   if (version > 7 && !group_id.empty()) return false;
-  if (version > 7 &&
-      topics != std::optional<std::vector<OffsetFetchRequestTopic>>(std::vector<OffsetFetchRequestTopic>{}))
-    return false;
-  if (version <= 7 && version < 2 && !topics) return false;
+  if (version > 7 && (!topics || !topics->empty())) return false;
+  if (version <= 1 && !topics) return false;
   if (version <= 7 && topics) {
     for (const auto& e : *topics) {
       if (!e.can_encode(version)) return false;
@@ -133,7 +131,8 @@ bool OffsetFetchRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void OffsetFetchResponse::OffsetFetchResponsePartition::encode(ByteWriter& w, int16_t version) const {
+void OffsetFetchResponse::OffsetFetchResponsePartition::encode(ByteWriter& w,
+                                                               int16_t version) const {
   const bool flexible = OffsetFetchResponse::is_flexible(version);
   w.i32(partition_index);
   w.i64(committed_offset);
@@ -188,7 +187,8 @@ bool OffsetFetchResponse::OffsetFetchResponseTopic::can_encode(int16_t version) 
   return true;
 }
 
-void OffsetFetchResponse::OffsetFetchResponsePartitions::encode(ByteWriter& w, int16_t version) const {
+void OffsetFetchResponse::OffsetFetchResponsePartitions::encode(ByteWriter& w,
+                                                                int16_t version) const {
   const bool flexible = OffsetFetchResponse::is_flexible(version);
   w.i32(partition_index);
   w.i64(committed_offset);

@@ -19,9 +19,7 @@ struct OffsetFetchRequest {
   static constexpr int16_t api_key = 9;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
   struct OffsetFetchRequestTopic {
@@ -72,7 +70,8 @@ struct OffsetFetchRequest {
     int32_t member_epoch = -1;
     // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
     // [versions 8+, nullable 8+]
-    std::optional<std::vector<OffsetFetchRequestTopics>> topics = std::vector<OffsetFetchRequestTopics>{};
+    std::optional<std::vector<OffsetFetchRequestTopics>> topics =
+        std::vector<OffsetFetchRequestTopics>{};
 
     void encode(ByteWriter& w, int16_t version) const;
     // Returns false on malformed or truncated input.
@@ -87,7 +86,8 @@ struct OffsetFetchRequest {
   std::string group_id;
   // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
   // [versions 0-7, nullable 2-7]
-  std::optional<std::vector<OffsetFetchRequestTopic>> topics = std::vector<OffsetFetchRequestTopic>{};
+  std::optional<std::vector<OffsetFetchRequestTopic>> topics =
+      std::vector<OffsetFetchRequestTopic>{};
   // Each group we would like to fetch offsets for [versions 8+]
   std::vector<OffsetFetchRequestGroup> groups;
   // Whether broker should hold on returning unstable offsets but set a retriable error code for the
@@ -108,9 +108,7 @@ struct OffsetFetchResponse {
   static constexpr int16_t api_key = 9;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 9;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 6;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 6; }
 
   // The responses per partition
   struct OffsetFetchResponsePartition {

@@ -22,9 +22,7 @@ bool ProduceRequest::PartitionProduceData::decode(ByteReader& r, int16_t version
   return r.ok();
 }
 
-bool ProduceRequest::PartitionProduceData::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ProduceRequest::PartitionProduceData::can_encode(int16_t /*version*/) const { return true; }
 
 void ProduceRequest::TopicProduceData::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ProduceRequest::is_flexible(version);
@@ -119,9 +117,7 @@ bool ProduceResponse::LeaderIdAndEpoch::decode(ByteReader& r, int16_t /*version*
   return r.ok();
 }
 
-bool ProduceResponse::LeaderIdAndEpoch::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ProduceResponse::LeaderIdAndEpoch::can_encode(int16_t /*version*/) const { return true; }
 
 void ProduceResponse::PartitionProduceResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ProduceResponse::is_flexible(version);
@@ -189,7 +185,7 @@ bool ProduceResponse::PartitionProduceResponse::decode_tagged_field(uint64_t tag
     case 0:
       if (version < 10) return true;  // not known at this version
       if (!current_leader.decode(field, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }
@@ -238,9 +234,7 @@ bool ProduceResponse::NodeEndpoint::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool ProduceResponse::NodeEndpoint::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ProduceResponse::NodeEndpoint::can_encode(int16_t /*version*/) const { return true; }
 
 void ProduceResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = ProduceResponse::is_flexible(version);
@@ -293,7 +287,7 @@ bool ProduceResponse::decode_tagged_field(uint64_t tag, ByteReader& field, int16
     case 0:
       if (version < 10) return true;  // not known at this version
       if (!wire::read_array(field, node_endpoints, true, version)) return false;
-      return field.empty();
+      return field.ok() && field.empty();
     default:
       return true;  // unknown tag: skipped
   }

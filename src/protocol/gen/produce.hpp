@@ -19,9 +19,7 @@ struct ProduceRequest {
   static constexpr int16_t api_key = 0;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 11;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 9;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 9; }
 
   // Each partition to produce to.
   struct PartitionProduceData {
@@ -84,9 +82,7 @@ struct ProduceResponse {
   static constexpr int16_t api_key = 0;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 11;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 9;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 9; }
 
   // The batch indices of records that caused the batch to be dropped
   struct BatchIndexAndErrorMessage {

@@ -32,8 +32,6 @@ bool RequestHeader::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool RequestHeader::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool RequestHeader::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

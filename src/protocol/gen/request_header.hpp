@@ -17,9 +17,7 @@ namespace kafka_do::protocol {
 struct RequestHeader {
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The API key of this request.
   int16_t request_api_key = 0;

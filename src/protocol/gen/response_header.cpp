@@ -22,8 +22,6 @@ bool ResponseHeader::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool ResponseHeader::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool ResponseHeader::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

@@ -15,9 +15,7 @@ namespace kafka_do::protocol {
 struct ResponseHeader {
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 1;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 1;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 1; }
 
   // The correlation ID of this response.
   int32_t correlation_id = 0;

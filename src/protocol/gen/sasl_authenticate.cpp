@@ -23,9 +23,7 @@ bool SaslAuthenticateRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool SaslAuthenticateRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool SaslAuthenticateRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void SaslAuthenticateResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = SaslAuthenticateResponse::is_flexible(version);
@@ -54,8 +52,6 @@ bool SaslAuthenticateResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool SaslAuthenticateResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool SaslAuthenticateResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

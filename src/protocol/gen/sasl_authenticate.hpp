@@ -19,9 +19,7 @@ struct SaslAuthenticateRequest {
   static constexpr int16_t api_key = 36;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The SASL authentication bytes from the client, as defined by the SASL mechanism.
   std::string auth_bytes;
@@ -40,9 +38,7 @@ struct SaslAuthenticateResponse {
   static constexpr int16_t api_key = 36;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 2;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 2;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 2; }
 
   // The error code, or 0 if there was no error.
   int16_t error_code = 0;

@@ -18,9 +18,7 @@ bool SaslHandshakeRequest::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool SaslHandshakeRequest::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool SaslHandshakeRequest::can_encode(int16_t /*version*/) const { return true; }
 
 void SaslHandshakeResponse::encode(ByteWriter& w, int16_t version) const {
   const bool flexible = SaslHandshakeResponse::is_flexible(version);
@@ -37,8 +35,6 @@ bool SaslHandshakeResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool SaslHandshakeResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool SaslHandshakeResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

@@ -104,8 +104,6 @@ bool SyncGroupResponse::decode(ByteReader& r, int16_t version) {
   return r.ok();
 }
 
-bool SyncGroupResponse::can_encode(int16_t /*version*/) const {
-  return true;
-}
+bool SyncGroupResponse::can_encode(int16_t /*version*/) const { return true; }
 
 }  // namespace kafka_do::protocol

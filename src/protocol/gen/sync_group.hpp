@@ -19,9 +19,7 @@ struct SyncGroupRequest {
   static constexpr int16_t api_key = 14;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // Each assignment.
   struct SyncGroupRequestAssignment {
@@ -70,9 +68,7 @@ struct SyncGroupResponse {
   static constexpr int16_t api_key = 14;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 5;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 4;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 4; }
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota. [versions 1+]

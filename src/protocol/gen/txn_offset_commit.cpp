@@ -6,7 +6,8 @@
 
 namespace kafka_do::protocol {
 
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode(ByteWriter& w, int16_t version) const {
+void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode(ByteWriter& w,
+                                                                     int16_t version) const {
   const bool flexible = TxnOffsetCommitRequest::is_flexible(version);
   w.i32(partition_index);
   w.i64(committed_offset);
@@ -19,7 +20,8 @@ void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode(ByteWriter&
   }
 }
 
-bool TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::decode(ByteReader& r, int16_t version) {
+bool TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::decode(ByteReader& r,
+                                                                     int16_t version) {
   const bool flexible = TxnOffsetCommitRequest::is_flexible(version);
   partition_index = r.i32();
   committed_offset = r.i64();
@@ -31,11 +33,13 @@ bool TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::decode(ByteReader&
   return r.ok();
 }
 
-bool TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::can_encode(int16_t /*version*/) const {
+bool TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::can_encode(
+    int16_t /*version*/) const {
   return true;
 }
 
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode(ByteWriter& w, int16_t version) const {
+void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode(ByteWriter& w,
+                                                                 int16_t version) const {
   const bool flexible = TxnOffsetCommitRequest::is_flexible(version);
   wire::write_string(w, name, flexible);
   wire::write_array(w, partitions, flexible, version);
@@ -104,7 +108,8 @@ bool TxnOffsetCommitRequest::can_encode(int16_t version) const {
   return true;
 }
 
-void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode(ByteWriter& w, int16_t version) const {
+void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode(ByteWriter& w,
+                                                                       int16_t version) const {
   const bool flexible = TxnOffsetCommitResponse::is_flexible(version);
   w.i32(partition_index);
   w.i16(error_code);
@@ -113,7 +118,8 @@ void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode(ByteWrite
   }
 }
 
-bool TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::decode(ByteReader& r, int16_t version) {
+bool TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::decode(ByteReader& r,
+                                                                       int16_t version) {
   const bool flexible = TxnOffsetCommitResponse::is_flexible(version);
   partition_index = r.i32();
   error_code = r.i16();
@@ -121,11 +127,13 @@ bool TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::decode(ByteReade
   return r.ok();
 }
 
-bool TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::can_encode(int16_t /*version*/) const {
+bool TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::can_encode(
+    int16_t /*version*/) const {
   return true;
 }
 
-void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode(ByteWriter& w, int16_t version) const {
+void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode(ByteWriter& w,
+                                                                   int16_t version) const {
   const bool flexible = TxnOffsetCommitResponse::is_flexible(version);
   wire::write_string(w, name, flexible);
   wire::write_array(w, partitions, flexible, version);

@@ -20,9 +20,7 @@ struct TxnOffsetCommitRequest {
   static constexpr int16_t api_key = 28;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The partitions inside the topic that we want to commit offsets for.
   struct TxnOffsetCommitRequestPartition {
@@ -95,9 +93,7 @@ struct TxnOffsetCommitResponse {
   static constexpr int16_t api_key = 28;
   static constexpr int16_t lowest_version = 0;
   static constexpr int16_t highest_version = 4;
-  static constexpr bool is_flexible(int16_t version) {
-    return version >= 3;
-  }
+  static constexpr bool is_flexible(int16_t version) { return version >= 3; }
 
   // The responses for each partition in the topic.
   struct TxnOffsetCommitResponsePartition {

@@ -2,12 +2,11 @@
 // third_party/kafka-protocol/messages/DescribeClusterRequest.json, DescribeClusterResponse.json. DO
 // NOT EDIT: change the generator or the schema and re-run `python3
 // tools/protocol_gen/protocol_gen.py`.
-#include "protocol/gen/describe_cluster.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "protocol/gen/describe_cluster.hpp"
 #include "protocol/roundtrip_check.hpp"
 
 namespace kafka_do::protocol {
@@ -53,13 +52,11 @@ void fill(DescribeClusterResponse& m, int16_t version, bool nulls, int salt) {
 }
 
 TEST(DescribeClusterRoundTripTest, DescribeClusterRequestEveryVersion) {
-  check_every_version<DescribeClusterRequest>(
-      [](DescribeClusterRequest& m, int16_t version, bool nulls) { fill(m, version, nulls, 0); });
+  check_every_version<DescribeClusterRequest>(fill);
 }
 
 TEST(DescribeClusterRoundTripTest, DescribeClusterResponseEveryVersion) {
-  check_every_version<DescribeClusterResponse>(
-      [](DescribeClusterResponse& m, int16_t version, bool nulls) { fill(m, version, nulls, 0); });
+  check_every_version<DescribeClusterResponse>(fill);
 }
 
 }  // namespace

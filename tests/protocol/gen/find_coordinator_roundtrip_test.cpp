@@ -2,12 +2,11 @@
 // third_party/kafka-protocol/messages/FindCoordinatorRequest.json, FindCoordinatorResponse.json. DO
 // NOT EDIT: change the generator or the schema and re-run `python3
 // tools/protocol_gen/protocol_gen.py`.
-#include "protocol/gen/find_coordinator.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "protocol/gen/find_coordinator.hpp"
 #include "protocol/roundtrip_check.hpp"
 
 namespace kafka_do::protocol {
@@ -21,7 +20,7 @@ void fill(FindCoordinatorRequest& m, int16_t version, bool /*nulls*/, int salt) 
     m.key_type = int8_t(8 + salt);
   }
   if (version >= 4) {
-    m.coordinator_keys = {"coordinator_keys-a", "coordinator_keys-b"};
+    m.coordinator_keys = {"s1", "s2"};
   }
 }
 
@@ -54,11 +53,7 @@ void fill(FindCoordinatorResponse& m, int16_t version, bool nulls, int salt) {
   }
   if (version <= 3) {
     m.node_id = int32_t(76 + salt);
-  }
-  if (version <= 3) {
     m.host = "host-" + std::to_string(salt);
-  }
-  if (version <= 3) {
     m.port = int32_t(15 + salt);
   }
   if (version >= 4) {
@@ -70,13 +65,11 @@ void fill(FindCoordinatorResponse& m, int16_t version, bool nulls, int salt) {
 }
 
 TEST(FindCoordinatorRoundTripTest, FindCoordinatorRequestEveryVersion) {
-  check_every_version<FindCoordinatorRequest>(
-      [](FindCoordinatorRequest& m, int16_t version, bool nulls) { fill(m, version, nulls, 0); });
+  check_every_version<FindCoordinatorRequest>(fill);
 }
 
 TEST(FindCoordinatorRoundTripTest, FindCoordinatorResponseEveryVersion) {
-  check_every_version<FindCoordinatorResponse>(
-      [](FindCoordinatorResponse& m, int16_t version, bool nulls) { fill(m, version, nulls, 0); });
+  check_every_version<FindCoordinatorResponse>(fill);
 }
 
 }  // namespace
