@@ -1,0 +1,422 @@
+// End-to-end tests of the kafkado binary: each test runs it as a subprocess on a fresh data
+// directory and checks stdout, stderr and the exit code.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/murmur2.hpp"
+#include "cli/subprocess.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kafka_do::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs kafkado with --data pointing at this test's directory.
+  RunResult kafkado(std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv = {KAFKADO_PATH, "--data", data_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.input = input;
+    RunResult r = run_process(argv, options);
+    EXPECT_FALSE(r.timed_out) << "kafkado timed out: " << testing_args(args);
+    return r;
+  }
+
+  // Runs and expects success; returns stdout.
+  std::string ok(std::vector<std::string> args, const std::string& input = "") {
+    RunResult r = kafkado(args, input);
+    EXPECT_EQ(r.exit_code, 0) << testing_args(args) << "\nstderr: " << r.err;
+    return r.out;
+  }
+
+  static std::string testing_args(const std::vector<std::string>& args) {
+    std::string s = "kafkado";
+    for (const auto& a : args) s += " " + a;
+    return s;
+  }
+
+  TempDir dir_;
+  std::string data_ = dir_ / "data";
+};
+
+TEST_F(CliTest, TopicLifecycle) {
+  EXPECT_EQ(ok({"topics", "list"}), "");
+  EXPECT_EQ(
+      ok({"topics", "create", "orders", "--partitions", "3", "--config", "retention.ms=60000"}),
+      "Created topic orders with 3 partitions.\n");
+  ok({"topics", "create", "audit"});
+  EXPECT_EQ(ok({"topics", "list"}), "audit\norders\n");
+
+  const std::string described = ok({"topics", "describe", "orders"});
+  EXPECT_NE(described.find("Topic: orders\tPartitions: 3"), std::string::npos) << described;
+  for (const char* row : {"  0 ", "  1 ", "  2 "}) {
+    EXPECT_NE(described.find(row), std::string::npos) << described;
+  }
+  EXPECT_NE(described.find("HIGH-WATERMARK"), std::string::npos);
+  // Every config key, with where its value comes from.
+  EXPECT_NE(described.find("retention.ms            60000"), std::string::npos) << described;
+  EXPECT_NE(described.find("(set)"), std::string::npos);
+  for (const char* key : {"retention.bytes", "segment.bytes", "segment.ms", "cleanup.policy",
+                          "max.message.bytes", "message.timestamp.type"}) {
+    EXPECT_NE(described.find(key), std::string::npos) << key;
+  }
+  EXPECT_NE(described.find("(default)"), std::string::npos);
+
+  // Creating again fails unless asked to tolerate it.
+  RunResult again = kafkado({"topics", "create", "orders"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  EXPECT_EQ(ok({"topics", "create", "orders", "--if-not-exists"}), "");
+
+  // Alter: set one key, reset another.
+  ok({"topics", "alter", "orders", "--config", "retention.bytes=1000000", "--delete-config",
+      "retention.ms"});
+  const std::string altered = ok({"topics", "describe", "orders"});
+  EXPECT_NE(altered.find("retention.bytes         1000000               (set)"), std::string::npos)
+      << altered;
+  EXPECT_NE(altered.find("retention.ms            604800000             (default)"),
+            std::string::npos)
+      << altered;
+
+  ok({"topics", "add-partitions", "orders", "--partitions", "5"});
+  EXPECT_NE(ok({"topics", "describe", "orders"}).find("Partitions: 5"), std::string::npos);
+  RunResult shrink = kafkado({"topics", "add-partitions", "orders", "--partitions", "2"});
+  EXPECT_NE(shrink.exit_code, 0);
+  EXPECT_NE(shrink.err.find("must be larger"), std::string::npos) << shrink.err;
+
+  EXPECT_EQ(ok({"topics", "delete", "orders"}), "Deleted topic orders.\n");
+  EXPECT_EQ(ok({"topics", "list"}), "audit\n");
+  EXPECT_EQ(ok({"topics", "delete", "orders", "--if-exists"}), "");
+}
+
+TEST_F(CliTest, DescribeWithoutNameDescribesEveryTopic) {
+  ok({"topics", "create", "a"});
+  ok({"topics", "create", "b", "-p", "2"});
+  const std::string out = ok({"topics", "describe"});
+  EXPECT_NE(out.find("Topic: a\tPartitions: 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("Topic: b\tPartitions: 2"), std::string::npos) << out;
+}
+
+TEST_F(CliTest, InvalidTopicArgumentsAreOneLineErrors) {
+  RunResult bad_key = kafkado({"topics", "create", "t", "--config", "no.such.key=1"});
+  EXPECT_EQ(bad_key.exit_code, 1);
+  EXPECT_EQ(bad_key.err, "kafkado: error: unknown topic config 'no.such.key'\n");
+
+  RunResult bad_form = kafkado({"topics", "create", "t", "--config", "retention.ms"});
+  EXPECT_EQ(bad_form.exit_code, 1);
+  EXPECT_NE(bad_form.err.find("key=value"), std::string::npos) << bad_form.err;
+
+  RunResult bad_name = kafkado({"topics", "create", "no/slash"});
+  EXPECT_EQ(bad_name.exit_code, 1);
+  EXPECT_EQ(lines_of(bad_name.err).size(), 1u) << bad_name.err;
+
+  RunResult usage = kafkado({"topics", "create"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(lines_of(usage.err).size(), 1u) << usage.err;
+
+  RunResult nothing = kafkado({"topics", "alter", "t"});
+  EXPECT_NE(nothing.exit_code, 0);
+}
+
+TEST_F(CliTest, UnknownTopicSaysHowToCreateIt) {
+  const std::string expected =
+      "kafkado: error: topic 'nope' does not exist (create it with: kafkado topics create nope)\n";
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"consume", "nope", "--exit-at-end"},
+        std::vector<std::string>{"produce", "nope"},
+        std::vector<std::string>{"topics", "describe", "nope"},
+        std::vector<std::string>{"topics", "delete", "nope"},
+        std::vector<std::string>{"topics", "alter", "nope", "--config", "retention.ms=1"},
+        std::vector<std::string>{"topics", "add-partitions", "nope", "--partitions", "2"}}) {
+    RunResult r = kafkado(args, args[0] == "produce" ? "x\n" : "");
+    EXPECT_NE(r.exit_code, 0) << testing_args(args);
+    EXPECT_EQ(r.err, expected) << testing_args(args);
+    EXPECT_EQ(r.out, "") << testing_args(args);
+  }
+}
+
+TEST_F(CliTest, KeyedRecordsRoundTripAndLandOnTheirKeysPartition) {
+  constexpr int kPartitions = 4;
+  constexpr int kRecords = 10000;
+  ok({"topics", "create", "keyed", "--partitions", std::to_string(kPartitions)});
+  std::vector<std::string> input;
+  std::map<int, std::vector<std::string>> expected_by_partition;
+  for (int i = 0; i < kRecords; ++i) {
+    const std::string key = "customer-" + std::to_string(i % 97);
+    // Values hold the separator and spaces: only the first separator splits.
+    const std::string value = "{\"order\":" + std::to_string(i) + ",\"note\":\"a:b c\"}";
+    input.push_back(key + ":" + value);
+    expected_by_partition[partition_for_key(key, kPartitions)].push_back(key + "\t" + value);
+  }
+  EXPECT_EQ(ok({"produce", "keyed", "--key-separator", ":"}, join_lines(input)), "");
+
+  std::vector<std::string> all;
+  for (int p = 0; p < kPartitions; ++p) {
+    const auto got = lines_of(ok({"consume", "keyed", "--from-beginning", "--exit-at-end",
+                                  "--print-key", "--partition", std::to_string(p)}));
+    // Exactly the records whose key hashes here, in the order they were produced.
+    EXPECT_EQ(got, expected_by_partition[p]) << "partition " << p;
+    all.insert(all.end(), got.begin(), got.end());
+  }
+  EXPECT_EQ(all.size(), size_t(kRecords));
+
+  // All partitions at once: the same records (interleaving across partitions is free).
+  auto together =
+      lines_of(ok({"consume", "keyed", "--from-beginning", "--exit-at-end", "--print-key"}));
+  std::sort(together.begin(), together.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(together, all);
+}
+
+TEST_F(CliTest, KeylessRecordsRoundTripSpreadOverPartitions) {
+  constexpr int kRecords = 10000;
+  ok({"topics", "create", "plain", "--partitions", "3"});
+  std::vector<std::string> input;
+  for (int i = 0; i < kRecords; ++i) input.push_back("value " + std::to_string(i));
+  EXPECT_EQ(ok({"produce", "plain", "--batch-size", "500"}, join_lines(input)), "");
+
+  std::vector<std::string> all;
+  int used_partitions = 0;
+  for (int p = 0; p < 3; ++p) {
+    const auto got = lines_of(ok({"consume", "plain", "--from-beginning", "--exit-at-end",
+                                  "--partition", std::to_string(p)}));
+    if (!got.empty()) ++used_partitions;
+    // Within a partition records keep their produce order.
+    std::vector<int> numbers;
+    for (const auto& line : got) numbers.push_back(std::stoi(line.substr(6)));
+    EXPECT_TRUE(std::is_sorted(numbers.begin(), numbers.end())) << "partition " << p;
+    all.insert(all.end(), got.begin(), got.end());
+  }
+  // 20 batches of 500, each moving the sticky partition: more than one partition gets data.
+  EXPECT_GE(used_partitions, 2);
+  std::sort(all.begin(), all.end());
+  std::sort(input.begin(), input.end());
+  EXPECT_EQ(all, input);
+
+  // Keyless records print a null key.
+  const auto keyed = lines_of(ok({"consume", "plain", "--from-beginning", "--exit-at-end",
+                                  "--print-key", "--max-messages", "1"}));
+  ASSERT_EQ(keyed.size(), 1u);
+  EXPECT_EQ(keyed[0].rfind("null\tvalue ", 0), 0u) << keyed[0];
+}
+
+TEST_F(CliTest, LinesAreTakenVerbatim) {
+  ok({"topics", "create", "raw"});
+  // An empty line is an empty record; CRLF endings lose the CR; a last line without a newline
+  // still counts.
+  ok({"produce", "raw"}, "first\n\nwith  spaces\t and tab\nwindows\r\nüñíçødé\nlast");
+  EXPECT_EQ(ok({"consume", "raw", "--from-beginning", "--exit-at-end"}),
+            "first\n\nwith  spaces\t and tab\nwindows\nüñíçødé\nlast\n");
+}
+
+TEST_F(CliTest, MissingKeySeparatorFailsNamingTheLine) {
+  ok({"topics", "create", "t"});
+  RunResult r = kafkado({"produce", "t", "--key-separator", ":"}, "a:1\nb:2\nno separator\nc:3\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 3 has no key separator ':'"), std::string::npos) << r.err;
+  // The lines before it were produced.
+  EXPECT_EQ(ok({"consume", "t", "--from-beginning", "--exit-at-end", "--print-key",
+                "--key-separator", "="}),
+            "a=1\nb=2\n");
+}
+
+TEST_F(CliTest, PartitionOffsetAndMaxMessages) {
+  ok({"topics", "create", "t", "--partitions", "2"});
+  std::string input;
+  for (int i = 0; i < 100; ++i) input += std::to_string(i) + "\n";
+  ok({"produce", "t", "--partition", "1"}, input);
+
+  EXPECT_EQ(ok({"consume", "t", "--from-beginning", "--exit-at-end", "--partition", "0"}), "");
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end", "--partition", "1", "--offset", "95"}),
+            "95\n96\n97\n98\n99\n");
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end", "--partition", "1", "--offset", "earliest",
+                "--max-messages", "3"}),
+            "0\n1\n2\n");
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end", "--partition", "1", "--offset", "latest"}), "");
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end", "--partition", "1", "--offset", "500"}), "");
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end", "--partition", "1", "--offset", "98",
+                "--print-partition", "--print-offset"}),
+            "Partition:1\tOffset:98\t98\nPartition:1\tOffset:99\t99\n");
+  // Default start is the end, as with Kafka's console consumer.
+  EXPECT_EQ(ok({"consume", "t", "--exit-at-end"}), "");
+  EXPECT_EQ(lines_of(ok({"consume", "t", "--from-beginning", "--exit-at-end"})).size(), 100u);
+
+  RunResult no_partition = kafkado({"consume", "t", "--exit-at-end", "--offset", "3"});
+  EXPECT_NE(no_partition.exit_code, 0);
+  EXPECT_NE(no_partition.err.find("--offset needs --partition"), std::string::npos);
+  RunResult bad_partition = kafkado({"consume", "t", "--exit-at-end", "--partition", "7"});
+  EXPECT_NE(bad_partition.exit_code, 0);
+  EXPECT_NE(bad_partition.err.find("partitions 0..1, not 7"), std::string::npos)
+      << bad_partition.err;
+  RunResult bad_produce = kafkado({"produce", "t", "--partition", "2"}, "x\n");
+  EXPECT_NE(bad_produce.exit_code, 0);
+  EXPECT_NE(bad_produce.err.find("partitions 0..1, not 2"), std::string::npos) << bad_produce.err;
+}
+
+TEST_F(CliTest, ProduceCanCreateTheTopic) {
+  RunResult r = kafkado({"produce", "fresh", "--create", "--partitions", "2"}, "a\nb\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ok({"topics", "describe", "fresh"}).find("Partitions: 2"), std::string::npos);
+  auto got = lines_of(ok({"consume", "fresh", "--from-beginning", "--exit-at-end"}));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b"}));
+  // --partitions without --create is a usage error.
+  EXPECT_EQ(kafkado({"produce", "fresh", "--partitions", "3"}, "c\n").exit_code, 2);
+}
+
+TEST_F(CliTest, EveryFlushPolicyWorks) {
+  ok({"topics", "create", "t"});
+  for (const char* policy : {"every-batch", "interval", "os"}) {
+    ok({"--flush", policy, "produce", "t"}, std::string(policy) + "\n");
+  }
+  EXPECT_EQ(ok({"consume", "t", "--from-beginning", "--exit-at-end"}),
+            "every-batch\ninterval\nos\n");
+  EXPECT_EQ(kafkado({"--flush", "sometimes", "topics", "list"}).exit_code, 2);
+}
+
+TEST_F(CliTest, DataDirectoryComesFromTheEnvironment) {
+  const std::string env_dir = dir_ / "from-env";
+  RunOptions options;
+  options.env["KAFKA_DO_DATA"] = env_dir;
+  RunResult created = run_process({KAFKADO_PATH, "topics", "create", "envtopic"}, options);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  RunResult listed = run_process({KAFKADO_PATH, "topics", "list"}, options);
+  EXPECT_EQ(listed.out, "envtopic\n");
+  // --data wins over the environment.
+  RunResult explicit_dir = run_process({KAFKADO_PATH, "topics", "list", "--data", data_}, options);
+  EXPECT_EQ(explicit_dir.exit_code, 0);
+  EXPECT_EQ(explicit_dir.out, "");
+}
+
+TEST_F(CliTest, GlobalOptionsMayFollowTheCommand) {
+  RunOptions options;
+  options.unset_env = {"KAFKA_DO_DATA"};
+  RunResult r = run_process({KAFKADO_PATH, "topics", "create", "late", "--data", data_}, options);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ok({"topics", "list"}), "late\n");
+}
+
+TEST_F(CliTest, HelpWorksForEveryCommand) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
+                                        {"topics", "--help"},
+                                        {"topics", "create", "--help"},
+                                        {"topics", "list", "--help"},
+                                        {"topics", "describe", "--help"},
+                                        {"topics", "alter", "--help"},
+                                        {"topics", "add-partitions", "--help"},
+                                        {"topics", "delete", "--help"},
+                                        {"produce", "--help"},
+                                        {"consume", "--help"}}) {
+    RunResult r = kafkado(args);
+    EXPECT_EQ(r.exit_code, 0) << testing_args(args);
+    EXPECT_NE(r.out.find("Usage:"), std::string::npos) << testing_args(args);
+  }
+}
+
+// A follower holds the data directory: a second kafkado fails at once naming it, and SIGTERM
+// ends the follower cleanly after it printed what was there.
+TEST_F(CliTest, FollowerHoldsTheLockAndStopsOnSigterm) {
+  ok({"topics", "create", "t", "--partitions", "2"});
+  std::string input;
+  for (int i = 0; i < 100; ++i) input += "r" + std::to_string(i) + "\n";
+  ok({"produce", "t"}, input);
+
+  const std::string out_path = dir_ / "follower.out";
+  const std::string err_path = dir_ / "follower.err";
+  BackgroundProcess follower({KAFKADO_PATH, "--data", data_, "consume", "t", "--from-beginning"},
+                             out_path, err_path);
+  const std::string pid = std::to_string(follower.pid());
+  // It owns the directory once LOCK names it, and it has printed everything once the output
+  // holds all 100 lines (it flushes before waiting for more).
+  ASSERT_TRUE(eventually([&] { return read_text(data_ + "/LOCK") == pid + "\n"; }, 20s))
+      << read_text(err_path);
+  ASSERT_TRUE(eventually([&] { return lines_of(read_text(out_path)).size() == 100; }, 20s))
+      << read_text(err_path);
+
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"topics", "list"}, {"produce", "t"}, {"consume", "t", "-e"}}) {
+    RunResult second = kafkado(args, "x\n");
+    EXPECT_EQ(second.exit_code, 1) << testing_args(args);
+    EXPECT_NE(second.err.find("is in use by another process (pid " + pid), std::string::npos)
+        << second.err;
+    EXPECT_EQ(lines_of(second.err).size(), 1u) << second.err;
+  }
+
+  follower.signal(SIGTERM);
+  EXPECT_EQ(follower.wait(20s), 0) << read_text(err_path);
+  auto got = lines_of(read_text(out_path));
+  std::sort(got.begin(), got.end());
+  auto expected = lines_of(input);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+
+  // The lock went with it.
+  EXPECT_EQ(ok({"topics", "list"}), "t\n");
+}
+
+TEST_F(CliTest, FollowerAtTheEndStopsOnSigint) {
+  ok({"topics", "create", "t"});
+  ok({"produce", "t"}, "old\n");
+  const std::string out_path = dir_ / "follower.out";
+  BackgroundProcess follower({KAFKADO_PATH, "--data", data_, "consume", "t"}, out_path,
+                             dir_ / "follower.err");
+  const std::string pid = std::to_string(follower.pid());
+  ASSERT_TRUE(eventually([&] { return read_text(data_ + "/LOCK") == pid + "\n"; }, 20s));
+  follower.signal(SIGINT);
+  EXPECT_EQ(follower.wait(20s), 0);
+  // It started at the end, so the old record was not printed.
+  EXPECT_EQ(read_text(out_path), "");
+}
+
+TEST_F(CliTest, ConsumeIntoAClosedPipeEndsQuietly) {
+  ok({"topics", "create", "t"});
+  std::string input;
+  for (int i = 0; i < 200000; ++i)
+    input += "some longer line of text number " + std::to_string(i) + "\n";
+  ok({"produce", "t"}, input);
+  // `kafkado consume ... | head -1`: the shell's way of stopping a reader.
+  RunOptions options;
+  RunResult r = run_process({"/bin/bash", "-c",
+                             std::string("'") + KAFKADO_PATH + "' --data '" + data_ +
+                                 "' consume t --from-beginning --exit-at-end | head -1; "
+                                 "exit ${PIPESTATUS[0]}"},
+                            options);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines_of(r.out).front(), "some longer line of text number 0");
+  EXPECT_EQ(r.err, "");
+}
+
+}  // namespace
+}  // namespace kafka_do::testing
