@@ -1,0 +1,97 @@
+#pragma once
+// kafka::Client: the entry point. One API, chosen backend by URL:
+//   unset / "file:PATH"  embedded durable engine in this process (default ./kafka-do-data)
+//   "memory:"            embedded engine in memory, nothing on disk (tests)
+//   "kafka://..."        a Kafka-protocol cluster (not available in this build yet: ConfigError)
+// Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY and KAFKA_DO_DATA.
+//
+// Copies of a Client share one backend; producers, consumers and admins keep it alive, so they
+// may outlive the Client they came from. Thread-safe.
+
+#include <concepts>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kafka_do/admin.hpp"
+#include "kafka_do/consumer.hpp"
+#include "kafka_do/duration.hpp"
+#include "kafka_do/producer.hpp"
+
+namespace kafka {
+
+// When the embedded engine makes a write durable (see docs/sdk.md#durability).
+enum class Durability {
+  every_batch,  // fdatasync before acknowledging (group commit); survives power loss
+  interval,     // acknowledge after write; sync every second; survives kill -9
+  os,           // acknowledge after write; the OS writes back; survives kill -9
+};
+
+struct ClientOptions {
+  std::string url;      // "" = KAFKA_DO_URL, else the embedded file: backend
+  std::string api_key;  // "" = KAFKA_DO_API_KEY (sent as SASL/PLAIN on kafka://)
+  Duration timeout = 30s;
+  int retries = 3;
+  // Producing to (or consuming from) a topic that does not exist creates it with
+  // default_partitions partitions; with false it is a TopicNotFoundError.
+  bool auto_create_topics = true;
+  int default_partitions = 1;
+  Durability durability = Durability::interval;
+};
+
+namespace detail {
+class Backend;
+}
+
+class Client {
+ public:
+  Client();
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(const Client&);
+  Client& operator=(const Client&);
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  // Lambda form: calls fn(producer), then flushes and closes. If fn throws, what was sent is
+  // flushed and the exception propagates.
+  template <std::invocable<Producer&> Fn>
+  void producer(const std::string& topic, Fn&& fn) {
+    producer(topic, ProducerOptions{}, std::forward<Fn>(fn));
+  }
+  template <std::invocable<Producer&> Fn>
+  void producer(const std::string& topic, const ProducerOptions& options, Fn&& fn) {
+    Producer p = producer(topic, options);
+    try {
+      fn(p);
+    } catch (...) {
+      try {
+        p.flush();
+      } catch (...) {  // the application's exception is the one that matters
+      }
+      throw;
+    }
+    p.close();
+  }
+  // Object form: flushed on destruction (or close()).
+  Producer producer(const std::string& topic, const ProducerOptions& options = {});
+  AsyncProducer async_producer(const std::string& topic, const ProducerOptions& options = {});
+
+  Consumer consumer(const std::string& topic, const ConsumerOptions& options);
+  Consumer consumer(const std::vector<std::string>& topics, const ConsumerOptions& options);
+  BatchConsumer batch_consumer(const std::string& topic, const BatchConsumerOptions& options);
+
+  Admin admin();
+
+  // Flushes and releases the backend once every producer/consumer made from it is gone.
+  void close();
+  // The URL the client resolved ("file:./kafka-do-data", "memory:", ...).
+  const std::string& url() const;
+
+ protected:
+  explicit Client(std::shared_ptr<detail::Backend> backend);
+  std::shared_ptr<detail::Backend> backend_;
+};
+
+}  // namespace kafka

@@ -1,0 +1,205 @@
+#pragma once
+// Consuming: Consumer (an input range of Records: `for (kafka::Record& r : consumer)`, composes
+// with std::views::filter / transform / take) and BatchConsumer (each_batch).
+//
+// Views: `consumer | std::views::take(n)` stops after n records without waiting for more. A
+// std::views::filter looks ahead for its next match when advanced (that is how the standard view
+// works), so `consumer | filter(f) | take(n)` returns after the n-th match only once an (n+1)-th
+// arrives or the consumer is stopped; put take() first, or use a stop_token, for finite runs.
+//
+// A consumer is a member of a consumer group: the group's members split the topic's partitions
+// between them and rebalance when one joins, leaves, closes or stops polling for longer than
+// session_timeout. Where a partition starts: the group's committed offset if it has one, else
+// `offset` (earliest, latest, or the first record at or after a time).
+//
+// Iteration blocks waiting for new records (a consumer is a stream, it does not end when it
+// catches up) without busy-waiting, and ends when stop() is called (from any thread), the
+// stop_token in the options is triggered, or close() is called. A consumer far behind reads ahead
+// only a bounded amount (max_poll_records records per poll, fetch_max_bytes per partition).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "kafka_do/duration.hpp"
+#include "kafka_do/error.hpp"
+#include "kafka_do/record.hpp"
+
+namespace kafka {
+
+using namespace std::chrono_literals;
+
+// Where a consumer starts in a partition its group has no committed offset for.
+class Offset {
+ public:
+  enum class Kind { earliest, latest, timestamp };
+  static const Offset earliest;
+  static const Offset latest;
+  // The first record whose timestamp is at or after `time` (latest if there is none).
+  static Offset at(std::chrono::system_clock::time_point time) { return Offset(Kind::timestamp, time); }
+
+  Kind kind() const { return kind_; }
+  std::chrono::system_clock::time_point time() const { return time_; }
+  bool operator==(const Offset&) const = default;
+
+ private:
+  constexpr explicit Offset(Kind kind, std::chrono::system_clock::time_point time = {}) : kind_(kind), time_(time) {}
+  Kind kind_;
+  std::chrono::system_clock::time_point time_;
+};
+inline const Offset Offset::earliest{Offset::Kind::earliest};
+inline const Offset Offset::latest{Offset::Kind::latest};
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct ConsumerOptions {
+  std::string group;  // required: the consumer group this consumer joins
+  Offset offset = Offset::latest;
+  // Commit the offsets of records the application has moved past, every auto_commit_interval
+  // (and at close). With false, call Record::commit / Consumer::commit.
+  bool auto_commit = true;
+  Duration auto_commit_interval = 5s;
+  int max_poll_records = 500;
+  // A member that does not poll for this long is removed from the group (its partitions move).
+  Duration session_timeout = 30s;
+  Duration heartbeat_interval = 3s;
+  // A poll waits until at least fetch_min_bytes are available or fetch_max_wait passed.
+  int fetch_min_bytes = 1;
+  Duration fetch_max_wait = 500ms;
+  // Upper bound of bytes read ahead per partition per fetch.
+  int fetch_max_bytes = 1 << 20;
+  // Iteration ends when this is triggered.
+  std::stop_token stop;
+};
+
+namespace detail {
+class ConsumerCore;
+}
+
+class Consumer {
+ public:
+  // The range's iterator. Moving it (++) is cheap; the wait for the next record happens when it
+  // is compared with end() or dereferenced, so `| std::views::take(n)` never blocks for record
+  // n + 1.
+  class iterator {
+   public:
+    using value_type = Record;
+    using difference_type = std::ptrdiff_t;
+    using reference = Record&;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    explicit iterator(Consumer* consumer) : consumer_(consumer) {}
+    Record& operator*() const;
+    Record* operator->() const { return &**this; }
+    iterator& operator++();
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+   private:
+    bool at_end() const;
+    Consumer* consumer_ = nullptr;
+  };
+
+  explicit Consumer(std::shared_ptr<detail::ConsumerCore> core);
+  Consumer(Consumer&&) noexcept;
+  Consumer& operator=(Consumer&&) noexcept;
+  ~Consumer();
+
+  iterator begin() { return iterator(this); }
+  std::default_sentinel_t end() { return {}; }
+
+  // Calls fn for every record until the consumer is stopped or closed.
+  void each(const std::function<void(Record&)>& fn);
+  // The next record (waits for one). Throws kafka::Error when the consumer is stopped or closed
+  // first, or TimeoutError when `timeout` passes.
+  Record first(std::optional<Duration> timeout = std::nullopt);
+  // Up to max_poll_records records, waiting at most `timeout` for the first one.
+  std::vector<Record> poll(Duration timeout);
+  // Commits the position after every record returned so far, for every assigned partition.
+  void commit();
+  // Makes iteration end (thread-safe; callable from another thread or a signal-safe context no).
+  void stop();
+  // Commits (when auto_commit), leaves the group and releases. Idempotent.
+  void close();
+  // The partitions currently assigned to this member.
+  std::vector<TopicPartition> assignment() const;
+
+ private:
+  friend class iterator;
+  // Makes `current_` hold an unconsumed record, waiting as needed. False when iteration ended.
+  bool advance();
+  void consume_current();
+
+  std::shared_ptr<detail::ConsumerCore> core_;
+  std::deque<Record> buffer_;
+  std::optional<Record> current_;
+};
+
+struct BatchConsumerOptions {
+  std::string group;
+  Offset offset = Offset::latest;
+  // A batch is handed over when it holds batch_size records or batch_timeout passed since its
+  // first record, whichever comes first. Empty batches are never handed over.
+  int batch_size = 100;
+  Duration batch_timeout = 5s;
+  bool auto_commit = false;
+  Duration session_timeout = 30s;
+  Duration heartbeat_interval = 3s;
+  int fetch_max_bytes = 1 << 20;
+  std::stop_token stop;
+};
+
+// A batch of records; commit() commits, per partition, the offset after its last record.
+class Batch {
+ public:
+  Batch(std::vector<Record> records, std::shared_ptr<detail::ConsumerCore> core)
+      : records_(std::move(records)), core_(std::move(core)) {}
+  auto begin() { return records_.begin(); }
+  auto end() { return records_.end(); }
+  auto begin() const { return records_.begin(); }
+  auto end() const { return records_.end(); }
+  size_t size() const { return records_.size(); }
+  bool empty() const { return records_.empty(); }
+  const std::vector<Record>& records() const { return records_; }
+  // Throws RebalanceInProgressError when a partition of the batch moved to another member.
+  void commit();
+
+ private:
+  std::vector<Record> records_;
+  std::shared_ptr<detail::ConsumerCore> core_;
+};
+
+class BatchConsumer {
+ public:
+  BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, int batch_size, Duration batch_timeout);
+  BatchConsumer(BatchConsumer&&) noexcept;
+  BatchConsumer& operator=(BatchConsumer&&) noexcept;
+  ~BatchConsumer();
+
+  // Calls fn with every batch until stopped or closed.
+  void each_batch(const std::function<void(Batch&)>& fn);
+  // The next batch, or nullopt once stopped or closed.
+  std::optional<Batch> next_batch();
+  void stop();
+  void close();
+
+ private:
+  std::shared_ptr<detail::ConsumerCore> core_;
+  int batch_size_;
+  Duration batch_timeout_;
+  std::deque<Record> buffer_;
+};
+
+}  // namespace kafka

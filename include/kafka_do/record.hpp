@@ -1,0 +1,148 @@
+#pragma once
+// What flows through kafka-do: Headers, Message (what a producer sends), SendOptions, Record (what
+// a consumer receives, with commit()).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kafka_do/error.hpp"
+#include "kafka_do/json.hpp"
+
+namespace kafka {
+
+// One record header. Kafka allows repeated keys, so Headers keeps order and duplicates.
+struct Header {
+  std::string key;
+  std::optional<std::string> value;
+  bool operator==(const Header&) const = default;
+};
+
+class Headers : public std::vector<Header> {
+ public:
+  using std::vector<Header>::vector;
+  // The value of the first header named `key`, if any (nullopt also for a null value).
+  std::optional<std::string> get(std::string_view key) const {
+    for (const auto& h : *this) {
+      if (h.key == key) return h.value;
+    }
+    return std::nullopt;
+  }
+};
+
+// Per-send options: `p.send(value, {.key = "customer-456", .headers = {{"k", "v"}}})`.
+struct SendOptions {
+  std::optional<std::string> key;  // partitions by murmur2(key) unless .partition is set
+  Headers headers;
+  std::optional<int32_t> partition;  // explicit partition; overrides the key
+  std::optional<std::chrono::system_clock::time_point> timestamp;  // default: now
+};
+
+// A record key in a Message. Its own type (not std::string) so that a braced JSON object such as
+// {{"order_id", "124"}} can never be mistaken for a Message: send_batch's two forms stay
+// unambiguous.
+class Key {
+ public:
+  Key(std::string key) : key_(std::move(key)) {}  // NOLINT: implicit by design
+  Key(const char* key) : key_(key) {}             // NOLINT
+  const std::string& str() const { return key_; }
+  bool operator==(const Key&) const = default;
+
+ private:
+  std::string key_;
+};
+
+// A record to send in a batch: `kafka::Message{.key = "cust-1", .value = {{"order_id", "124"}}}`.
+struct Message {
+  std::optional<Key> key;
+  Json value;
+  Headers headers;
+  std::optional<int32_t> partition;
+};
+
+namespace detail {
+// Where Record::commit goes: the consumer that produced the record. Implemented in src/client.
+class CommitSink {
+ public:
+  virtual ~CommitSink() = default;
+  // Commits `next_offset` (the record's offset + 1) for the partition; throws kafka::Error.
+  virtual void commit(const std::string& topic, int32_t partition, int64_t next_offset) = 0;
+  // Same, without blocking the caller; `done` gets nullptr on success.
+  virtual void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+                            std::function<void(const Error*)> done) = 0;
+};
+}  // namespace detail
+
+// A consumed record. Cheap to move; copies share nothing mutable. commit() and commit_async()
+// are safe to call from any thread, also after the loop that produced the record moved on.
+class Record {
+ public:
+  Record() = default;
+  Record(std::string topic, int32_t partition, int64_t offset, std::chrono::system_clock::time_point timestamp,
+         std::optional<std::string> key, std::optional<std::string> value, Headers headers,
+         std::shared_ptr<detail::CommitSink> sink = nullptr)
+      : topic_(std::move(topic)),
+        partition_(partition),
+        offset_(offset),
+        timestamp_(timestamp),
+        key_(std::move(key)),
+        value_(std::move(value)),
+        headers_(std::move(headers)),
+        sink_(std::move(sink)) {}
+
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+  int64_t offset() const { return offset_; }
+  std::chrono::system_clock::time_point timestamp() const { return timestamp_; }
+  const Headers& headers() const { return headers_; }
+
+  // The key as text; empty for a null key (see has_key()).
+  std::string_view key() const { return key_ ? std::string_view(*key_) : std::string_view(); }
+  bool has_key() const { return key_.has_value(); }
+
+  // The value parsed as JSON (a null value gives a JSON null). Throws kafka::SerializationError,
+  // naming topic, partition and offset, when the bytes are not JSON.
+  Json value() const;
+  // The value converted to T through nlohmann's from_json; SerializationError on failure.
+  template <typename T>
+  T value() const {
+    try {
+      return value().get<T>();
+    } catch (const Json::exception& e) {
+      throw SerializationError(describe() + ": value does not convert: " + e.what());
+    }
+  }
+  // The value's bytes, untouched; empty for a null value (see has_value()).
+  std::string_view raw_value() const { return value_ ? std::string_view(*value_) : std::string_view(); }
+  bool has_value() const { return value_.has_value(); }
+
+  // Commits this record (its offset + 1) for its partition in the consumer's group. Throws
+  // kafka::Error (RebalanceInProgressError when the partition moved to another member).
+  // As in Kafka, a commit sets the partition's committed offset: commits made out of order (a
+  // thread pool) can move it backwards, which only means redelivery after a restart. Commit the
+  // highest record last, or call Consumer::commit() after the pool drained.
+  void commit() const;
+  // Commits without blocking on the result: `done` (optional) gets nullptr on success or the
+  // error once the commit completed (in-process backends complete it before returning).
+  void commit_async(std::function<void(const Error*)> done = nullptr) const;
+
+  // "topic/partition@offset", for messages.
+  std::string describe() const { return topic_ + "/" + std::to_string(partition_) + "@" + std::to_string(offset_); }
+
+ private:
+  std::string topic_;
+  int32_t partition_ = 0;
+  int64_t offset_ = 0;
+  std::chrono::system_clock::time_point timestamp_{};
+  std::optional<std::string> key_;
+  std::optional<std::string> value_;
+  Headers headers_;
+  std::shared_ptr<detail::CommitSink> sink_;
+};
+
+}  // namespace kafka

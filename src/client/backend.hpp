@@ -1,0 +1,115 @@
+#pragma once
+// The narrow interface between the public SDK classes (include/kafka_do) and a backend: the
+// embedded engine (src/client/embedded, for file: and memory:) today, a librdkafka-based kafka://
+// backend later. Public classes do serialization, lambda scopes, ranges and exceptions; a backend
+// moves records. Everything here may throw kafka::Error.
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kafka_do/admin.hpp"
+#include "kafka_do/client.hpp"
+#include "kafka_do/consumer.hpp"
+#include "kafka_do/producer.hpp"
+#include "kafka_do/record.hpp"
+
+namespace kafka::detail {
+
+// A record on its way out, already serialized.
+struct OutgoingRecord {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  Headers headers;
+  std::optional<int32_t> partition;
+  int64_t timestamp_ms = 0;
+};
+
+using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+class ProducerCore {
+ public:
+  virtual ~ProducerCore() = default;
+  virtual const std::string& topic() const = 0;
+  // Queues a record. `callback` (may be null) gets its report on the delivery thread. Throws for
+  // what is known at once (record too large, topic missing, closed, buffer full with fail).
+  virtual void send(OutgoingRecord record, DeliveryCallback callback) = 0;
+  // Handler called with every report, after the per-record callback.
+  virtual void set_delivery_handler(DeliveryCallback handler) = 0;
+  // Sends everything queued and waits until every report was delivered.
+  virtual void flush() = 0;
+  virtual void close() = 0;
+  virtual size_t in_flight() const = 0;
+  // The first delivery error since the last call (what the synchronous Producer rethrows).
+  virtual std::exception_ptr take_error() = 0;
+};
+
+struct ConsumerSettings {
+  std::vector<std::string> topics;
+  std::string group;
+  Offset offset = Offset::latest;
+  bool auto_commit = true;
+  std::chrono::milliseconds auto_commit_interval{5000};
+  int max_poll_records = 500;
+  std::chrono::milliseconds session_timeout{30000};
+  std::chrono::milliseconds heartbeat_interval{3000};
+  int fetch_min_bytes = 1;
+  std::chrono::milliseconds fetch_max_wait{500};
+  int fetch_max_bytes = 1 << 20;
+  std::stop_token stop;
+};
+
+class ConsumerCore : public CommitSink, public std::enable_shared_from_this<ConsumerCore> {
+ public:
+  // Up to max_poll_records records; waits up to `timeout` for the first. Empty when the timeout
+  // passed or the consumer was stopped.
+  virtual std::vector<Record> poll(std::chrono::milliseconds timeout, size_t max_records) = 0;
+  // The application moved past `record`: its offset + 1 is what auto-commit and commit() commit.
+  virtual void mark_consumed(const Record& record) = 0;
+  // Commits every partition's consumed position.
+  virtual void commit_consumed() = 0;
+  // Commits the given next offsets.
+  virtual void commit_offsets(const std::map<TopicPartition, int64_t>& offsets) = 0;
+  virtual void stop() = 0;
+  virtual bool stopped() const = 0;
+  virtual void close() = 0;
+  virtual std::vector<TopicPartition> assignment() const = 0;
+};
+
+class AdminCore {
+ public:
+  virtual ~AdminCore() = default;
+  virtual void create_topic(const std::string& name, const TopicOptions& options) = 0;
+  virtual std::vector<TopicInfo> list_topics() = 0;
+  virtual TopicInfo describe_topic(const std::string& name) = 0;
+  virtual void alter_topic(const std::string& name, const TopicAlteration& changes) = 0;
+  virtual void add_partitions(const std::string& name, int partitions) = 0;
+  virtual void delete_topic(const std::string& name) = 0;
+  virtual std::vector<GroupInfo> list_groups() = 0;
+  virtual GroupDescription describe_group(const std::string& group) = 0;
+  virtual void reset_offsets(const std::string& group, const std::string& topic, const Offset& to) = 0;
+  virtual void delete_group(const std::string& group) = 0;
+};
+
+class Backend : public std::enable_shared_from_this<Backend> {
+ public:
+  virtual ~Backend() = default;
+  virtual const std::string& url() const = 0;
+  virtual std::shared_ptr<ProducerCore> make_producer(const std::string& topic, const ProducerOptions& options,
+                                                      bool async) = 0;
+  virtual std::shared_ptr<ConsumerCore> make_consumer(ConsumerSettings settings) = 0;
+  virtual std::shared_ptr<AdminCore> make_admin() = 0;
+  // Every record of `topic`, partition by partition, in offset order (MockClient::messages).
+  virtual std::vector<Record> read_topic(const std::string& topic) = 0;
+  virtual void close() = 0;
+};
+
+// Resolves options and environment to a backend (throws ConfigError for an unusable URL).
+std::shared_ptr<Backend> make_backend(const ClientOptions& options);
+
+}  // namespace kafka::detail

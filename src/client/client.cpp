@@ -1,0 +1,132 @@
+// kafka::Client: resolves its URL to a backend and hands out producers, consumers and admins.
+#include "kafka_do/client.hpp"
+
+#include <cstdlib>
+
+#include "client/backend.hpp"
+#include "client/embedded/embedded_backend.hpp"
+
+namespace kafka {
+namespace detail {
+
+namespace {
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+}  // namespace
+
+std::shared_ptr<Backend> make_backend(const ClientOptions& options) {
+  ClientOptions resolved = options;
+  if (resolved.url.empty()) resolved.url = env("KAFKA_DO_URL");
+  if (resolved.api_key.empty()) resolved.api_key = env("KAFKA_DO_API_KEY");
+  if (resolved.default_partitions < 1) throw ConfigError("default_partitions must be at least 1");
+  const std::string& url = resolved.url;
+  if (url.empty() || url == "file:" || url.rfind("file:", 0) == 0) {
+    std::string dir = url.size() > 5 ? url.substr(5) : env("KAFKA_DO_DATA");
+    if (dir.empty()) dir = "./kafka-do-data";
+    return kafka_do::client::make_embedded_backend(resolved, "file:" + dir, dir, /*in_memory=*/false);
+  }
+  if (url == "memory:" || url.rfind("memory:", 0) == 0) {
+    return kafka_do::client::make_embedded_backend(resolved, "memory:", "/kafka-do", /*in_memory=*/true);
+  }
+  const auto scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? url : url.substr(0, scheme_end);
+  if (scheme == "kafka" || scheme == "kafka+ssl") {
+    throw ConfigError("url '" + url + "': the kafka:// backend is not available in this build yet; use file: or memory:");
+  }
+  throw ConfigError("url '" + url + "': unknown scheme (use file:PATH, memory: or kafka://host:port)");
+}
+
+}  // namespace detail
+
+Client::Client() : Client(ClientOptions{}) {}
+Client::Client(ClientOptions options) : backend_(detail::make_backend(options)) {}
+Client::Client(std::shared_ptr<detail::Backend> backend) : backend_(std::move(backend)) {}
+Client::~Client() = default;
+Client::Client(const Client&) = default;
+Client& Client::operator=(const Client&) = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+namespace {
+detail::Backend& live(const std::shared_ptr<detail::Backend>& b) {
+  if (!b) throw Error(ErrorCode::unknown, "client is closed");
+  return *b;
+}
+
+void validate(const ProducerOptions& o) {
+  if (o.batch_size <= 0) throw ConfigError("batch_size must be positive");
+  if (o.linger.count_ms() < 0) throw ConfigError("linger must not be negative");
+  if (o.retries < 0) throw ConfigError("retries must not be negative");
+  if (o.retry_backoff.count_ms() < 0) throw ConfigError("retry_backoff must not be negative");
+  if (o.buffer_memory == 0) throw ConfigError("buffer_memory must be positive");
+}
+
+detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o) {
+  if (o.group.empty()) throw ConfigError("consumer needs a group (.group = \"...\")");
+  if (topics.empty()) throw ConfigError("consumer needs at least one topic");
+  if (o.max_poll_records <= 0) throw ConfigError("max_poll_records must be positive");
+  if (o.session_timeout.count_ms() <= 0) throw ConfigError("session_timeout must be positive");
+  if (o.heartbeat_interval.count_ms() <= 0 || o.heartbeat_interval.ms() >= o.session_timeout.ms()) {
+    throw ConfigError("heartbeat_interval must be positive and shorter than session_timeout");
+  }
+  if (o.fetch_max_bytes <= 0) throw ConfigError("fetch_max_bytes must be positive");
+  detail::ConsumerSettings s;
+  s.topics = std::move(topics);
+  s.group = o.group;
+  s.offset = o.offset;
+  s.auto_commit = o.auto_commit;
+  s.auto_commit_interval = o.auto_commit_interval.ms();
+  s.max_poll_records = o.max_poll_records;
+  s.session_timeout = o.session_timeout.ms();
+  s.heartbeat_interval = o.heartbeat_interval.ms();
+  s.fetch_min_bytes = o.fetch_min_bytes;
+  s.fetch_max_wait = o.fetch_max_wait.ms();
+  s.fetch_max_bytes = o.fetch_max_bytes;
+  s.stop = o.stop;
+  return s;
+}
+}  // namespace
+
+Producer Client::producer(const std::string& topic, const ProducerOptions& options) {
+  validate(options);
+  return Producer(live(backend_).make_producer(topic, options, /*async=*/false));
+}
+
+AsyncProducer Client::async_producer(const std::string& topic, const ProducerOptions& options) {
+  validate(options);
+  return AsyncProducer(live(backend_).make_producer(topic, options, /*async=*/true));
+}
+
+Consumer Client::consumer(const std::string& topic, const ConsumerOptions& options) {
+  return consumer(std::vector<std::string>{topic}, options);
+}
+
+Consumer Client::consumer(const std::vector<std::string>& topics, const ConsumerOptions& options) {
+  return Consumer(live(backend_).make_consumer(settings(topics, options)));
+}
+
+BatchConsumer Client::batch_consumer(const std::string& topic, const BatchConsumerOptions& options) {
+  if (options.batch_size <= 0) throw ConfigError("batch_size must be positive");
+  ConsumerOptions o;
+  o.group = options.group;
+  o.offset = options.offset;
+  o.auto_commit = options.auto_commit;
+  o.max_poll_records = options.batch_size;
+  o.session_timeout = options.session_timeout;
+  o.heartbeat_interval = options.heartbeat_interval;
+  o.fetch_max_bytes = options.fetch_max_bytes;
+  o.stop = options.stop;
+  return BatchConsumer(live(backend_).make_consumer(settings({topic}, o)), options.batch_size, options.batch_timeout);
+}
+
+Admin Client::admin() { return Admin(live(backend_).make_admin()); }
+
+void Client::close() {
+  if (backend_) backend_->close();
+}
+
+const std::string& Client::url() const { return live(backend_).url(); }
+
+}  // namespace kafka

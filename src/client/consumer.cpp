@@ -1,0 +1,184 @@
+// Consumer, BatchConsumer and Batch over a backend's ConsumerCore: the range interface, each(),
+// first(), and batching by size and time.
+#include "kafka_do/consumer.hpp"
+
+#include "client/backend.hpp"
+
+namespace kafka {
+namespace {
+
+// How long one wait inside iteration lasts before the stop flags are checked again. The core
+// wakes earlier on new data or stop(); this only bounds the reaction to a stop_token.
+constexpr std::chrono::milliseconds kPollSlice{200};
+
+detail::ConsumerCore& live(const std::shared_ptr<detail::ConsumerCore>& core) {
+  if (!core) throw Error(ErrorCode::unknown, "consumer was moved from or closed");
+  return *core;
+}
+
+}  // namespace
+
+Record& Consumer::iterator::operator*() const {
+  if (!consumer_ || !consumer_->advance()) throw Error(ErrorCode::unknown, "dereferencing the end of a consumer");
+  return *consumer_->current_;
+}
+
+Consumer::iterator& Consumer::iterator::operator++() {
+  if (consumer_) consumer_->consume_current();
+  return *this;
+}
+
+bool Consumer::iterator::at_end() const { return !consumer_ || !consumer_->advance(); }
+
+Consumer::Consumer(std::shared_ptr<detail::ConsumerCore> core) : core_(std::move(core)) {}
+Consumer::Consumer(Consumer&&) noexcept = default;
+Consumer& Consumer::operator=(Consumer&&) noexcept = default;
+
+Consumer::~Consumer() {
+  if (!core_) return;
+  try {
+    close();
+  } catch (...) {  // a failing final commit must not escape a destructor
+  }
+}
+
+bool Consumer::advance() {
+  if (current_) return true;
+  auto& core = live(core_);
+  while (buffer_.empty()) {
+    if (core.stopped()) return false;
+    auto records = core.poll(kPollSlice, 0);
+    for (auto& r : records) buffer_.push_back(std::move(r));
+  }
+  current_ = std::move(buffer_.front());
+  buffer_.pop_front();
+  return true;
+}
+
+void Consumer::consume_current() {
+  if (!current_) return;
+  core_->mark_consumed(*current_);
+  current_.reset();
+}
+
+void Consumer::each(const std::function<void(Record&)>& fn) {
+  for (Record& r : *this) fn(r);
+}
+
+Record Consumer::first(std::optional<Duration> timeout) {
+  const auto deadline = timeout ? std::chrono::steady_clock::now() + timeout->ms()
+                                : std::chrono::steady_clock::time_point::max();
+  auto& core = live(core_);
+  while (!current_ && buffer_.empty()) {
+    if (core.stopped()) throw Error(ErrorCode::unknown, "consumer stopped before a record arrived");
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) throw TimeoutError("no record arrived within the timeout");
+    const auto slice = std::min<std::chrono::steady_clock::duration>(kPollSlice, deadline - now);
+    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0)) buffer_.push_back(std::move(r));
+  }
+  if (!current_) {
+    current_ = std::move(buffer_.front());
+    buffer_.pop_front();
+  }
+  Record r = std::move(*current_);
+  current_.reset();
+  core.mark_consumed(r);
+  return r;
+}
+
+std::vector<Record> Consumer::poll(Duration timeout) {
+  auto& core = live(core_);
+  std::vector<Record> out;
+  if (current_) {
+    out.push_back(std::move(*current_));
+    current_.reset();
+  }
+  while (!buffer_.empty()) {
+    out.push_back(std::move(buffer_.front()));
+    buffer_.pop_front();
+  }
+  if (out.empty()) out = core.poll(timeout.ms(), 0);
+  for (const auto& r : out) core.mark_consumed(r);
+  return out;
+}
+
+void Consumer::commit() { live(core_).commit_consumed(); }
+
+void Consumer::stop() {
+  if (core_) core_->stop();
+}
+
+void Consumer::close() {
+  if (!core_) return;
+  auto core = std::move(core_);
+  buffer_.clear();
+  current_.reset();
+  core->close();
+}
+
+std::vector<TopicPartition> Consumer::assignment() const { return live(core_).assignment(); }
+
+void Batch::commit() {
+  std::map<TopicPartition, int64_t> next;
+  for (const auto& r : records_) {
+    auto& n = next[TopicPartition{r.topic(), r.partition()}];
+    n = std::max(n, r.offset() + 1);
+  }
+  live(core_).commit_offsets(next);
+}
+
+BatchConsumer::BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, int batch_size, Duration batch_timeout)
+    : core_(std::move(core)), batch_size_(batch_size), batch_timeout_(batch_timeout) {}
+BatchConsumer::BatchConsumer(BatchConsumer&&) noexcept = default;
+BatchConsumer& BatchConsumer::operator=(BatchConsumer&&) noexcept = default;
+
+BatchConsumer::~BatchConsumer() {
+  if (!core_) return;
+  try {
+    close();
+  } catch (...) {  // see Consumer::~Consumer
+  }
+}
+
+std::optional<Batch> BatchConsumer::next_batch() {
+  auto& core = live(core_);
+  std::vector<Record> records;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  while (int(records.size()) < batch_size_) {
+    if (core.stopped()) break;
+    if (buffer_.empty()) {
+      auto wait = kPollSlice;
+      if (deadline) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= *deadline) break;
+        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now) +
+                                  std::chrono::milliseconds(1));
+      }
+      for (auto& r : core.poll(wait, size_t(batch_size_ - int(records.size())))) buffer_.push_back(std::move(r));
+      continue;
+    }
+    if (!deadline) deadline = std::chrono::steady_clock::now() + batch_timeout_.ms();
+    records.push_back(std::move(buffer_.front()));
+    buffer_.pop_front();
+  }
+  if (records.empty()) return std::nullopt;
+  for (const auto& r : records) core.mark_consumed(r);
+  return Batch(std::move(records), core_);
+}
+
+void BatchConsumer::each_batch(const std::function<void(Batch&)>& fn) {
+  while (auto batch = next_batch()) fn(*batch);
+}
+
+void BatchConsumer::stop() {
+  if (core_) core_->stop();
+}
+
+void BatchConsumer::close() {
+  if (!core_) return;
+  auto core = std::move(core_);
+  buffer_.clear();
+  core->close();
+}
+
+}  // namespace kafka

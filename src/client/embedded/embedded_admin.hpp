@@ -1,0 +1,31 @@
+#pragma once
+// Admin on the embedded engine: topics through the LogManager, groups through the coordinator.
+
+#include <memory>
+
+#include "client/backend.hpp"
+
+namespace kafka_do::client {
+
+class EmbeddedBackend;
+
+class EmbeddedAdmin final : public kafka::detail::AdminCore {
+ public:
+  explicit EmbeddedAdmin(std::shared_ptr<EmbeddedBackend> backend) : backend_(std::move(backend)) {}
+
+  void create_topic(const std::string& name, const kafka::TopicOptions& options) override;
+  std::vector<kafka::TopicInfo> list_topics() override;
+  kafka::TopicInfo describe_topic(const std::string& name) override;
+  void alter_topic(const std::string& name, const kafka::TopicAlteration& changes) override;
+  void add_partitions(const std::string& name, int partitions) override;
+  void delete_topic(const std::string& name) override;
+  std::vector<kafka::GroupInfo> list_groups() override;
+  kafka::GroupDescription describe_group(const std::string& group) override;
+  void reset_offsets(const std::string& group, const std::string& topic, const kafka::Offset& to) override;
+  void delete_group(const std::string& group) override;
+
+ private:
+  std::shared_ptr<EmbeddedBackend> backend_;
+};
+
+}  // namespace kafka_do::client

@@ -1,0 +1,403 @@
+#include "client/embedded/embedded_consumer.hpp"
+
+#include <future>
+
+#include "client/assignor.hpp"
+#include "client/embedded/embedded_backend.hpp"
+#include "client/errors.hpp"
+#include "model/record_batch.hpp"
+
+namespace kafka_do::client {
+namespace {
+
+using model::ErrorCode;
+
+int64_t to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool must_rejoin(ErrorCode e) {
+  return e == ErrorCode::rebalance_in_progress || e == ErrorCode::unknown_member_id ||
+         e == ErrorCode::illegal_generation || e == ErrorCode::fenced_instance_id;
+}
+
+}  // namespace
+
+EmbeddedConsumer::EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend, kafka::detail::ConsumerSettings settings)
+    : backend_(std::move(backend)), settings_(std::move(settings)), coordinator_(backend_->groups()) {
+  for (const auto& topic : settings_.topics) backend_->ensure_topic(topic);
+  if (settings_.stop.stop_possible()) {
+    stop_callback_.emplace(settings_.stop, std::function<void()>([this] { stop(); }));
+  }
+}
+
+EmbeddedConsumer::~EmbeddedConsumer() {
+  try {
+    close();
+  } catch (...) {  // close() errors are for callers of close(); a destructor must not throw
+  }
+}
+
+std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds timeout, size_t max_records) {
+  if (max_records == 0) max_records = size_t(settings_.max_poll_records);
+  const auto deadline = Clock::now() + timeout;
+  std::vector<kafka::Record> out;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      if (closed_) throw kafka::Error(kafka::ErrorCode::unknown, "consumer is closed");
+      if (stopped_) return out;
+      heartbeat_if_due();
+      ensure_member(lock);
+      maybe_auto_commit();
+      {
+        std::lock_guard wake(wake_mu_);
+        data_arrived_ = false;  // anything appended from here on wakes the wait below
+      }
+      fetch_available(out, max_records);
+      if (!out.empty()) return out;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return out;
+    // Wait for data, a stop, or the next heartbeat, whichever comes first.
+    const auto wake_at = std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval);
+    std::unique_lock wake(wake_mu_);
+    wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)),
+                        [&] { return data_arrived_ || stopped_.load(); });
+  }
+}
+
+void EmbeddedConsumer::heartbeat_if_due() {
+  if (member_id_.empty() || need_rejoin_) return;
+  const auto now = Clock::now();
+  if (now - last_heartbeat_ < settings_.heartbeat_interval) return;
+  last_heartbeat_ = now;
+  const ErrorCode e = coordinator_.heartbeat({settings_.group, generation_, member_id_, std::nullopt});
+  if (e == ErrorCode::none) return;
+  if (must_rejoin(e)) {
+    if (e == ErrorCode::rebalance_in_progress && settings_.auto_commit) {
+      // Still a member of this generation: hand over what was consumed before partitions move.
+      try {
+        std::map<kafka::TopicPartition, int64_t> offsets;
+        for (auto& [tp, st] : partitions_) {
+          if (st.consumed > st.committed) offsets[tp] = st.consumed;
+        }
+        if (!offsets.empty()) commit_locked(offsets);
+      } catch (const kafka::Error&) {  // the group moved on already; records will be redelivered
+      }
+    }
+    if (e != ErrorCode::rebalance_in_progress) member_id_.clear();  // removed: join as a new member
+    need_rejoin_ = true;
+    return;
+  }
+  throw_if_error(e, "heartbeat of group '" + settings_.group + "'");
+}
+
+void EmbeddedConsumer::ensure_member(std::unique_lock<std::mutex>& lock) {
+  while (need_rejoin_ && !stopped_) {
+    if (join_and_sync(lock)) return;
+  }
+}
+
+bool EmbeddedConsumer::join_and_sync(std::unique_lock<std::mutex>& lock) {
+  coordinator::JoinRequest join;
+  join.group_id = settings_.group;
+  join.member_id = member_id_;
+  join.client_id = "kafka-do";
+  join.client_host = "in-process";
+  join.session_timeout = settings_.session_timeout;
+  join.rebalance_timeout = settings_.session_timeout;
+  join.protocol_type = "consumer";
+  const std::string subscription = encode_subscription({settings_.topics});
+  join.protocols = {{std::string(kRangeAssignor), subscription}, {std::string(kRoundRobinAssignor), subscription}};
+
+  // The join completes when every member rejoined: wait without holding our lock, so commits
+  // from other threads and stop() still work meanwhile.
+  std::promise<coordinator::JoinResponse> joined;
+  auto joined_future = joined.get_future();
+  lock.unlock();
+  coordinator_.join_group(join, [&joined](coordinator::JoinResponse r) { joined.set_value(std::move(r)); });
+  coordinator::JoinResponse response = joined_future.get();
+  lock.lock();
+  if (response.error == ErrorCode::unknown_member_id) {
+    member_id_.clear();
+    return false;
+  }
+  if (response.error == ErrorCode::rebalance_in_progress) return false;
+  throw_if_error(response.error, "joining group '" + settings_.group + "'");
+  member_id_ = response.member_id;
+  generation_ = response.generation_id;
+
+  coordinator::SyncRequest sync;
+  sync.group_id = settings_.group;
+  sync.generation_id = generation_;
+  sync.member_id = member_id_;
+  if (response.leader_id == member_id_ && !response.skip_assignment) {
+    std::map<std::string, Subscription> subscriptions;
+    std::set<std::string> topics;
+    for (const auto& m : response.members) {
+      auto sub = decode_subscription(m.metadata);
+      subscriptions[m.member_id] = sub ? *sub : Subscription{};
+      if (sub) topics.insert(sub->topics.begin(), sub->topics.end());
+    }
+    std::map<std::string, int32_t> counts;
+    for (const auto& t : topics) {
+      if (auto d = backend_->logs().describe_topic(t)) counts[t] = d->partitions;
+    }
+    const Assignment plan = response.protocol_name == kRoundRobinAssignor ? assign_round_robin(subscriptions, counts)
+                                                                          : assign_range(subscriptions, counts);
+    for (const auto& [member, partitions] : plan) sync.assignments.push_back({member, encode_assignment(partitions)});
+  }
+  std::promise<coordinator::SyncResponse> synced;
+  auto synced_future = synced.get_future();
+  lock.unlock();
+  coordinator_.sync_group(sync, [&synced](coordinator::SyncResponse r) { synced.set_value(std::move(r)); });
+  coordinator::SyncResponse sync_response = synced_future.get();
+  lock.lock();
+  if (must_rejoin(sync_response.error)) {
+    if (sync_response.error != ErrorCode::rebalance_in_progress) member_id_.clear();
+    return false;
+  }
+  throw_if_error(sync_response.error, "syncing group '" + settings_.group + "'");
+  auto assigned = decode_assignment(sync_response.assignment);
+  if (!assigned) {
+    throw kafka::GroupCoordinatorError(kafka::ErrorCode::inconsistent_group_protocol,
+                                       "group '" + settings_.group + "' sent an assignment this client cannot read");
+  }
+  apply_assignment(*assigned);
+  need_rejoin_ = false;
+  last_heartbeat_ = Clock::now();
+  return true;
+}
+
+void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>& partitions) {
+  std::map<kafka::TopicPartition, PartitionState> next;
+  for (const auto& tp : partitions) {
+    PartitionState state;
+    state.log = backend_->partition(tp.topic, tp.partition);
+    // A partition kept across the rebalance resumes where it is; a new one starts from the
+    // group's committed offset (another member may have moved it meanwhile).
+    state.committed = -1;
+    if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition})) state.committed = c->offset;
+    state.position = start_position(tp, *state.log);
+    auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+    state.subscription = state.log->on_append([weak](int64_t) {
+      if (auto self = weak.lock()) {
+        {
+          std::lock_guard wake(self->wake_mu_);
+          self->data_arrived_ = true;
+        }
+        self->wake_cv_.notify_all();
+      }
+    });
+    next.emplace(tp, std::move(state));
+  }
+  partitions_ = std::move(next);
+  next_partition_ = 0;
+}
+
+int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp, storage::PartitionLog& log) {
+  if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition}); c && c->offset >= 0) {
+    return std::clamp(c->offset, log.log_start_offset(), log.high_watermark());
+  }
+  switch (settings_.offset.kind()) {
+    case kafka::Offset::Kind::earliest: return log.log_start_offset();
+    case kafka::Offset::Kind::latest: return log.high_watermark();
+    case kafka::Offset::Kind::timestamp: {
+      auto found = value_or_throw(log.offset_for_timestamp(to_ms(settings_.offset.time())));
+      return found ? *found : log.high_watermark();
+    }
+  }
+  return log.high_watermark();
+}
+
+void EmbeddedConsumer::fetch_available(std::vector<kafka::Record>& out, size_t max_records) {
+  if (partitions_.empty()) return;
+  std::vector<kafka::TopicPartition> order;
+  order.reserve(partitions_.size());
+  for (const auto& [tp, st] : partitions_) order.push_back(tp);
+  const size_t n = order.size();
+  for (size_t i = 0; i < n && out.size() < max_records; ++i) {
+    const auto& tp = order[(next_partition_ + i) % n];
+    auto& st = partitions_.at(tp);
+    if (st.fetched.empty()) fetch_partition(tp, st);
+    while (!st.fetched.empty() && out.size() < max_records) {
+      out.push_back(std::move(st.fetched.front()));
+      st.fetched.pop_front();
+    }
+  }
+  next_partition_ = (next_partition_ + 1) % n;
+}
+
+void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, PartitionState& st) {
+  auto& log = *st.log;
+  if (st.position < log.log_start_offset()) {
+    // Retention removed records under us: restart where the offset policy says (Kafka's
+    // auto.offset.reset).
+    st.position = settings_.offset.kind() == kafka::Offset::Kind::latest ? log.high_watermark() : log.log_start_offset();
+  }
+  if (st.position >= log.high_watermark()) return;
+  auto read = log.read(st.position, size_t(settings_.fetch_max_bytes));
+  if (!read) {
+    if (read.error().code() == Errc::out_of_range) return;  // raced with retention; next poll resets
+    throw_error(read.error(), Subject::partition);
+  }
+  std::string_view bytes = read->records;
+  auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
+  while (bytes.size() >= model::batch_format::kHeaderSize) {
+    auto header = model::parse_batch_header(bytes);
+    if (!header || header->total_size() > bytes.size()) break;
+    const std::string_view batch = bytes.substr(0, header->total_size());
+    bytes.remove_prefix(header->total_size());
+    if (header->control()) {  // transaction markers are not application records
+      st.position = std::max(st.position, header->next_offset());
+      continue;
+    }
+    auto records = model::decode_batch(batch);
+    if (!records) throw_error(records.error());
+    for (auto& r : *records) {
+      if (r.offset < st.position) continue;  // a fetch inside a batch returns the whole batch
+      kafka::Headers headers;
+      headers.reserve(r.headers.size());
+      for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
+      st.fetched.emplace_back(tp.topic, tp.partition, r.offset,
+                              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
+                              std::move(r.key), std::move(r.value), std::move(headers), self);
+    }
+    st.position = std::max(st.position, header->next_offset());
+  }
+}
+
+void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
+  std::lock_guard lock(mu_);
+  auto it = partitions_.find({record.topic(), record.partition()});
+  if (it == partitions_.end()) return;  // from an earlier assignment: nothing to track
+  it->second.consumed = std::max(it->second.consumed, record.offset() + 1);
+}
+
+void EmbeddedConsumer::maybe_auto_commit() {
+  if (!settings_.auto_commit || need_rejoin_) return;
+  const auto now = Clock::now();
+  if (now - last_auto_commit_ < settings_.auto_commit_interval) return;
+  last_auto_commit_ = now;
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  for (auto& [tp, st] : partitions_) {
+    if (st.consumed > st.committed) offsets[tp] = st.consumed;
+  }
+  if (offsets.empty()) return;
+  try {
+    commit_locked(offsets);
+  } catch (const kafka::RebalanceInProgressError&) {
+    need_rejoin_ = true;  // retried after the rebalance, or redelivered to the new owner
+  }
+}
+
+void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  coordinator::OffsetCommitRequest request;
+  request.group_id = settings_.group;
+  request.generation_id = generation_;
+  request.member_id = member_id_;
+  for (const auto& [tp, offset] : offsets) {
+    if (!partitions_.count(tp)) {
+      throw kafka::RebalanceInProgressError("cannot commit " + tp.topic + "/" + std::to_string(tp.partition) +
+                                            ": the partition is no longer assigned to this consumer");
+    }
+    request.offsets.push_back({tp.topic, tp.partition, offset, -1, std::nullopt});
+  }
+  if (member_id_.empty() || need_rejoin_) {
+    throw kafka::RebalanceInProgressError("cannot commit while the group '" + settings_.group + "' rebalances");
+  }
+  const auto results = coordinator_.commit_offsets(request);
+  for (const auto& r : results) {
+    if (r.error != ErrorCode::none) {
+      if (must_rejoin(r.error)) need_rejoin_ = true;
+      throw_if_error(r.error, "commit to " + r.topic + "/" + std::to_string(r.partition) + " in group '" +
+                                  settings_.group + "'");
+    }
+  }
+  for (const auto& [tp, offset] : offsets) {
+    auto& st = partitions_.at(tp);
+    st.committed = std::max(st.committed, offset);
+  }
+}
+
+void EmbeddedConsumer::commit_consumed() {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  for (auto& [tp, st] : partitions_) {
+    if (st.consumed > st.committed) offsets[tp] = st.consumed;
+  }
+  if (!offsets.empty()) commit_locked(offsets);
+}
+
+void EmbeddedConsumer::commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  std::lock_guard lock(mu_);
+  commit_locked(offsets);
+}
+
+void EmbeddedConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
+  std::lock_guard lock(mu_);
+  commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
+}
+
+void EmbeddedConsumer::commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+                                    std::function<void(const kafka::Error*)> done) {
+  // In-process commits are one local append: done here, the callback runs before returning.
+  try {
+    commit(topic, partition, next_offset);
+  } catch (const kafka::Error& e) {
+    if (done) done(&e);
+    return;
+  }
+  if (done) done(nullptr);
+}
+
+void EmbeddedConsumer::stop() {
+  stopped_ = true;
+  {
+    std::lock_guard wake(wake_mu_);
+  }
+  wake_cv_.notify_all();
+}
+
+bool EmbeddedConsumer::stopped() const { return stopped_; }
+
+void EmbeddedConsumer::close() {
+  std::unique_lock lock(mu_);
+  if (closed_) return;
+  closed_ = true;
+  stopped_ = true;
+  std::exception_ptr failure;
+  if (settings_.auto_commit && !need_rejoin_) {
+    std::map<kafka::TopicPartition, int64_t> offsets;
+    for (auto& [tp, st] : partitions_) {
+      if (st.consumed > st.committed) offsets[tp] = st.consumed;
+    }
+    try {
+      if (!offsets.empty()) commit_locked(offsets);
+    } catch (const kafka::Error&) {
+      failure = std::current_exception();
+    }
+  }
+  leave();
+  partitions_.clear();
+  lock.unlock();
+  stop_callback_.reset();
+  wake_cv_.notify_all();
+  if (failure) std::rethrow_exception(failure);
+}
+
+void EmbeddedConsumer::leave() {
+  if (member_id_.empty()) return;
+  (void)coordinator_.leave_group(settings_.group, {{member_id_, std::nullopt}});  // best effort: it expires anyway
+  member_id_.clear();
+}
+
+std::vector<kafka::TopicPartition> EmbeddedConsumer::assignment() const {
+  std::lock_guard lock(mu_);
+  std::vector<kafka::TopicPartition> out;
+  for (const auto& [tp, st] : partitions_) out.push_back(tp);
+  return out;
+}
+
+}  // namespace kafka_do::client

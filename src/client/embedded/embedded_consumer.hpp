@@ -1,0 +1,95 @@
+#pragma once
+// A group consumer on the embedded engine. It is a member of its group in the engine's
+// GroupCoordinator: it joins and syncs from poll(), heartbeats from poll() (so a consumer that
+// stops polling for longer than session_timeout is removed and its partitions move), and when
+// the group rebalances it commits what was consumed (auto_commit), rejoins and takes its new
+// partitions from their committed offsets.
+//
+// Reads come straight from the partition logs; a consumer waits for new data on the logs' append
+// notifications, never by spinning. Read-ahead is bounded by fetch_max_bytes per partition.
+//
+// Thread safety: poll() from one thread at a time (the Consumer's); commits, stop() and
+// mark_consumed() from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "client/backend.hpp"
+#include "coordinator/group_coordinator.hpp"
+#include "storage/partition_log.hpp"
+
+namespace kafka_do::client {
+
+class EmbeddedBackend;
+
+class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
+ public:
+  EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend, kafka::detail::ConsumerSettings settings);
+  ~EmbeddedConsumer() override;
+
+  std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
+  void mark_consumed(const kafka::Record& record) override;
+  void commit_consumed() override;
+  void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
+  void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
+  void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+                    std::function<void(const kafka::Error*)> done) override;
+  void stop() override;
+  bool stopped() const override;
+  void close() override;
+  std::vector<kafka::TopicPartition> assignment() const override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct PartitionState {
+    std::shared_ptr<storage::PartitionLog> log;
+    int64_t position = 0;   // next offset to fetch
+    int64_t consumed = -1;  // next offset after what the application moved past (-1: nothing)
+    int64_t committed = -1;
+    std::deque<kafka::Record> fetched;  // decoded, not yet returned
+    storage::AppendSubscription subscription;
+  };
+
+  // Joins (or rejoins) and syncs until this member has a current assignment. REQUIRES: mu_.
+  void ensure_member(std::unique_lock<std::mutex>& lock);
+  bool join_and_sync(std::unique_lock<std::mutex>& lock);
+  void apply_assignment(const std::vector<kafka::TopicPartition>& partitions);
+  int64_t start_position(const kafka::TopicPartition& tp, storage::PartitionLog& log);
+  void heartbeat_if_due();
+  void maybe_auto_commit();
+  // Fills `out` with up to max_records available records without waiting. REQUIRES: mu_.
+  void fetch_available(std::vector<kafka::Record>& out, size_t max_records);
+  void fetch_partition(const kafka::TopicPartition& tp, PartitionState& state);
+  // Commits the given next offsets as the current member. REQUIRES: mu_. Throws kafka::Error.
+  void commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets);
+  void leave();
+
+  const std::shared_ptr<EmbeddedBackend> backend_;
+  const kafka::detail::ConsumerSettings settings_;
+  coordinator::GroupCoordinator& coordinator_;
+
+  mutable std::mutex mu_;
+  bool closed_ = false;
+  // Wake-ups: append notifications arrive on producer threads that hold the partition log's
+  // locks, so they only touch this small mutex (never mu_, which is held while subscribing).
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool data_arrived_ = false;
+  std::atomic<bool> stopped_{false};
+  bool need_rejoin_ = true;
+  std::string member_id_;
+  int32_t generation_ = -1;
+  std::map<kafka::TopicPartition, PartitionState> partitions_;
+  size_t next_partition_ = 0;  // round-robin start for fairness between partitions
+  Clock::time_point last_heartbeat_{};
+  Clock::time_point last_auto_commit_ = Clock::now();
+  std::optional<std::stop_callback<std::function<void()>>> stop_callback_;
+};
+
+}  // namespace kafka_do::client

@@ -1,0 +1,135 @@
+// Producer and AsyncProducer: serialization and error surfacing over a backend's ProducerCore.
+#include "kafka_do/producer.hpp"
+
+#include "client/backend.hpp"
+
+namespace kafka {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+detail::OutgoingRecord outgoing(std::optional<std::string> value, const SendOptions& options) {
+  detail::OutgoingRecord r;
+  r.key = options.key;
+  r.value = std::move(value);
+  r.headers = options.headers;
+  r.partition = options.partition;
+  r.timestamp_ms = options.timestamp ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           options.timestamp->time_since_epoch())
+                                           .count()
+                                     : now_ms();
+  return r;
+}
+
+std::optional<std::string> serialize(const Json& value) {
+  if (value.is_null()) return std::nullopt;  // a JSON null is a tombstone: null value on the wire
+  try {
+    return value.dump();
+  } catch (const Json::exception& e) {
+    throw SerializationError(std::string("value cannot be serialized as JSON: ") + e.what());
+  }
+}
+
+detail::ProducerCore& live(const std::shared_ptr<detail::ProducerCore>& core) {
+  if (!core) throw Error(ErrorCode::unknown, "producer was moved from");
+  return *core;
+}
+
+void rethrow_pending(detail::ProducerCore& core) {
+  if (auto e = core.take_error()) std::rethrow_exception(e);
+}
+
+}  // namespace
+
+Producer::Producer(std::shared_ptr<detail::ProducerCore> core) : core_(std::move(core)) {}
+Producer::Producer(Producer&&) noexcept = default;
+Producer& Producer::operator=(Producer&&) noexcept = default;
+
+Producer::~Producer() {
+  if (!core_) return;
+  try {
+    core_->close();
+  } catch (...) {  // destructors must not throw; close() reports errors to those who ask
+  }
+}
+
+void Producer::send(const Json& value, const SendOptions& options) {
+  auto& core = live(core_);
+  rethrow_pending(core);
+  core.send(outgoing(serialize(value), options), nullptr);
+}
+
+void Producer::send_raw(std::string_view value, const SendOptions& options) {
+  auto& core = live(core_);
+  rethrow_pending(core);
+  core.send(outgoing(std::string(value), options), nullptr);
+}
+
+void Producer::send_batch(const std::vector<Json>& values) {
+  for (const auto& v : values) send(v);
+}
+
+void Producer::send_batch(const std::vector<Message>& messages) {
+  for (const auto& m : messages) {
+    SendOptions options;
+    if (m.key) options.key = m.key->str();
+    options.headers = m.headers;
+    options.partition = m.partition;
+    send(m.value, options);
+  }
+}
+
+void Producer::flush() {
+  auto& core = live(core_);
+  core.flush();
+  rethrow_pending(core);
+}
+
+void Producer::close() {
+  if (!core_) return;
+  core_->close();
+  rethrow_pending(*core_);
+}
+
+const std::string& Producer::topic() const { return live(core_).topic(); }
+
+AsyncProducer::AsyncProducer(std::shared_ptr<detail::ProducerCore> core) : core_(std::move(core)) {}
+AsyncProducer::AsyncProducer(AsyncProducer&&) noexcept = default;
+AsyncProducer& AsyncProducer::operator=(AsyncProducer&&) noexcept = default;
+
+AsyncProducer::~AsyncProducer() {
+  if (!core_) return;
+  try {
+    core_->close();
+  } catch (...) {  // reports already told the application about every failure
+  }
+}
+
+void AsyncProducer::send(const Json& value, const SendOptions& options, DeliveryCallback callback) {
+  live(core_).send(outgoing(serialize(value), options), std::move(callback));
+}
+
+void AsyncProducer::send_raw(std::string_view value, const SendOptions& options, DeliveryCallback callback) {
+  live(core_).send(outgoing(std::string(value), options), std::move(callback));
+}
+
+void AsyncProducer::on_delivery(DeliveryCallback handler) { live(core_).set_delivery_handler(std::move(handler)); }
+
+void AsyncProducer::deliver() {
+  auto& core = live(core_);
+  core.flush();
+  (void)core.take_error();  // reported through callbacks
+}
+
+size_t AsyncProducer::in_flight() const { return live(core_).in_flight(); }
+
+void AsyncProducer::close() {
+  if (core_) core_->close();
+}
+
+const std::string& AsyncProducer::topic() const { return live(core_).topic(); }
+
+}  // namespace kafka

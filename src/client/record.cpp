@@ -1,0 +1,25 @@
+#include "kafka_do/record.hpp"
+
+namespace kafka {
+
+Json Record::value() const {
+  if (!value_) return Json(nullptr);
+  try {
+    return Json::parse(*value_);
+  } catch (const Json::exception& e) {
+    throw SerializationError(describe() + ": value is not valid JSON (" + e.what() +
+                             "); read it with raw_value()");
+  }
+}
+
+void Record::commit() const {
+  if (!sink_) throw Error(ErrorCode::unknown, describe() + ": this record does not belong to a consumer");
+  sink_->commit(topic_, partition_, offset_ + 1);
+}
+
+void Record::commit_async(std::function<void(const Error*)> done) const {
+  if (!sink_) throw Error(ErrorCode::unknown, describe() + ": this record does not belong to a consumer");
+  sink_->commit_async(topic_, partition_, offset_ + 1, std::move(done));
+}
+
+}  // namespace kafka

@@ -1,0 +1,231 @@
+#include <set>
+#include <thread>
+
+#include "sdk_fixture.hpp"
+
+namespace kafka_do::sdk_test {
+namespace {
+
+class ConsumerTest : public SdkTest {
+ protected:
+  void produce(const std::string& topic, int from, int to, std::optional<int32_t> partition = std::nullopt) {
+    client().producer(topic, [&](kafka::Producer& p) {
+      for (int i = from; i < to; ++i) p.send({{"n", i}}, {.partition = partition});
+    });
+  }
+};
+
+TEST_P(ConsumerTest, IsARangeThatComposesWithViews) {
+  produce("orders", 0, 100);
+  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
+  std::vector<int> big;
+  for (auto& r : consumer | std::views::filter([](kafka::Record& r) { return r.value()["n"].get<int>() % 10 == 0; }) |
+                     std::views::take(5)) {
+    big.push_back(r.value()["n"]);
+  }
+  EXPECT_EQ(big, (std::vector<int>{0, 10, 20, 30, 40}));
+  // views::filter looks ahead for its next match when advanced: after the fifth match, it moved
+  // past 41..49 (rejected) to 50 before take() stopped it.
+  std::vector<int> values;
+  for (int v : consumer | std::views::transform([](kafka::Record& r) { return r.value()["n"].get<int>(); }) |
+                   std::views::take(3)) {
+    values.push_back(v);
+  }
+  EXPECT_EQ(values, (std::vector<int>{50, 51, 52}));
+}
+
+TEST_P(ConsumerTest, IterationWaitsForNewRecordsWithoutEnding) {
+  auto consumer = client().consumer("live", {.group = "g", .offset = kafka::Offset::earliest});
+  std::thread producer([&] {
+    std::this_thread::sleep_for(50ms);  // the consumer is already waiting: this is the point of the test
+    produce("live", 0, 3);
+  });
+  std::vector<int> got;
+  for (auto& r : consumer | std::views::take(3)) got.push_back(r.value()["n"]);
+  producer.join();
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2}));
+}
+
+TEST_P(ConsumerTest, StopTokenEndsIteration) {
+  std::stop_source source;
+  auto consumer = client().consumer("quiet", {.group = "g", .stop = source.get_token()});
+  std::atomic<bool> ended{false};
+  std::thread loop([&] {
+    for (auto& r : consumer) (void)r;
+    ended = true;
+  });
+  source.request_stop();
+  loop.join();
+  EXPECT_TRUE(ended.load());
+}
+
+TEST_P(ConsumerTest, StopFromAnotherThreadEndsEach) {
+  produce("orders", 0, 10);
+  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
+  int seen = 0;
+  consumer.each([&](kafka::Record&) {
+    if (++seen == 10) consumer.stop();
+  });
+  EXPECT_EQ(seen, 10);
+}
+
+TEST_P(ConsumerTest, LatestSkipsWhatWasThereBefore) {
+  produce("orders", 0, 5);
+  auto consumer = client().consumer("orders", {.group = "late", .offset = kafka::Offset::latest});
+  EXPECT_TRUE(consumer.poll(50ms).empty());
+  produce("orders", 5, 6);
+  EXPECT_EQ(consumer.first(10s).value()["n"], 5);
+}
+
+TEST_P(ConsumerTest, AtTimeLandsOnTheFirstRecordAtOrAfterIt) {
+  const auto base = std::chrono::system_clock::now() - 10h;
+  client().producer("events", [&](kafka::Producer& p) {
+    for (int i = 0; i < 10; ++i) p.send({{"n", i}}, {.timestamp = base + std::chrono::hours(i)});
+  });
+  auto consumer = client().consumer("events", {.group = "replay", .offset = kafka::Offset::at(base + 6h + 30min)});
+  const kafka::Record r = consumer.first(10s);
+  EXPECT_EQ(r.value()["n"], 7);
+  EXPECT_EQ(r.offset(), 7);
+  auto exact = client().consumer("events", {.group = "exact", .offset = kafka::Offset::at(base + 3h)});
+  EXPECT_EQ(exact.first(10s).value()["n"], 3);
+}
+
+TEST_P(ConsumerTest, CommittedOffsetsWinOverTheOffsetPolicyAndSurviveRestart) {
+  produce("orders", 0, 10);
+  {
+    auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+    for (auto& r : consumer | std::views::take(4)) r.commit();
+  }
+  if (durable()) reopen();
+  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+  EXPECT_EQ(consumer.first(10s).value()["n"], 4);
+}
+
+TEST_P(ConsumerTest, AutoCommitCommitsWhatTheApplicationMovedPast) {
+  produce("orders", 0, 10);
+  {
+    auto consumer = client().consumer("orders", {.group = "auto", .offset = kafka::Offset::earliest,
+                                                 .auto_commit = true, .auto_commit_interval = 1h});
+    for (auto& r : consumer | std::views::take(6)) (void)r;
+    // Close commits what was consumed even though the interval has not passed.
+  }
+  auto consumer = client().consumer("orders", {.group = "auto", .offset = kafka::Offset::earliest});
+  EXPECT_EQ(consumer.first(10s).value()["n"], 6);
+}
+
+TEST_P(ConsumerTest, InvalidJsonRaisesSerializationErrorNamingTheRecordAndTheConsumerGoesOn) {
+  client().producer("mixed", [](kafka::Producer& p) {
+    p.send_raw("not json {");
+    p.send({{"ok", true}});
+  });
+  auto consumer = client().consumer("mixed", {.group = "g", .offset = kafka::Offset::earliest});
+  kafka::Record bad = consumer.first(10s);
+  try {
+    (void)bad.value();
+    FAIL() << "expected SerializationError";
+  } catch (const kafka::SerializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("mixed/0@0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(bad.raw_value(), "not json {");
+  EXPECT_EQ(consumer.first(10s).value()["ok"], true);
+}
+
+struct Order {
+  std::string id;
+  double amount = 0;
+};
+void to_json(kafka::Json& j, const Order& o) { j = {{"id", o.id}, {"amount", o.amount}}; }
+void from_json(const kafka::Json& j, Order& o) {
+  j.at("id").get_to(o.id);
+  j.at("amount").get_to(o.amount);
+}
+
+TEST_P(ConsumerTest, TypedValuesConvertThroughToJsonAndFromJson) {
+  client().producer("typed", [](kafka::Producer& p) { p.send(Order{"o-1", 12.5}); });
+  auto consumer = client().consumer("typed", {.group = "g", .offset = kafka::Offset::earliest});
+  const auto r = consumer.first(10s);
+  const Order o = r.value<Order>();
+  EXPECT_EQ(o.id, "o-1");
+  EXPECT_DOUBLE_EQ(o.amount, 12.5);
+  EXPECT_THROW((void)r.value<std::vector<int>>(), kafka::SerializationError);
+}
+
+TEST_P(ConsumerTest, CommitFromAnotherThreadIsSafe) {
+  produce("orders", 0, 200);
+  {
+    auto consumer = client().consumer("orders", {.group = "pool", .offset = kafka::Offset::earliest, .auto_commit = false});
+    std::vector<std::thread> workers;
+    std::mutex mu;
+    std::vector<kafka::Record> taken;
+    for (auto& r : consumer | std::views::take(200)) taken.push_back(r);
+    for (int w = 0; w < 4; ++w) {
+      workers.emplace_back([&, w] {
+        for (size_t i = size_t(w); i < taken.size(); i += 4) taken[i].commit();
+      });
+    }
+    for (auto& t : workers) t.join();
+    // Out-of-order commits may leave an earlier offset committed last (Kafka semantics: a commit
+    // sets the offset); committing the highest record last settles it.
+    taken.back().commit();
+  }
+  auto admin = client().admin();
+  const auto d = admin.describe_group("pool");
+  EXPECT_EQ(d.total_lag, 0);
+}
+
+TEST_P(ConsumerTest, CommitAsyncReportsCompletion) {
+  produce("orders", 0, 3);
+  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+  std::atomic<int> done{0};
+  for (auto& r : consumer | std::views::take(3)) {
+    r.commit_async([&](const kafka::Error* e) {
+      EXPECT_EQ(e, nullptr);
+      ++done;
+    });
+  }
+  EXPECT_TRUE(eventually([&] { return done.load() == 3; }));
+}
+
+TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
+  produce("orders", 0, 250);
+  auto consumer = client().batch_consumer("orders", {.group = "batch", .offset = kafka::Offset::earliest,
+                                                     .batch_size = 100, .batch_timeout = 200ms});
+  std::vector<size_t> sizes;
+  int64_t next = 0;
+  while (next < 250) {
+    auto batch = consumer.next_batch();
+    ASSERT_TRUE(batch);
+    sizes.push_back(batch->size());
+    for (auto& r : *batch) EXPECT_EQ(r.offset(), next++);
+    batch->commit();
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{100, 100, 50}));  // the last one by timeout
+  consumer.close();
+  EXPECT_EQ(client().admin().describe_group("batch").total_lag, 0);
+}
+
+TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
+  produce("orders", 0, 30);
+  auto consumer = client().batch_consumer("orders", {.group = "b", .offset = kafka::Offset::earliest,
+                                                     .batch_size = 10, .batch_timeout = 100ms});
+  int batches = 0;
+  consumer.each_batch([&](kafka::Batch& batch) {
+    EXPECT_EQ(batch.size(), 10u);
+    batch.commit();
+    if (++batches == 3) consumer.stop();
+  });
+  EXPECT_EQ(batches, 3);
+}
+
+TEST_P(ConsumerTest, OptionsAreValidated) {
+  EXPECT_THROW(client().consumer("t", {}), kafka::ConfigError);  // no group
+  EXPECT_THROW(client().consumer("t", {.group = "g", .max_poll_records = 0}), kafka::ConfigError);
+  EXPECT_THROW(client().consumer("t", {.group = "g", .session_timeout = 1s, .heartbeat_interval = 2s}),
+               kafka::ConfigError);
+  EXPECT_THROW(client().consumer("t", {.group = "g", .session_timeout = "30x"}), kafka::ConfigError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, ::testing::Values(Backend::memory, Backend::file), backend_name);
+
+}  // namespace
+}  // namespace kafka_do::sdk_test
