@@ -1,6 +1,6 @@
 #include "client/embedded/embedded_consumer.hpp"
 
-#include <future>
+#include <set>
 
 #include "client/assignor.hpp"
 #include "client/embedded/embedded_backend.hpp"
@@ -43,27 +43,31 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
   const auto deadline = Clock::now() + timeout;
   std::vector<kafka::Record> out;
   for (;;) {
+    bool member = false;
     {
       std::unique_lock lock(mu_);
       if (closed_) throw kafka::Error(kafka::ErrorCode::unknown, "consumer is closed");
       if (stopped_) return out;
       heartbeat_if_due();
-      ensure_member(lock);
-      maybe_auto_commit();
       {
         std::lock_guard wake(wake_mu_);
-        data_arrived_ = false;  // anything appended from here on wakes the wait below
+        data_arrived_ = false;  // anything appended (or a group reply) from here on wakes the wait
       }
-      fetch_available(out, max_records);
-      if (!out.empty()) return out;
+      member = advance_membership();
+      if (member) {
+        maybe_auto_commit();
+        fetch_available(out, max_records);
+        if (!out.empty()) return out;
+      }
     }
     const auto now = Clock::now();
     if (now >= deadline) return out;
-    // Wait for data, a stop, or the next heartbeat, whichever comes first.
-    const auto wake_at = std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval);
+    // Wait for data, a group reply, a stop, or the next heartbeat, whichever comes first.
+    const auto wake_at = member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
     std::unique_lock wake(wake_mu_);
-    wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)),
-                        [&] { return data_arrived_ || stopped_.load(); });
+    wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)), [&] {
+      return data_arrived_ || stopped_.load() || pending_join_.has_value() || pending_sync_.has_value();
+    });
   }
 }
 
@@ -93,13 +97,22 @@ void EmbeddedConsumer::heartbeat_if_due() {
   throw_if_error(e, "heartbeat of group '" + settings_.group + "'");
 }
 
-void EmbeddedConsumer::ensure_member(std::unique_lock<std::mutex>& lock) {
-  while (need_rejoin_ && !stopped_) {
-    if (join_and_sync(lock)) return;
+bool EmbeddedConsumer::advance_membership() {
+  if (!need_rejoin_) return true;
+  if (membership_ == Membership::idle) send_join();
+  std::optional<coordinator::JoinResponse> joined;
+  std::optional<coordinator::SyncResponse> synced;
+  {
+    std::lock_guard wake(wake_mu_);
+    joined = std::exchange(pending_join_, std::nullopt);
+    synced = std::exchange(pending_sync_, std::nullopt);
   }
+  if (membership_ == Membership::joining && joined) on_joined(std::move(*joined));
+  if (membership_ == Membership::syncing && synced) on_synced(std::move(*synced));
+  return !need_rejoin_;
 }
 
-bool EmbeddedConsumer::join_and_sync(std::unique_lock<std::mutex>& lock) {
+void EmbeddedConsumer::send_join() {
   coordinator::JoinRequest join;
   join.group_id = settings_.group;
   join.member_id = member_id_;
@@ -110,20 +123,29 @@ bool EmbeddedConsumer::join_and_sync(std::unique_lock<std::mutex>& lock) {
   join.protocol_type = "consumer";
   const std::string subscription = encode_subscription({settings_.topics});
   join.protocols = {{std::string(kRangeAssignor), subscription}, {std::string(kRoundRobinAssignor), subscription}};
+  membership_ = Membership::joining;
+  const uint64_t id = ++request_id_;
+  auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+  // The callback may run on this thread before join_group returns, or later on another one.
+  coordinator_.join_group(join, [weak, id](coordinator::JoinResponse r) {
+    if (auto self = weak.lock()) {
+      {
+        std::lock_guard wake(self->wake_mu_);
+        if (id != self->request_id_) return;  // superseded by a later request, or closed
+        self->pending_join_ = std::move(r);
+      }
+      self->wake_cv_.notify_all();
+    }
+  });
+}
 
-  // The join completes when every member rejoined: wait without holding our lock, so commits
-  // from other threads and stop() still work meanwhile.
-  std::promise<coordinator::JoinResponse> joined;
-  auto joined_future = joined.get_future();
-  lock.unlock();
-  coordinator_.join_group(join, [&joined](coordinator::JoinResponse r) { joined.set_value(std::move(r)); });
-  coordinator::JoinResponse response = joined_future.get();
-  lock.lock();
-  if (response.error == ErrorCode::unknown_member_id) {
+void EmbeddedConsumer::on_joined(coordinator::JoinResponse response) {
+  membership_ = Membership::idle;
+  if (response.error == ErrorCode::unknown_member_id || response.error == ErrorCode::fenced_instance_id) {
     member_id_.clear();
-    return false;
+    return;  // the next poll joins again as a new member
   }
-  if (response.error == ErrorCode::rebalance_in_progress) return false;
+  if (response.error == ErrorCode::rebalance_in_progress) return;
   throw_if_error(response.error, "joining group '" + settings_.group + "'");
   member_id_ = response.member_id;
   generation_ = response.generation_id;
@@ -148,18 +170,29 @@ bool EmbeddedConsumer::join_and_sync(std::unique_lock<std::mutex>& lock) {
                                                                           : assign_range(subscriptions, counts);
     for (const auto& [member, partitions] : plan) sync.assignments.push_back({member, encode_assignment(partitions)});
   }
-  std::promise<coordinator::SyncResponse> synced;
-  auto synced_future = synced.get_future();
-  lock.unlock();
-  coordinator_.sync_group(sync, [&synced](coordinator::SyncResponse r) { synced.set_value(std::move(r)); });
-  coordinator::SyncResponse sync_response = synced_future.get();
-  lock.lock();
-  if (must_rejoin(sync_response.error)) {
-    if (sync_response.error != ErrorCode::rebalance_in_progress) member_id_.clear();
-    return false;
+  membership_ = Membership::syncing;
+  const uint64_t id = ++request_id_;
+  auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+  coordinator_.sync_group(sync, [weak, id](coordinator::SyncResponse r) {
+    if (auto self = weak.lock()) {
+      {
+        std::lock_guard wake(self->wake_mu_);
+        if (id != self->request_id_) return;
+        self->pending_sync_ = std::move(r);
+      }
+      self->wake_cv_.notify_all();
+    }
+  });
+}
+
+void EmbeddedConsumer::on_synced(coordinator::SyncResponse response) {
+  membership_ = Membership::idle;
+  if (must_rejoin(response.error)) {
+    if (response.error != ErrorCode::rebalance_in_progress) member_id_.clear();
+    return;
   }
-  throw_if_error(sync_response.error, "syncing group '" + settings_.group + "'");
-  auto assigned = decode_assignment(sync_response.assignment);
+  throw_if_error(response.error, "syncing group '" + settings_.group + "'");
+  auto assigned = decode_assignment(response.assignment);
   if (!assigned) {
     throw kafka::GroupCoordinatorError(kafka::ErrorCode::inconsistent_group_protocol,
                                        "group '" + settings_.group + "' sent an assignment this client cannot read");
@@ -167,7 +200,6 @@ bool EmbeddedConsumer::join_and_sync(std::unique_lock<std::mutex>& lock) {
   apply_assignment(*assigned);
   need_rejoin_ = false;
   last_heartbeat_ = Clock::now();
-  return true;
 }
 
 void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>& partitions) {
@@ -367,6 +399,7 @@ void EmbeddedConsumer::close() {
   if (closed_) return;
   closed_ = true;
   stopped_ = true;
+  ++request_id_;  // late join/sync results are ignored from now on
   std::exception_ptr failure;
   if (settings_.auto_commit && !need_rejoin_) {
     std::map<kafka::TopicPartition, int64_t> offsets;

@@ -56,9 +56,14 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
     storage::AppendSubscription subscription;
   };
 
-  // Joins (or rejoins) and syncs until this member has a current assignment. REQUIRES: mu_.
-  void ensure_member(std::unique_lock<std::mutex>& lock);
-  bool join_and_sync(std::unique_lock<std::mutex>& lock);
+  // Moves the membership state machine forward as far as it can without waiting: sends the
+  // join, then (once it completed) the sync, then applies the assignment. Joins and syncs
+  // complete on coordinator threads; their results land in `pending_*` and wake poll().
+  // Returns true when this member holds a current assignment. REQUIRES: mu_.
+  bool advance_membership();
+  void send_join();
+  void on_joined(coordinator::JoinResponse response);
+  void on_synced(coordinator::SyncResponse response);
   void apply_assignment(const std::vector<kafka::TopicPartition>& partitions);
   int64_t start_position(const kafka::TopicPartition& tp, storage::PartitionLog& log);
   void heartbeat_if_due();
@@ -83,6 +88,12 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   bool data_arrived_ = false;
   std::atomic<bool> stopped_{false};
   bool need_rejoin_ = true;
+  enum class Membership { idle, joining, syncing };
+  Membership membership_ = Membership::idle;
+  // Results of requests older than the latest are ignored (set under mu_, read by callbacks).
+  std::atomic<uint64_t> request_id_{0};
+  std::optional<coordinator::JoinResponse> pending_join_;  // guarded by wake_mu_
+  std::optional<coordinator::SyncResponse> pending_sync_;  // guarded by wake_mu_
   std::string member_id_;
   int32_t generation_ = -1;
   std::map<kafka::TopicPartition, PartitionState> partitions_;
