@@ -3,10 +3,12 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-if(TARGET kafka_do_kafka_do)
+if(TARGET kafka_do)
   install(DIRECTORY include/kafka_do DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  install(TARGETS ${KAFKA_DO_INSTALL_TARGETS} kafka_do_flags EXPORT kafka_doTargets
-          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # The SDK and the layers it is built from (static libraries); kafka_do is the one to link.
+  install(TARGETS kafka_do kafka_do_client kafka_do_coordinator kafka_do_storage kafka_do_model kafka_do_base
+                  kafka_do_flags
+          EXPORT kafka_doTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(EXPORT kafka_doTargets NAMESPACE kafka_do:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kafka_do)
   configure_package_config_file(cmake/kafka_doConfig.cmake.in
     ${CMAKE_CURRENT_BINARY_DIR}/kafka_doConfig.cmake

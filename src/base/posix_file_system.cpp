@@ -201,7 +201,13 @@ class PosixFileSystem final : public FileSystem {
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       char buf[64] = {};
-      const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      // The holder writes its pid right after taking the lock; give it a moment if we came in
+      // between, so the error names the real holder rather than a stale or missing pid.
+      ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      for (int retry = 0; retry < 20 && n <= 0 && err == EWOULDBLOCK; ++retry) {
+        ::usleep(10'000);
+        n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      }
       ::close(fd);
       if (err == EWOULDBLOCK) {
         std::string holder = n > 0 ? std::string(buf, size_t(n)) : std::string("unknown");
