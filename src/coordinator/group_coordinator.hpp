@@ -73,7 +73,8 @@ class GroupCoordinator {
 
   // Opens the offset store over `logs` (which must outlive the coordinator) and starts the timer
   // thread.
-  static Result<std::unique_ptr<GroupCoordinator>> open(storage::LogManager& logs, GroupOptions options = {});
+  static Result<std::unique_ptr<GroupCoordinator>> open(storage::LogManager& logs,
+                                                        GroupOptions options = {});
   // Stops the timer thread and completes every pending join and sync with
   // COORDINATOR_NOT_AVAILABLE (on this thread).
   ~GroupCoordinator();
@@ -104,7 +105,8 @@ class GroupCoordinator {
   // DeleteGroups: NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND or deleted (with its offsets).
   std::vector<GroupResult> delete_groups(const std::vector<std::string>& group_ids);
   // OffsetDelete: GROUP_SUBSCRIBED_TO_TOPIC for topics the active consumer group subscribes to.
-  OffsetDeleteResult delete_offsets(const std::string& group_id, const std::vector<TopicPartition>& partitions);
+  OffsetDeleteResult delete_offsets(const std::string& group_id,
+                                    const std::vector<TopicPartition>& partitions);
 
   // Tombstones the committed offsets of `topic` in every group.
   Status on_topic_deleted(const std::string& topic);
@@ -179,19 +181,22 @@ class GroupCoordinator {
     bool operator>(const Timer& o) const { return at > o.at; }
   };
 
-  GroupCoordinator(storage::LogManager& logs, GroupOptions options, std::unique_ptr<OffsetStore> store);
+  GroupCoordinator(storage::LogManager& logs, GroupOptions options,
+                   std::unique_ptr<OffsetStore> store);
 
-  // --- membership (group_coordinator.cpp); all REQUIRE mu_ ---
+  // --- membership (group_rebalance.cpp); all REQUIRE mu_ ---
   void new_member_join(Group& g, JoinRequest& req, JoinCallback& done, Deferred& out);
   void current_member_join(Group& g, JoinRequest& req, JoinCallback& done, Deferred& out);
-  void add_member_and_rebalance(Group& g, const std::string& id, JoinRequest& req, JoinCallback& done,
-                                Deferred& out);
-  void update_member_and_rebalance(Group& g, Member& m, JoinRequest& req, JoinCallback& done, Deferred& out);
-  void replace_static_member(Group& g, const std::string& new_id, JoinRequest& req, JoinCallback& done,
-                             Deferred& out);
+  void add_member_and_rebalance(Group& g, const std::string& id, JoinRequest& req,
+                                JoinCallback& done, Deferred& out);
+  void update_member_and_rebalance(Group& g, Member& m, JoinRequest& req, JoinCallback& done,
+                                   Deferred& out);
+  void replace_static_member(Group& g, const std::string& new_id, JoinRequest& req,
+                             JoinCallback& done, Deferred& out);
   bool supports_protocols(const Group& g, const JoinRequest& req) const;
   std::string select_protocol(const Group& g) const;
-  JoinResponse current_generation_response(const Group& g, const Member& m, bool skip_assignment) const;
+  JoinResponse current_generation_response(const Group& g, const Member& m,
+                                           bool skip_assignment) const;
   void maybe_prepare_rebalance(Group& g, Deferred& out);
   void prepare_rebalance(Group& g, Deferred& out);
   void try_complete_join(Group& g, Deferred& out);
@@ -220,6 +225,8 @@ class GroupCoordinator {
   void purge_idle_groups();
 
   static void run(Deferred& deferred);
+  static JoinResponse join_error(ErrorCode error, std::string member_id);
+  static SyncResponse sync_error(ErrorCode error);
 
   // --- offsets helpers (group_offsets.cpp) ---
   std::optional<ErrorCode> validate_commit(const OffsetCommitRequest& request);

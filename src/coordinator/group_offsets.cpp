@@ -24,14 +24,16 @@ ErrorCode store_error(const Error& e) {
   }
 }
 
-bool exists(const std::map<std::string, int32_t>& counts, const std::string& topic, int32_t partition) {
+bool exists(const std::map<std::string, int32_t>& counts, const std::string& topic,
+            int32_t partition) {
   auto it = counts.find(topic);
   return it != counts.end() && partition >= 0 && partition < it->second;
 }
 
 }  // namespace
 
-std::map<std::string, int32_t> GroupCoordinator::partition_counts(const std::set<std::string>& topics) const {
+std::map<std::string, int32_t> GroupCoordinator::partition_counts(
+    const std::set<std::string>& topics) const {
   std::map<std::string, int32_t> out;
   for (const auto& t : topics) {
     auto d = logs_.describe_topic(t);
@@ -51,7 +53,9 @@ std::optional<ErrorCode> GroupCoordinator::validate_commit(const OffsetCommitReq
   }
   if (g->state == GroupState::dead) return ErrorCode::coordinator_not_available;
   if (req.generation_id >= 0 || !req.member_id.empty() || req.group_instance_id) {
-    if (ErrorCode e = validate_member(*g, req.member_id, req.group_instance_id); e != ErrorCode::none) return e;
+    if (ErrorCode e = validate_member(*g, req.member_id, req.group_instance_id);
+        e != ErrorCode::none)
+      return e;
     if (req.generation_id != g->generation) return ErrorCode::illegal_generation;
   } else if (g->state != GroupState::empty) {
     return ErrorCode::unknown_member_id;  // only members may commit to an active group
@@ -101,7 +105,8 @@ std::vector<PartitionResult> GroupCoordinator::commit_offsets(const OffsetCommit
       results[i].error = ErrorCode::unknown_topic_or_partition;
     } else {
       // Kafka stores a null metadata as "" and returns "" from OffsetFetch.
-      batch.push_back({{o.topic, o.partition}, {o.offset, o.leader_epoch, o.metadata.value_or(""), now}});
+      batch.push_back(
+          {{o.topic, o.partition}, {o.offset, o.leader_epoch, o.metadata.value_or(""), now}});
       batch_index.push_back(i);
     }
   }
@@ -114,8 +119,8 @@ std::vector<PartitionResult> GroupCoordinator::commit_offsets(const OffsetCommit
   return results;
 }
 
-OffsetFetchResult GroupCoordinator::fetch_offsets(const std::string& group_id,
-                                                  const std::optional<std::vector<TopicPartition>>& partitions) {
+OffsetFetchResult GroupCoordinator::fetch_offsets(
+    const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions) {
   OffsetFetchResult result;
   {
     std::lock_guard lock(mu_);
@@ -174,7 +179,8 @@ std::vector<ListedGroup> GroupCoordinator::list_groups(const std::vector<GroupSt
   for (auto& l : live) {
     seen.insert(l.group_id);
     // An empty group is listed only while it has offsets to show for it.
-    if (l.state == GroupState::dead || (l.state == GroupState::empty && !has_offsets(l.group_id))) continue;
+    if (l.state == GroupState::dead || (l.state == GroupState::empty && !has_offsets(l.group_id)))
+      continue;
     out.push_back(std::move(l));
   }
   for (const auto& id : with_offsets) {
@@ -185,7 +191,8 @@ std::vector<ListedGroup> GroupCoordinator::list_groups(const std::vector<GroupSt
       return std::find(states.begin(), states.end(), l.state) == states.end();
     });
   }
-  std::sort(out.begin(), out.end(), [](const ListedGroup& a, const ListedGroup& b) { return a.group_id < b.group_id; });
+  std::sort(out.begin(), out.end(),
+            [](const ListedGroup& a, const ListedGroup& b) { return a.group_id < b.group_id; });
   return out;
 }
 
@@ -225,7 +232,8 @@ GroupDescription GroupCoordinator::describe_group(const std::string& group_id) {
   return d;
 }
 
-std::vector<GroupResult> GroupCoordinator::delete_groups(const std::vector<std::string>& group_ids) {
+std::vector<GroupResult> GroupCoordinator::delete_groups(
+    const std::vector<std::string>& group_ids) {
   std::vector<GroupResult> results;
   for (const auto& id : group_ids) {
     GroupResult r{id, ErrorCode::none};
@@ -313,7 +321,8 @@ OffsetDeleteResult GroupCoordinator::delete_offsets(const std::string& group_id,
 }
 
 Status GroupCoordinator::on_topic_deleted(const std::string& topic) {
-  KD_TRY(store_->remove_if([&](const std::string&, const TopicPartition& tp) { return tp.topic == topic; }));
+  KD_TRY(store_->remove_if(
+      [&](const std::string&, const TopicPartition& tp) { return tp.topic == topic; }));
   return {};
 }
 
@@ -336,15 +345,16 @@ void GroupCoordinator::purge_idle_groups() {
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, g] : groups_) {
-      if (g.state == GroupState::empty && g.members.empty() && g.pending.empty()) idle.push_back(id);
+      if (g.state == GroupState::empty && g.members.empty() && g.pending.empty())
+        idle.push_back(id);
     }
   }
   std::erase_if(idle, [&](const std::string& id) { return store_->has_group(id); });
   std::lock_guard lock(mu_);
   for (const auto& id : idle) {
     auto it = groups_.find(id);
-    if (it != groups_.end() && it->second.state == GroupState::empty && it->second.members.empty() &&
-        it->second.pending.empty()) {
+    if (it != groups_.end() && it->second.state == GroupState::empty &&
+        it->second.members.empty() && it->second.pending.empty()) {
       groups_.erase(it);
     }
   }

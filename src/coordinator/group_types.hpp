@@ -34,7 +34,7 @@ struct GroupProtocol {
 
 struct JoinRequest {
   std::string group_id;
-  std::string member_id;  // empty for a new member
+  std::string member_id;                         // empty for a new member
   std::optional<std::string> group_instance_id;  // static membership (JoinGroup v5+)
   std::string client_id;
   std::string client_host;
@@ -81,8 +81,8 @@ struct SyncRequest {
   int32_t generation_id = kNoGeneration;
   std::string member_id;
   std::optional<std::string> group_instance_id;
-  std::optional<std::string> protocol_type;  // SyncGroup v5+
-  std::optional<std::string> protocol_name;  // SyncGroup v5+
+  std::optional<std::string> protocol_type;   // SyncGroup v5+
+  std::optional<std::string> protocol_name;   // SyncGroup v5+
   std::vector<MemberAssignment> assignments;  // the leader's; empty from followers
 };
 
@@ -112,7 +112,7 @@ struct LeaveMemberResult {
 };
 
 struct LeaveResult {
-  ErrorCode error = ErrorCode::none;  // group-level
+  ErrorCode error = ErrorCode::none;       // group-level
   std::vector<LeaveMemberResult> members;  // one per request entry, same order
 };
 

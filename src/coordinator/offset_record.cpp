@@ -19,7 +19,9 @@ std::string get_name(ByteReader& r) {
   return std::string(r.bytes(size_t(n)));
 }
 
-Error corrupt(const char* what) { return Error(Errc::corruption, std::string("offsets record: ") + what); }
+Error corrupt(const char* what) {
+  return Error(Errc::corruption, std::string("offsets record: ") + what);
+}
 
 }  // namespace
 

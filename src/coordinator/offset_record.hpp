@@ -59,7 +59,7 @@ std::string encode_marker_value(const SnapshotMarker& marker);
 // A decoded key. `type` is kept raw so that replay can skip (and report) types it does not know.
 struct DecodedKey {
   int16_t type = 0;
-  OffsetKey offset;    // offset_commit, snapshot_entry
+  OffsetKey offset;         // offset_commit, snapshot_entry
   int64_t snapshot_id = 0;  // snapshot_begin, snapshot_end
 };
 

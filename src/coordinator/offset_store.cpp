@@ -38,10 +38,11 @@ Result<std::unique_ptr<OffsetStore>> OffsetStore::open(storage::LogManager& logs
                                                        OffsetStoreOptions options) {
   if (!logs.has_topic(options.topic)) {
     // Retention stays off: old segments go only when a snapshot has superseded them.
-    auto created = logs.create_topic(options.topic, 1,
-                                     {{"retention.ms", "-1"},
-                                      {"retention.bytes", "-1"},
-                                      {"max.message.bytes", std::to_string(options.max_batch_bytes)}});
+    auto created =
+        logs.create_topic(options.topic, 1,
+                          {{"retention.ms", "-1"},
+                           {"retention.bytes", "-1"},
+                           {"max.message.bytes", std::to_string(options.max_batch_bytes)}});
     if (!created && created.error().code() != Errc::already_exists) return created.error();
   }
   KD_ASSIGN(auto log, logs.partition(options.topic, 0));
@@ -79,8 +80,8 @@ Status OffsetStore::replay() {
   while (offset < end) {
     KD_ASSIGN(storage::ReadResult chunk, log_->read(offset, kReplayReadBytes));
     if (chunk.records.empty()) {
-      report("offsets: nothing readable at offset " + std::to_string(offset) + " below the high watermark " +
-             std::to_string(end) + "; replay stopped there");
+      report("offsets: nothing readable at offset " + std::to_string(offset) +
+             " below the high watermark " + std::to_string(end) + "; replay stopped there");
       break;
     }
     std::string_view rest = chunk.records;
@@ -137,8 +138,9 @@ Status OffsetStore::replay() {
               report("offsets: snapshot entry outside a snapshot" + at + "; skipped");
               break;
             }
-            auto value = r.value ? rec::decode_offset_value(*r.value)
-                                 : Result<CommittedOffset>(Error(Errc::corruption, "null snapshot entry"));
+            auto value =
+                r.value ? rec::decode_offset_value(*r.value)
+                        : Result<CommittedOffset>(Error(Errc::corruption, "null snapshot entry"));
             if (!value) {
               abandon(r.offset, value.error().message().c_str());
               break;
@@ -152,9 +154,11 @@ Status OffsetStore::replay() {
               report("offsets: snapshot end without its begin" + at + "; skipped");
               break;
             }
-            auto marker = r.value ? rec::decode_marker_value(*r.value)
-                                  : Result<rec::SnapshotMarker>(Error(Errc::corruption, "null marker"));
-            if (!marker || key->snapshot_id != pending->id || marker->entry_count != pending->entries) {
+            auto marker = r.value
+                              ? rec::decode_marker_value(*r.value)
+                              : Result<rec::SnapshotMarker>(Error(Errc::corruption, "null marker"));
+            if (!marker || key->snapshot_id != pending->id ||
+                marker->entry_count != pending->entries) {
               abandon(r.offset, "its end marker does not match");
               break;
             }
@@ -184,7 +188,8 @@ Status OffsetStore::replay() {
     report("offsets: snapshot " + std::to_string(pending->id) +
            " is incomplete at the end of the log (interrupted); ignored");
   }
-  if (suppressed > 0) report_.push_back("offsets: " + std::to_string(suppressed) + " more lines suppressed");
+  if (suppressed > 0)
+    report_.push_back("offsets: " + std::to_string(suppressed) + " more lines suppressed");
   // Ids of abandoned snapshots are not reused, so a marker can never pair with a stale begin.
   last_snapshot_id_ = std::max(last_snapshot_id_, max_snapshot_id);
   return {};
@@ -224,7 +229,8 @@ Status OffsetStore::commit(const std::string& group,
   return {};
 }
 
-Result<size_t> OffsetStore::remove_locked(const std::vector<std::pair<std::string, TopicPartition>>& doomed) {
+Result<size_t> OffsetStore::remove_locked(
+    const std::vector<std::pair<std::string, TopicPartition>>& doomed) {
   size_t removed = 0;
   Records records;
   std::vector<const std::pair<std::string, TopicPartition>*> batch_entries;
@@ -258,7 +264,8 @@ Result<size_t> OffsetStore::remove_locked(const std::vector<std::pair<std::strin
   return removed;
 }
 
-Result<size_t> OffsetStore::remove(const std::string& group, const std::vector<TopicPartition>& partitions) {
+Result<size_t> OffsetStore::remove(const std::string& group,
+                                   const std::vector<TopicPartition>& partitions) {
   std::vector<std::pair<std::string, TopicPartition>> doomed;
   doomed.reserve(partitions.size());
   for (const auto& tp : partitions) doomed.emplace_back(group, tp);
@@ -287,7 +294,8 @@ Result<size_t> OffsetStore::remove_if(
   return remove_locked(doomed);
 }
 
-std::optional<CommittedOffset> OffsetStore::get(const std::string& group, const TopicPartition& tp) const {
+std::optional<CommittedOffset> OffsetStore::get(const std::string& group,
+                                                const TopicPartition& tp) const {
   std::lock_guard lock(mu_);
   auto g = groups_.find(group);
   if (g == groups_.end()) return std::nullopt;
@@ -321,7 +329,8 @@ Status OffsetStore::snapshot() {
 }
 
 void OffsetStore::maybe_snapshot_locked() {
-  if (bytes_since_snapshot_ < options_.snapshot_threshold_bytes || bytes_since_snapshot_ < last_snapshot_bytes_) {
+  if (bytes_since_snapshot_ < options_.snapshot_threshold_bytes ||
+      bytes_since_snapshot_ < last_snapshot_bytes_) {
     return;
   }
   auto done = snapshot_locked();
@@ -354,7 +363,8 @@ Status OffsetStore::snapshot_locked() {
     return {};
   };
   const rec::SnapshotMarker marker{id, count};
-  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_begin, id), rec::encode_marker_value(marker));
+  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_begin, id),
+              rec::encode_marker_value(marker));
   for (const auto& [group, offsets] : groups_) {
     for (const auto& [tp, value] : offsets) {
       builder.add(ts, rec::encode_offset_key(rec::Type::snapshot_entry, group, tp),
@@ -362,7 +372,8 @@ Status OffsetStore::snapshot_locked() {
       if (builder.uncompressed_size() >= options_.snapshot_batch_bytes) KD_TRY(flush());
     }
   }
-  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_end, id), rec::encode_marker_value(marker));
+  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_end, id),
+              rec::encode_marker_value(marker));
   KD_TRY(flush());
   // The end marker must be durable before the history it replaces is dropped.
   KD_TRY(log_->flush());

@@ -43,7 +43,7 @@ struct OffsetStoreStats {
   size_t offsets = 0;
   uint64_t bytes_since_snapshot = 0;
   uint64_t last_snapshot_bytes = 0;
-  int64_t last_snapshot_id = 0;   // 0 = none yet
+  int64_t last_snapshot_id = 0;    // 0 = none yet
   uint64_t snapshots_written = 0;  // by this instance
   std::optional<std::string> last_snapshot_error;
 };
@@ -63,13 +63,15 @@ class OffsetStore {
   // Stores `offsets` for `group` as one batch (all or nothing). Errors: invalid_argument for a
   // name longer than a key can hold, too_large when the batch exceeds the topic's limit, closed
   // when the engine was closed, io_error.
-  Status commit(const std::string& group, const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
+  Status commit(const std::string& group,
+                const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
   // Deletes the given partitions' offsets of `group` (tombstones); returns how many existed.
   Result<size_t> remove(const std::string& group, const std::vector<TopicPartition>& partitions);
   // Deletes every offset of `group`; returns how many existed.
   Result<size_t> remove_group(const std::string& group);
   // Deletes every offset (of any group) for which `doomed(group, partition)` is true.
-  Result<size_t> remove_if(const std::function<bool(const std::string&, const TopicPartition&)>& doomed);
+  Result<size_t> remove_if(
+      const std::function<bool(const std::string&, const TopicPartition&)>& doomed);
 
   std::optional<CommittedOffset> get(const std::string& group, const TopicPartition& tp) const;
   Offsets offsets(const std::string& group) const;
@@ -88,7 +90,8 @@ class OffsetStore {
   OffsetStore(std::shared_ptr<storage::PartitionLog> log, OffsetStoreOptions options);
   Status replay();
   // REQUIRES: mu_ held. Appends the records as one batch and accounts for its size.
-  Status append_locked(const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
+  Status append_locked(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
   Status snapshot_locked();
   void maybe_snapshot_locked();
   Result<size_t> remove_locked(const std::vector<std::pair<std::string, TopicPartition>>& doomed);

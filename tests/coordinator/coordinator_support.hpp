@@ -99,7 +99,8 @@ inline JoinResponse join_now(GroupCoordinator& c, JoinRequest r) {
 }
 
 inline SyncResponse sync_now(GroupCoordinator& c, const std::string& group, int32_t generation,
-                             const std::string& member, std::vector<MemberAssignment> assignments = {}) {
+                             const std::string& member,
+                             std::vector<MemberAssignment> assignments = {}) {
   SyncSlot slot;
   SyncRequest r;
   r.group_id = group;

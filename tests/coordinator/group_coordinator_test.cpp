@@ -36,9 +36,11 @@ class GroupCoordinatorTest : public ::testing::Test {
       // The newcomer starts a rebalance; everyone already in must rejoin for it to complete.
       std::vector<std::unique_ptr<JoinSlot>> slots;
       for (size_t k = 0; k <= i; ++k) slots.push_back(std::make_unique<JoinSlot>());
-      c().join_group(join_request(group, "", protocols({"range"}), session, rebalance), slots[i]->callback());
+      c().join_group(join_request(group, "", protocols({"range"}), session, rebalance),
+                     slots[i]->callback());
       for (size_t j = 0; j < i; ++j) {
-        c().join_group(join_request(group, ids[j], protocols({"range"}), session, rebalance), slots[j]->callback());
+        c().join_group(join_request(group, ids[j], protocols({"range"}), session, rebalance),
+                       slots[j]->callback());
       }
       std::vector<JoinResponse> responses;
       for (auto& s : slots) {
@@ -77,8 +79,8 @@ class GroupCoordinatorTest : public ::testing::Test {
   }
 
   int32_t generation(const std::string& group, const std::string& member) {
-    // The generation a member would see: ask by rejoining? No: describe has no generation, so
-    // tests track it from join responses; this helper reads it through a harmless heartbeat.
+    // DescribeGroups does not carry the generation; probing with heartbeats finds it without
+    // changing the group (only the right generation is not ILLEGAL_GENERATION).
     for (int32_t g = 0; g < 1000; ++g) {
       if (heartbeat(c(), group, member, g) != ErrorCode::illegal_generation) return g;
     }
@@ -121,7 +123,8 @@ TEST_F(GroupCoordinatorTest, SingleMemberJoinsSyncsAndIsStable) {
 
 TEST_F(GroupCoordinatorTest, ValidatesJoinRequests) {
   EXPECT_EQ(join_now(c(), join_request("")).error, ErrorCode::invalid_group_id);
-  EXPECT_EQ(join_now(c(), join_request("g", "", protocols({"range"}), 50ms)).error, ErrorCode::invalid_session_timeout);
+  EXPECT_EQ(join_now(c(), join_request("g", "", protocols({"range"}), 50ms)).error,
+            ErrorCode::invalid_session_timeout);
   EXPECT_EQ(join_now(c(), join_request("g", "", protocols({"range"}), 31min)).error,
             ErrorCode::invalid_session_timeout);
   EXPECT_EQ(join_now(c(), join_request("g", "", {})).error, ErrorCode::inconsistent_group_protocol);
@@ -142,7 +145,12 @@ class LoopingMember {
 
   LoopingMember(GroupCoordinator& c, std::string group, std::string protocol, std::mutex& mu,
                 std::condition_variable& cv, std::vector<Report>& reports)
-      : c_(c), group_(std::move(group)), protocol_(std::move(protocol)), mu_(mu), cv_(cv), reports_(reports) {
+      : c_(c),
+        group_(std::move(group)),
+        protocol_(std::move(protocol)),
+        mu_(mu),
+        cv_(cv),
+        reports_(reports) {
     thread_ = std::thread([this] { loop(); });
   }
   ~LoopingMember() {
@@ -172,7 +180,8 @@ class LoopingMember {
       s.generation_id = joined->generation_id;
       s.member_id = member_id;
       if (joined->leader_id == member_id) {
-        for (const auto& m : joined->members) s.assignments.push_back({m.member_id, "to-" + m.member_id});
+        for (const auto& m : joined->members)
+          s.assignments.push_back({m.member_id, "to-" + m.member_id});
       }
       SyncSlot ss;
       c_.sync_group(std::move(s), ss.callback());
@@ -181,8 +190,8 @@ class LoopingMember {
       if (synced->error != ErrorCode::none) continue;
       {
         std::lock_guard lock(mu_);
-        reports_.push_back({joined->generation_id, member_id, synced->assignment, joined->leader_id == member_id,
-                            joined->members});
+        reports_.push_back({joined->generation_id, member_id, synced->assignment,
+                            joined->leader_id == member_id, joined->members});
       }
       cv_.notify_all();
       // The client's heartbeat interval; stop_ is checked every round.
@@ -217,7 +226,8 @@ TEST_F(GroupCoordinatorTest, ThreeConcurrentMembersConvergeOnOneGeneration) {
   };
   {
     std::vector<std::unique_ptr<LoopingMember>> members;
-    for (int i = 0; i < 3; ++i) members.push_back(std::make_unique<LoopingMember>(c(), "g", "range", mu, cv, reports));
+    for (int i = 0; i < 3; ++i)
+      members.push_back(std::make_unique<LoopingMember>(c(), "g", "range", mu, cv, reports));
     std::unique_lock lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, kWait, [&] { return converged().has_value(); }));
     const int32_t gen = *converged();
@@ -260,7 +270,8 @@ TEST_F(GroupCoordinatorTest, FourthMemberRebalancesTheGroup) {
   std::vector<std::unique_ptr<JoinSlot>> rejoins;
   for (size_t i = 0; i < ids.size(); ++i) {
     // Everyone who has not rejoined yet is told so by its heartbeat.
-    for (size_t j = i; j < ids.size(); ++j) EXPECT_EQ(heartbeat(c(), "g", ids[j], gen), ErrorCode::rebalance_in_progress);
+    for (size_t j = i; j < ids.size(); ++j)
+      EXPECT_EQ(heartbeat(c(), "g", ids[j], gen), ErrorCode::rebalance_in_progress);
     EXPECT_FALSE(fourth.ready());
     rejoins.push_back(std::make_unique<JoinSlot>());
     c().join_group(join_request("g", ids[i]), rejoins.back()->callback());
@@ -286,7 +297,8 @@ TEST_F(GroupCoordinatorTest, FourthMemberRebalancesTheGroup) {
   EXPECT_EQ(leaders, 1u);
   sync_all("g", responses);
   EXPECT_EQ(c().describe_group("g").state, "Stable");
-  for (const auto& r : responses) EXPECT_EQ(heartbeat(c(), "g", r.member_id, gen + 1), ErrorCode::none);
+  for (const auto& r : responses)
+    EXPECT_EQ(heartbeat(c(), "g", r.member_id, gen + 1), ErrorCode::none);
 }
 
 TEST_F(GroupCoordinatorTest, FollowersWaitForTheLeadersAssignment) {
@@ -300,10 +312,12 @@ TEST_F(GroupCoordinatorTest, FollowersWaitForTheLeadersAssignment) {
   auto follower = *b.wait();
   ASSERT_EQ(leader.leader_id, a.member_id);
   SyncSlot follower_sync;
-  c().sync_group({"g", follower.generation_id, follower.member_id, {}, {}, {}, {}}, follower_sync.callback());
+  c().sync_group({"g", follower.generation_id, follower.member_id, {}, {}, {}, {}},
+                 follower_sync.callback());
   EXPECT_FALSE(follower_sync.ready());
   // The leader leaves the follower out: it gets empty bytes.
-  auto own = sync_now(c(), "g", leader.generation_id, leader.member_id, {{leader.member_id, "all"}});
+  auto own =
+      sync_now(c(), "g", leader.generation_id, leader.member_id, {{leader.member_id, "all"}});
   EXPECT_EQ(own.assignment, "all");
   auto f = follower_sync.wait();
   ASSERT_TRUE(f);
@@ -330,7 +344,8 @@ TEST_F(GroupCoordinatorTest, LeaveRebalancesTheRest) {
   sync_now(c(), "g", r.generation_id, ids[1]);
   c().leave_group("g", {{ids[1], std::nullopt}});
   EXPECT_EQ(c().describe_group("g").state, "Empty");
-  EXPECT_EQ(c().leave_group("nope", {{"x", std::nullopt}}).members[0].error, ErrorCode::unknown_member_id);
+  EXPECT_EQ(c().leave_group("nope", {{"x", std::nullopt}}).members[0].error,
+            ErrorCode::unknown_member_id);
 }
 
 TEST_F(GroupCoordinatorTest, PendingJoinOfARemovedMemberCompletesWithAnError) {
@@ -439,7 +454,8 @@ TEST_F(GroupCoordinatorTest, StaticMemberRejoinReplacesTheOldIdWithoutRebalance)
   EXPECT_TRUE(second.members.empty());
   EXPECT_EQ(second.leader_id, first.member_id);  // pre-v9 client: it must not assign
   EXPECT_EQ(c().describe_group("g").state, "Stable");
-  EXPECT_EQ(heartbeat(c(), "g", first.member_id, first.generation_id, "i1"), ErrorCode::fenced_instance_id);
+  EXPECT_EQ(heartbeat(c(), "g", first.member_id, first.generation_id, "i1"),
+            ErrorCode::fenced_instance_id);
   EXPECT_EQ(heartbeat(c(), "g", second.member_id, second.generation_id, "i1"), ErrorCode::none);
   SyncRequest s{"g", second.generation_id, second.member_id, "i1", {}, {}, {}};
   SyncSlot synced;
@@ -492,7 +508,8 @@ TEST_F(GroupCoordinatorTest, SelectsAProtocolEveryMemberSupports) {
   c().join_group(join_request("g", "", protocols({"roundrobin", "range", "sticky"})), b.callback());
   c().join_group(join_request("g", "", protocols({"roundrobin", "range"})), cc.callback());
   JoinSlot a2;
-  c().join_group(join_request("g", ra.member_id, protocols({"range", "roundrobin", "sticky"})), a2.callback());
+  c().join_group(join_request("g", ra.member_id, protocols({"range", "roundrobin", "sticky"})),
+                 a2.callback());
   auto r = a2.wait();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->protocol_name, "roundrobin");
@@ -534,7 +551,8 @@ TEST_F(GroupCoordinatorTest, NewRebalanceAnswersWaitingFollowersWithRebalanceInP
   c().join_group(join_request("g", a.member_id), a2.callback());
   auto follower = *b.wait();
   SyncSlot waiting;
-  c().sync_group({"g", follower.generation_id, follower.member_id, {}, {}, {}, {}}, waiting.callback());
+  c().sync_group({"g", follower.generation_id, follower.member_id, {}, {}, {}, {}},
+                 waiting.callback());
   ASSERT_FALSE(waiting.ready());
   // A third member arrives before the leader syncs.
   JoinSlot third;
@@ -581,7 +599,8 @@ TEST_F(GroupCoordinatorTest, DestructionCompletesPendingCallbacks) {
   c().join_group(join_request("h", ra.member_id), a2.callback());
   auto follower = *b.wait();
   SyncSlot waiting_sync;
-  c().sync_group({"h", follower.generation_id, follower.member_id, {}, {}, {}, {}}, waiting_sync.callback());
+  c().sync_group({"h", follower.generation_id, follower.member_id, {}, {}, {}, {}},
+                 waiting_sync.callback());
   ASSERT_FALSE(waiting_join.ready());
   ASSERT_FALSE(waiting_sync.ready());
   coordinator_.reset();
@@ -597,7 +616,8 @@ TEST_F(GroupCoordinatorTest, CallbacksMayCallBackIntoTheCoordinator) {
   // A join callback that immediately syncs (as the SDK's consumer does) must not deadlock.
   SyncSlot synced;
   c().join_group(join_request("g"), [&](JoinResponse r) {
-    c().sync_group({"g", r.generation_id, r.member_id, {}, {}, {}, {{r.member_id, "a"}}}, synced.callback());
+    c().sync_group({"g", r.generation_id, r.member_id, {}, {}, {}, {{r.member_id, "a"}}},
+                   synced.callback());
   });
   auto s = synced.wait();
   ASSERT_TRUE(s);

@@ -29,7 +29,8 @@ class GroupOffsetsTest : public ::testing::TestWithParam<Backend> {
   }
   GroupCoordinator& c() { return *coordinator_; }
 
-  std::vector<PartitionResult> commit(const std::string& group, std::vector<OffsetCommitEntry> offsets,
+  std::vector<PartitionResult> commit(const std::string& group,
+                                      std::vector<OffsetCommitEntry> offsets,
                                       int32_t generation = -1, const std::string& member = {}) {
     return c().commit_offsets({group, generation, member, std::nullopt, std::move(offsets)});
   }
@@ -40,7 +41,8 @@ class GroupOffsetsTest : public ::testing::TestWithParam<Backend> {
     return r.partitions.empty() ? -2 : r.partitions[0].offset;
   }
   // A one-member Stable group subscribed to `topics`; returns (member id, generation).
-  std::pair<std::string, int32_t> active_member(const std::string& group, const std::vector<std::string>& topics) {
+  std::pair<std::string, int32_t> active_member(const std::string& group,
+                                                const std::vector<std::string>& topics) {
     auto r = join_now(c(), join_request(group, "", protocols({"range"}, topics)));
     EXPECT_EQ(r.error, ErrorCode::none);
     EXPECT_EQ(sync_now(c(), group, r.generation_id, r.member_id).error, ErrorCode::none);
@@ -109,7 +111,8 @@ TEST_P(GroupOffsetsTest, GenerationMinusOneOnlyForGroupsWithoutMembers) {
 TEST_P(GroupOffsetsTest, CommitDuringRebalancePhases) {
   auto a = join_now(c(), join_request("g"));
   // CompletingRebalance: the member must sync first.
-  EXPECT_EQ(commit("g", {{"t", 0, 1}}, a.generation_id, a.member_id)[0].error, ErrorCode::rebalance_in_progress);
+  EXPECT_EQ(commit("g", {{"t", 0, 1}}, a.generation_id, a.member_id)[0].error,
+            ErrorCode::rebalance_in_progress);
   sync_now(c(), "g", a.generation_id, a.member_id);
   JoinSlot b;
   c().join_group(join_request("g"), b.callback());
@@ -265,15 +268,16 @@ TEST_P(GroupOffsetsTest, CallsAfterTheEngineClosedFailCleanly) {
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code(), Errc::closed);
   for (const auto& r : commit("g", {{"t", 0, 2}})) {
-    EXPECT_TRUE(r.error == ErrorCode::coordinator_not_available || r.error == ErrorCode::unknown_topic_or_partition);
+    EXPECT_TRUE(r.error == ErrorCode::coordinator_not_available ||
+                r.error == ErrorCode::unknown_topic_or_partition);
   }
   EXPECT_EQ(fetched("g", "t", 0), -1);  // the topic is gone with the engine
   coordinator_.reset();
   engine_.open();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, GroupOffsetsTest, ::testing::Values(Backend::posix, Backend::memory),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, GroupOffsetsTest,
+                         ::testing::Values(Backend::posix, Backend::memory), backend_name);
 
 }  // namespace
 }  // namespace kafka_do::coordinator

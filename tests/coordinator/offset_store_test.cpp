@@ -50,7 +50,8 @@ class OffsetStoreTest : public ::testing::TestWithParam<Backend> {
 TEST_P(OffsetStoreTest, CommitsAndDeletesSurviveReopen) {
   {
     auto s = open();
-    ASSERT_TRUE(s->commit("g1", {{{"t", 0}, at(10)}, {{"t", 1}, at(11, std::nullopt)}, {{"u", 0}, at(12)}}));
+    ASSERT_TRUE(s->commit(
+        "g1", {{{"t", 0}, at(10)}, {{"t", 1}, at(11, std::nullopt)}, {{"u", 0}, at(12)}}));
     ASSERT_TRUE(s->commit("g1", {{{"t", 0}, at(20)}}));
     ASSERT_TRUE(s->commit("g2", {{{"t", 0}, at(5)}}));
     auto removed = s->remove("g1", {{"u", 0}, {"nope", 3}});
@@ -119,8 +120,10 @@ TEST_P(OffsetStoreTest, InterruptedSnapshotKeepsThePreviousState) {
   }
   // A crash half way through snapshot 50: its begin and one entry (with a value that differs
   // and without t-1 and t-2), but no end marker.
-  append_raw({{rec::encode_marker_key(rec::Type::snapshot_begin, 50), rec::encode_marker_value({50, 3})},
-              {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}), rec::encode_offset_value(at(777))}});
+  append_raw(
+      {{rec::encode_marker_key(rec::Type::snapshot_begin, 50), rec::encode_marker_value({50, 3})},
+       {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}),
+        rec::encode_offset_value(at(777))}});
   engine_.reopen();
   {
     auto s = open();
@@ -128,14 +131,18 @@ TEST_P(OffsetStoreTest, InterruptedSnapshotKeepsThePreviousState) {
     EXPECT_EQ(s->get("g", {"t", 1}), at(11));
     EXPECT_EQ(s->get("g", {"t", 2}), at(12));
     ASSERT_EQ(s->recovery_report().size(), 1u);
-    EXPECT_NE(s->recovery_report()[0].find("incomplete"), std::string::npos) << s->recovery_report()[0];
+    EXPECT_NE(s->recovery_report()[0].find("incomplete"), std::string::npos)
+        << s->recovery_report()[0];
     // Life goes on after the torn snapshot: commits land behind it and count.
     ASSERT_TRUE(s->commit("g", {{{"t", 3}, at(13)}}));
   }
   // A later snapshot whose end marker disagrees with its entry count is ignored too.
-  append_raw({{rec::encode_marker_key(rec::Type::snapshot_begin, 60), rec::encode_marker_value({60, 5})},
-              {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}), rec::encode_offset_value(at(888))}});
-  append_raw({{rec::encode_marker_key(rec::Type::snapshot_end, 60), rec::encode_marker_value({60, 5})}});
+  append_raw(
+      {{rec::encode_marker_key(rec::Type::snapshot_begin, 60), rec::encode_marker_value({60, 5})},
+       {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}),
+        rec::encode_offset_value(at(888))}});
+  append_raw(
+      {{rec::encode_marker_key(rec::Type::snapshot_end, 60), rec::encode_marker_value({60, 5})}});
   engine_.reopen();
   auto s = open();
   EXPECT_EQ(s->get("g", {"t", 0}), at(10));
@@ -160,9 +167,11 @@ TEST_P(OffsetStoreTest, CompleteSnapshotSupersedesEarlierHistory) {
   }
   // A complete snapshot (written by hand, history left in place as after a crash before the
   // trim) that no longer has t-1: it wins over the history before it.
-  append_raw({{rec::encode_marker_key(rec::Type::snapshot_begin, 1), rec::encode_marker_value({1, 1})},
-              {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}), rec::encode_offset_value(at(10))},
-              {rec::encode_marker_key(rec::Type::snapshot_end, 1), rec::encode_marker_value({1, 1})}});
+  append_raw(
+      {{rec::encode_marker_key(rec::Type::snapshot_begin, 1), rec::encode_marker_value({1, 1})},
+       {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}),
+        rec::encode_offset_value(at(10))},
+       {rec::encode_marker_key(rec::Type::snapshot_end, 1), rec::encode_marker_value({1, 1})}});
   engine_.reopen();
   auto s = open();
   EXPECT_EQ(s->get("g", {"t", 0}), at(10));
@@ -174,7 +183,8 @@ TEST_P(OffsetStoreTest, UndecodableRecordsAreSkippedAndReported) {
     auto s = open();
     ASSERT_TRUE(s->commit("g", {{{"t", 0}, at(10)}}));
   }
-  append_raw({{"garbage", std::string("x")}, {std::string("\x00\x09", 2), std::string("future type")}});
+  append_raw(
+      {{"garbage", std::string("x")}, {std::string("\x00\x09", 2), std::string("future type")}});
   engine_.reopen();
   auto s = open();
   EXPECT_EQ(s->get("g", {"t", 0}), at(10));
@@ -186,7 +196,8 @@ TEST_P(OffsetStoreTest, RemoveIfTombstonesAcrossGroups) {
     auto s = open();
     ASSERT_TRUE(s->commit("a", {{{"gone", 0}, at(1)}, {{"kept", 0}, at(2)}}));
     ASSERT_TRUE(s->commit("b", {{{"gone", 1}, at(3)}}));
-    auto removed = s->remove_if([](const std::string&, const TopicPartition& tp) { return tp.topic == "gone"; });
+    auto removed = s->remove_if(
+        [](const std::string&, const TopicPartition& tp) { return tp.topic == "gone"; });
     ASSERT_TRUE(removed);
     EXPECT_EQ(*removed, 2u);
   }
@@ -196,8 +207,8 @@ TEST_P(OffsetStoreTest, RemoveIfTombstonesAcrossGroups) {
   EXPECT_EQ(s->get("a", {"kept", 0}), at(2));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OffsetStoreTest, ::testing::Values(Backend::posix, Backend::memory),
-                         testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, OffsetStoreTest,
+                         ::testing::Values(Backend::posix, Backend::memory), testing::backend_name);
 
 TEST(OffsetRecordTest, WorkedExampleFromStateFormat) {
   // docs/format/state_format.md, "Worked example": group "g", topic "t", partition 2, offset 42,
