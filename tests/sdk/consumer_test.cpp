@@ -217,6 +217,23 @@ TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
   EXPECT_EQ(batches, 3);
 }
 
+TEST_P(ConsumerTest, FetchMinBytesWaitsForMoreUntilFetchMaxWait) {
+  auto consumer = client().consumer(
+      "trickle", {.group = "g", .offset = kafka::Offset::earliest, .fetch_min_bytes = 1000, .fetch_max_wait = 3s});
+  produce("trickle", 0, 1);  // about 8 bytes: below fetch_min_bytes
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<kafka::Record> got;
+  while (got.empty() && std::chrono::steady_clock::now() - start < 10s) got = consumer.poll(5s);
+  EXPECT_EQ(got.size(), 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 2900ms);  // held back for fetch_max_wait
+  // Enough bytes at once: returned without waiting for fetch_max_wait.
+  client().producer("trickle", [](kafka::Producer& p) { p.send(std::string(2000, 'x')); });
+  const auto again = std::chrono::steady_clock::now();
+  auto big = consumer.poll(5s);
+  ASSERT_EQ(big.size(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - again, 2500ms);  // not held back
+}
+
 TEST_P(ConsumerTest, OptionsAreValidated) {
   EXPECT_THROW(client().consumer("t", {}), kafka::ConfigError);  // no group
   EXPECT_THROW(client().consumer("t", {.group = "g", .max_poll_records = 0}), kafka::ConfigError);

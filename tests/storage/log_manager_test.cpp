@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "support/batches.hpp"
 #include "support/temp_dir.hpp"
 
@@ -123,6 +125,28 @@ TEST_P(LogManagerTest, ManyPartitionsStayCheap) {
   ASSERT_TRUE(m->close());
   auto reopened = open();
   EXPECT_EQ((*reopened->partition("wide", 999))->high_watermark(), 1);
+}
+
+TEST_P(LogManagerTest, BackgroundRetentionDeletesExpiredSegments) {
+  LogOptions options;
+  options.retention_check_interval = std::chrono::milliseconds(20);
+  auto m = LogManager::open(fs_, dir_, options);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE((*m)->create_topic("old", 1, {{"segment.bytes", "1000"}, {"retention.ms", "60000"}}));
+  auto log = *(*m)->partition("old", 0);
+  for (int i = 0; i < 10; ++i) {
+    std::string batch = testing::make_batch({std::string(400, 'x')}, /*timestamp=*/1000);  // 1970: long expired
+    ASSERT_TRUE(log->append(batch));
+  }
+  // 10 batches of ~470 bytes in 1000-byte segments: 5 segments, 4 of them sealed and expired
+  // (the background thread may already be deleting them).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (log->segment_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(log->segment_count(), 1u);  // only the active segment is left
+  EXPECT_EQ(log->log_start_offset(), 8);
+  EXPECT_EQ(log->high_watermark(), 10);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogManagerTest, ::testing::Values(true, false),

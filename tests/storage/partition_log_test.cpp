@@ -190,6 +190,21 @@ TEST_P(PartitionLogTest, TimeLookupHandlesOutOfOrderTimestamps) {
   EXPECT_FALSE(log->offset_for_timestamp(501)->has_value());
 }
 
+TEST_P(PartitionLogTest, RollsByAgeOfTheActiveSegment) {
+  TopicConfig config;
+  config.segment_ms = 20;
+  auto log = open(config);
+  append(*log, {"first"});
+  append(*log, {"same segment"});  // well within 20 ms of its creation
+  const size_t before = log->segment_count();
+  const auto created = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - created < std::chrono::milliseconds(25)) {
+  }
+  append(*log, {"after segment.ms"});
+  EXPECT_EQ(log->segment_count(), before + 1);
+  EXPECT_EQ(read_values(*log, 0), (std::vector<std::string>{"first", "same segment", "after segment.ms"}));
+}
+
 TEST_P(PartitionLogTest, RetentionBySizeDeletesOldestSegmentsButNeverTheActiveOne) {
   TopicConfig config;
   config.segment_bytes = 2000;

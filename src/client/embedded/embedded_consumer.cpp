@@ -42,6 +42,7 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
   if (max_records == 0) max_records = size_t(settings_.max_poll_records);
   const auto deadline = Clock::now() + timeout;
   std::vector<kafka::Record> out;
+  std::optional<Clock::time_point> first_record_at;
   for (;;) {
     bool member = false;
     {
@@ -57,13 +58,24 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
       if (member) {
         maybe_auto_commit();
         fetch_available(out, max_records);
-        if (!out.empty()) return out;
+        // fetch_min_bytes: a small result waits (up to fetch_max_wait from the first record)
+        // for more, trading latency for fewer, fuller polls.
+        if (!out.empty()) {
+          if (!first_record_at) first_record_at = Clock::now();
+          size_t bytes = 0;
+          for (const auto& r : out) bytes += r.raw_value().size() + r.key().size();
+          if (bytes >= size_t(settings_.fetch_min_bytes) || out.size() >= max_records ||
+              Clock::now() - *first_record_at >= settings_.fetch_max_wait) {
+            return out;
+          }
+        }
       }
     }
     const auto now = Clock::now();
     if (now >= deadline) return out;
     // Wait for data, a group reply, a stop, or the next heartbeat, whichever comes first.
-    const auto wake_at = member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
+    auto wake_at = member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
+    if (first_record_at) wake_at = std::min(wake_at, *first_record_at + settings_.fetch_max_wait);
     std::unique_lock wake(wake_mu_);
     wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)), [&] {
       return data_arrived_ || stopped_.load() || pending_join_.has_value() || pending_sync_.has_value();
