@@ -37,6 +37,8 @@ struct ClientOptions {
   // default_partitions partitions; with false it is a TopicNotFoundError.
   bool auto_create_topics = true;
   int default_partitions = 1;
+  // Where consumers without a committed offset start when their options do not say.
+  Offset default_offset = Offset::latest;
   Durability durability = Durability::interval;
 };
 

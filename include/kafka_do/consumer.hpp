@@ -65,7 +65,9 @@ struct TopicPartition {
 
 struct ConsumerOptions {
   std::string group;  // required: the consumer group this consumer joins
-  Offset offset = Offset::latest;
+  // Where to start without a committed offset; unset = the client's default_offset (latest for
+  // a Client, as Kafka's auto.offset.reset; earliest for a MockClient, so seeded records are read).
+  std::optional<Offset> offset;
   // Commit the offsets of records the application has moved past, every auto_commit_interval
   // (and at close). With false, call Record::commit / Consumer::commit.
   bool auto_commit = true;
@@ -81,6 +83,8 @@ struct ConsumerOptions {
   int fetch_max_bytes = 1 << 20;
   // Iteration ends when this is triggered.
   std::stop_token stop;
+  // Shown for this member by Admin::describe_group.
+  std::string client_id = "kafka-do";
 };
 
 namespace detail {
@@ -135,6 +139,9 @@ class Consumer {
   void close();
   // The partitions currently assigned to this member.
   std::vector<TopicPartition> assignment() const;
+  // Polls (buffering any records for iteration) until the group gave this member partitions;
+  // false when `timeout` passed first. Useful before producing to a consumer at Offset::latest.
+  bool wait_for_assignment(Duration timeout);
 
  private:
   friend class iterator;
@@ -149,7 +156,7 @@ class Consumer {
 
 struct BatchConsumerOptions {
   std::string group;
-  Offset offset = Offset::latest;
+  std::optional<Offset> offset;  // unset = the client's default_offset
   // A batch is handed over when it holds batch_size records or batch_timeout passed since its
   // first record, whichever comes first. Empty batches are never handed over.
   int batch_size = 100;

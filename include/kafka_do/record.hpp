@@ -106,8 +106,10 @@ class Record {
   bool has_key() const { return key_.has_value(); }
 
   // The value parsed as JSON (a null value gives a JSON null). Throws kafka::SerializationError,
-  // naming topic, partition and offset, when the bytes are not JSON.
-  Json value() const;
+  // naming topic, partition and offset, when the bytes are not JSON. Parsed once, on first use;
+  // like any lazily filled cache, one Record object must not be read from two threads at once
+  // (copies are independent).
+  const Json& value() const;
   // The value converted to T through nlohmann's from_json; SerializationError on failure.
   template <typename T>
   T value() const {
@@ -143,6 +145,7 @@ class Record {
   std::optional<std::string> value_;
   Headers headers_;
   std::shared_ptr<detail::CommitSink> sink_;
+  mutable std::optional<Json> parsed_;
 };
 
 }  // namespace kafka

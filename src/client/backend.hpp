@@ -62,6 +62,7 @@ struct ConsumerSettings {
   std::chrono::milliseconds fetch_max_wait{500};
   int fetch_max_bytes = 1 << 20;
   std::stop_token stop;
+  std::string client_id = "kafka-do";
 };
 
 class ConsumerCore : public CommitSink, public std::enable_shared_from_this<ConsumerCore> {
@@ -100,6 +101,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
  public:
   virtual ~Backend() = default;
   virtual const std::string& url() const = 0;
+  virtual const Offset& default_offset() const = 0;
   virtual std::shared_ptr<ProducerCore> make_producer(const std::string& topic, const ProducerOptions& options,
                                                       bool async) = 0;
   virtual std::shared_ptr<ConsumerCore> make_consumer(ConsumerSettings settings) = 0;

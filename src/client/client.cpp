@@ -63,7 +63,7 @@ void validate(const ProducerOptions& o) {
   if (o.buffer_memory == 0) throw ConfigError("buffer_memory must be positive");
 }
 
-detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o) {
+detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o, const Offset& default_offset) {
   if (o.group.empty()) throw ConfigError("consumer needs a group (.group = \"...\")");
   if (topics.empty()) throw ConfigError("consumer needs at least one topic");
   if (o.max_poll_records <= 0) throw ConfigError("max_poll_records must be positive");
@@ -75,7 +75,7 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
   detail::ConsumerSettings s;
   s.topics = std::move(topics);
   s.group = o.group;
-  s.offset = o.offset;
+  s.offset = o.offset.value_or(default_offset);
   s.auto_commit = o.auto_commit;
   s.auto_commit_interval = o.auto_commit_interval.ms();
   s.max_poll_records = o.max_poll_records;
@@ -85,6 +85,7 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
   s.fetch_max_wait = o.fetch_max_wait.ms();
   s.fetch_max_bytes = o.fetch_max_bytes;
   s.stop = o.stop;
+  s.client_id = o.client_id;
   return s;
 }
 }  // namespace
@@ -104,7 +105,7 @@ Consumer Client::consumer(const std::string& topic, const ConsumerOptions& optio
 }
 
 Consumer Client::consumer(const std::vector<std::string>& topics, const ConsumerOptions& options) {
-  return Consumer(live(backend_).make_consumer(settings(topics, options)));
+  return Consumer(live(backend_).make_consumer(settings(topics, options, live(backend_).default_offset())));
 }
 
 BatchConsumer Client::batch_consumer(const std::string& topic, const BatchConsumerOptions& options) {
@@ -118,7 +119,8 @@ BatchConsumer Client::batch_consumer(const std::string& topic, const BatchConsum
   o.heartbeat_interval = options.heartbeat_interval;
   o.fetch_max_bytes = options.fetch_max_bytes;
   o.stop = options.stop;
-  return BatchConsumer(live(backend_).make_consumer(settings({topic}, o)), options.batch_size, options.batch_timeout);
+  return BatchConsumer(live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
+                       options.batch_size, options.batch_timeout);
 }
 
 Admin Client::admin() { return Admin(live(backend_).make_admin()); }

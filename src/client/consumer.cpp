@@ -45,6 +45,7 @@ Consumer::~Consumer() {
 bool Consumer::advance() {
   if (current_) return true;
   auto& core = live(core_);
+  if (core.stopped()) return false;  // records already fetched are not handed out after stop()
   while (buffer_.empty()) {
     if (core.stopped()) return false;
     auto records = core.poll(kPollSlice, 0);
@@ -103,6 +104,18 @@ std::vector<Record> Consumer::poll(Duration timeout) {
 }
 
 void Consumer::commit() { live(core_).commit_consumed(); }
+
+bool Consumer::wait_for_assignment(Duration timeout) {
+  auto& core = live(core_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout.ms();
+  while (core.assignment().empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || core.stopped()) return false;
+    const auto slice = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20), deadline - now);
+    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0)) buffer_.push_back(std::move(r));
+  }
+  return true;
+}
 
 void Consumer::stop() {
   if (core_) core_->stop();

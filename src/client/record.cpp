@@ -2,10 +2,11 @@
 
 namespace kafka {
 
-Json Record::value() const {
-  if (!value_) return Json(nullptr);
+const Json& Record::value() const {
+  if (parsed_) return *parsed_;
+  if (!value_) return parsed_.emplace(nullptr);
   try {
-    return Json::parse(*value_);
+    return parsed_.emplace(Json::parse(*value_));
   } catch (const Json::exception& e) {
     throw SerializationError(describe() + ": value is not valid JSON (" + e.what() +
                              "); read it with raw_value()");

@@ -6,6 +6,7 @@ namespace kafka {
 namespace {
 ClientOptions in_memory(ClientOptions options) {
   options.url = "memory:";
+  options.default_offset = Offset::earliest;  // seeded records are what tests read
   return options;
 }
 }  // namespace

@@ -1,3 +1,4 @@
+#include "kafka_do/testing.hpp"
 #include "sdk_fixture.hpp"
 
 namespace kafka_do::sdk_test {
@@ -118,6 +119,28 @@ TEST(ClientTest, ClientsOfOneDataDirectoryInOneProcessShareTheEngine) {
   a.producer("shared", [](kafka::Producer& p) { p.send("from a"); });
   auto consumer = b.consumer("shared", {.group = "g", .offset = kafka::Offset::earliest});
   EXPECT_EQ(consumer.first(10s).value(), "from a");
+}
+
+TEST(ClientTest, EachClientKeepsItsOwnOptionsOnASharedEngine) {
+  testing::TempDir tmp;
+  kafka::Client lenient({.url = "file:" + tmp.path()});
+  kafka::Client strict({.url = "file:" + tmp.path(), .auto_create_topics = false});
+  EXPECT_THROW(strict.producer("missing"), kafka::TopicNotFoundError);
+  kafka::Client wide({.url = "file:" + tmp.path(), .default_partitions = 4});
+  wide.producer("wide", [](kafka::Producer& p) { p.send(1); });
+  EXPECT_EQ(lenient.admin().describe_topic("wide").partitions, 4);
+}
+
+TEST(MockClientTest, ConsumersReadSeededRecordsByDefault) {
+  kafka::MockClient kafka;
+  kafka.seed("orders", {{{"order_id", "123"}}, {{"order_id", "124"}}});
+  std::vector<std::string> ids;
+  for (auto& r : kafka.consumer("orders", {.group = "test"}) | std::views::take(2)) ids.push_back(r.value()["order_id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"123", "124"}));
+  kafka.producer("orders", [](kafka::Producer& p) { p.send({{"order_id", "125"}}); });
+  const auto messages = kafka.messages("orders");
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages.back()["order_id"], "125");
 }
 
 TEST(DurationTest, ParsesSeedStyleStrings) {

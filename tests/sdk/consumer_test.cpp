@@ -69,6 +69,37 @@ TEST_P(ConsumerTest, StopFromAnotherThreadEndsEach) {
   EXPECT_EQ(seen, 10);
 }
 
+TEST_P(ConsumerTest, StopEndsIterationEvenWithRecordsAlreadyFetched) {
+  produce("orders", 0, 10);
+  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
+  int seen = 0;
+  consumer.each([&](kafka::Record&) {
+    if (++seen == 5) consumer.stop();
+  });
+  EXPECT_EQ(seen, 5);
+}
+
+TEST_P(ConsumerTest, ConsumerCommitSettlesOutOfOrderRecordCommits) {
+  produce("orders", 0, 10);
+  auto consumer = client().consumer("orders", {.group = "ooo", .offset = kafka::Offset::earliest, .auto_commit = false});
+  std::vector<kafka::Record> records;
+  for (auto& r : consumer | std::views::take(10)) records.push_back(r);
+  records[9].commit();
+  records[5].commit();  // moves the committed offset back to 6 (Kafka semantics)
+  EXPECT_EQ(client().admin().describe_group("ooo").total_lag, 4);
+  consumer.commit();  // everything consumed: back to 10
+  EXPECT_EQ(client().admin().describe_group("ooo").total_lag, 0);
+}
+
+TEST_P(ConsumerTest, WaitForAssignmentThenLatestSeesEverythingProducedAfter) {
+  produce("orders", 0, 3);
+  auto consumer = client().consumer("orders", {.group = "late2"});  // default: latest
+  ASSERT_TRUE(consumer.wait_for_assignment(10s));
+  produce("orders", 3, 5);
+  EXPECT_EQ(consumer.first(10s).value()["n"], 3);
+  EXPECT_EQ(consumer.first(10s).value()["n"], 4);
+}
+
 TEST_P(ConsumerTest, LatestSkipsWhatWasThereBefore) {
   produce("orders", 0, 5);
   auto consumer = client().consumer("orders", {.group = "late", .offset = kafka::Offset::latest});

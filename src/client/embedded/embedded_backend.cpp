@@ -5,22 +5,24 @@
 
 #include "client/embedded/embedded_admin.hpp"
 #include "client/embedded/embedded_consumer.hpp"
+#include "client/embedded/fetched_records.hpp"
 #include "client/embedded/embedded_producer.hpp"
 #include "client/errors.hpp"
 #include "model/record_batch.hpp"
 
 namespace kafka_do::client {
 
-EmbeddedBackend::EmbeddedBackend(kafka::ClientOptions options, std::string url,
-                                 std::unique_ptr<storage::LogManager> logs)
-    : options_(std::move(options)), url_(std::move(url)), logs_(std::move(logs)) {
-  groups_ = value_or_throw(coordinator::GroupCoordinator::open(*logs_));
+EmbeddedEngine::EmbeddedEngine(std::unique_ptr<storage::LogManager> logs_in) : logs(std::move(logs_in)) {
+  groups = value_or_throw(coordinator::GroupCoordinator::open(*logs));
 }
 
-EmbeddedBackend::~EmbeddedBackend() {
-  groups_.reset();  // completes pending joins before the logs go away
-  ignore_error(logs_->close());
+EmbeddedEngine::~EmbeddedEngine() {
+  groups.reset();  // completes pending joins before the logs go away
+  ignore_error(logs->close());
 }
+
+EmbeddedBackend::EmbeddedBackend(kafka::ClientOptions options, std::string url, std::shared_ptr<EmbeddedEngine> engine)
+    : options_(std::move(options)), url_(std::move(url)), engine_(std::move(engine)) {}
 
 std::shared_ptr<kafka::detail::ProducerCore> EmbeddedBackend::make_producer(const std::string& topic,
                                                                             const kafka::ProducerOptions& options,
@@ -40,7 +42,7 @@ std::shared_ptr<kafka::detail::AdminCore> EmbeddedBackend::make_admin() {
 }
 
 std::vector<kafka::Record> EmbeddedBackend::read_topic(const std::string& topic) {
-  const auto description = value_or_throw(logs_->describe_topic(topic), Subject::topic);
+  const auto description = value_or_throw(logs().describe_topic(topic), Subject::topic);
   std::vector<kafka::Record> out;
   for (int32_t p = 0; p < description.partitions; ++p) {
     auto log = partition(topic, p);
@@ -49,43 +51,29 @@ std::vector<kafka::Record> EmbeddedBackend::read_topic(const std::string& topic)
     while (offset < end) {
       auto read = value_or_throw(log->read(offset, 1 << 20), Subject::partition);
       if (read.records.empty()) break;
-      std::string_view bytes = read.records;
-      while (bytes.size() >= model::batch_format::kHeaderSize) {
-        const auto header = value_or_throw(model::parse_batch_header(bytes));
-        const auto batch = bytes.substr(0, header.total_size());
-        bytes.remove_prefix(header.total_size());
-        offset = header.next_offset();
-        if (header.control()) continue;
-        for (auto& r : value_or_throw(model::decode_batch(batch))) {
-          if (r.offset < log->log_start_offset()) continue;
-          kafka::Headers headers;
-          for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
-          out.emplace_back(topic, p, r.offset, std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
-                           std::move(r.key), std::move(r.value), std::move(headers));
-        }
-      }
+      offset = append_records(topic, p, read.records, offset, nullptr, out);
     }
   }
   return out;
 }
 
-void EmbeddedBackend::close() { check(logs_->flush_all()); }
+void EmbeddedBackend::close() { check(logs().flush_all()); }
 
 int32_t EmbeddedBackend::ensure_topic(const std::string& topic) {
-  if (auto d = logs_->describe_topic(topic)) return d->partitions;
+  if (auto d = logs().describe_topic(topic)) return d->partitions;
   if (!options_.auto_create_topics) {
     throw kafka::TopicNotFoundError("topic '" + topic + "' does not exist (auto_create_topics is off)");
   }
   std::lock_guard lock(create_mu_);
-  if (auto d = logs_->describe_topic(topic)) return d->partitions;
-  check(logs_->create_topic(topic, options_.default_partitions), Subject::topic);
+  if (auto d = logs().describe_topic(topic)) return d->partitions;
+  check(logs().create_topic(topic, options_.default_partitions), Subject::topic);
   return options_.default_partitions;
 }
 
 std::shared_ptr<storage::PartitionLog> EmbeddedBackend::partition(const std::string& topic, int32_t partition) {
-  auto log = logs_->partition(topic, partition);
+  auto log = logs().partition(topic, partition);
   if (!log) {
-    if (logs_->has_topic(topic)) throw_error(log.error(), Subject::partition);
+    if (logs().has_topic(topic)) throw_error(log.error(), Subject::partition);
     throw_error(log.error(), Subject::topic);
   }
   return *log;
@@ -105,7 +93,7 @@ storage::FlushPolicy flush_policy(kafka::Durability d) {
 // Every Client of this process that names the same data directory shares one engine: a data
 // directory has one owner, and within a process that owner is this registry's backend.
 std::mutex registry_mu;
-std::map<std::string, std::weak_ptr<kafka::detail::Backend>> registry;
+std::map<std::string, std::weak_ptr<EmbeddedEngine>> registry;
 
 }  // namespace
 
@@ -117,19 +105,21 @@ std::shared_ptr<kafka::detail::Backend> make_embedded_backend(const kafka::Clien
   if (in_memory) {
     auto logs = storage::LogManager::open(fs::memory_file_system(), dir, log_options);
     if (!logs) throw_error(logs.error());
-    return std::make_shared<EmbeddedBackend>(options, url, std::move(*logs));
+    return std::make_shared<EmbeddedBackend>(options, url, std::make_shared<EmbeddedEngine>(std::move(*logs)));
   }
   std::error_code ec;
   const std::string key = std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec).string();
   std::lock_guard lock(registry_mu);
-  if (auto it = registry.find(key); it != registry.end()) {
-    if (auto existing = it->second.lock()) return existing;
+  std::shared_ptr<EmbeddedEngine> engine;
+  if (auto it = registry.find(key); it != registry.end()) engine = it->second.lock();
+  if (!engine) {
+    // The first client to open the directory sets its durability; later ones share the engine.
+    auto logs = storage::LogManager::open(fs::posix_file_system(), dir, log_options);
+    if (!logs) throw_error(logs.error());
+    engine = std::make_shared<EmbeddedEngine>(std::move(*logs));
+    registry[key] = engine;
   }
-  auto logs = storage::LogManager::open(fs::posix_file_system(), dir, log_options);
-  if (!logs) throw_error(logs.error());
-  auto backend = std::make_shared<EmbeddedBackend>(options, url, std::move(*logs));
-  registry[key] = backend;
-  return backend;
+  return std::make_shared<EmbeddedBackend>(options, url, std::move(engine));
 }
 
 }  // namespace kafka_do::client

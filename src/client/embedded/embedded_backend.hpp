@@ -13,12 +13,22 @@
 
 namespace kafka_do::client {
 
+// The engine of one data directory: its logs and its group coordinator. Shared by every Client
+// of this process that names the directory (a directory has one owner); each Client keeps its
+// own options in its EmbeddedBackend.
+struct EmbeddedEngine {
+  explicit EmbeddedEngine(std::unique_ptr<storage::LogManager> logs);
+  ~EmbeddedEngine();
+  std::unique_ptr<storage::LogManager> logs;
+  std::unique_ptr<coordinator::GroupCoordinator> groups;  // declared after logs: destroyed first
+};
+
 class EmbeddedBackend final : public kafka::detail::Backend {
  public:
-  EmbeddedBackend(kafka::ClientOptions options, std::string url, std::unique_ptr<storage::LogManager> logs);
-  ~EmbeddedBackend() override;
+  EmbeddedBackend(kafka::ClientOptions options, std::string url, std::shared_ptr<EmbeddedEngine> engine);
 
   const std::string& url() const override { return url_; }
+  const kafka::Offset& default_offset() const override { return options_.default_offset; }
   std::shared_ptr<kafka::detail::ProducerCore> make_producer(const std::string& topic,
                                                              const kafka::ProducerOptions& options,
                                                              bool async) override;
@@ -27,8 +37,8 @@ class EmbeddedBackend final : public kafka::detail::Backend {
   std::vector<kafka::Record> read_topic(const std::string& topic) override;
   void close() override;
 
-  storage::LogManager& logs() { return *logs_; }
-  coordinator::GroupCoordinator& groups() { return *groups_; }
+  storage::LogManager& logs() { return *engine_->logs; }
+  coordinator::GroupCoordinator& groups() { return *engine_->groups; }
   const kafka::ClientOptions& options() const { return options_; }
   // The topic's partition count, creating the topic first when auto_create_topics is on.
   // Throws TopicNotFoundError otherwise.
@@ -39,8 +49,7 @@ class EmbeddedBackend final : public kafka::detail::Backend {
  private:
   const kafka::ClientOptions options_;
   const std::string url_;
-  std::unique_ptr<storage::LogManager> logs_;
-  std::unique_ptr<coordinator::GroupCoordinator> groups_;  // declared after logs_: destroyed first
+  std::shared_ptr<EmbeddedEngine> engine_;
   std::mutex create_mu_;  // one auto-create at a time
 };
 

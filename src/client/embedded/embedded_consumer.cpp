@@ -4,6 +4,7 @@
 
 #include "client/assignor.hpp"
 #include "client/embedded/embedded_backend.hpp"
+#include "client/embedded/fetched_records.hpp"
 #include "client/errors.hpp"
 #include "model/record_batch.hpp"
 
@@ -128,7 +129,7 @@ void EmbeddedConsumer::send_join() {
   coordinator::JoinRequest join;
   join.group_id = settings_.group;
   join.member_id = member_id_;
-  join.client_id = "kafka-do";
+  join.client_id = settings_.client_id;
   join.client_host = "in-process";
   join.session_timeout = settings_.session_timeout;
   join.rebalance_timeout = settings_.session_timeout;
@@ -286,30 +287,8 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
     if (read.error().code() == Errc::out_of_range) return;  // raced with retention; next poll resets
     throw_error(read.error(), Subject::partition);
   }
-  std::string_view bytes = read->records;
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
-  while (bytes.size() >= model::batch_format::kHeaderSize) {
-    auto header = model::parse_batch_header(bytes);
-    if (!header || header->total_size() > bytes.size()) break;
-    const std::string_view batch = bytes.substr(0, header->total_size());
-    bytes.remove_prefix(header->total_size());
-    if (header->control()) {  // transaction markers are not application records
-      st.position = std::max(st.position, header->next_offset());
-      continue;
-    }
-    auto records = model::decode_batch(batch);
-    if (!records) throw_error(records.error());
-    for (auto& r : *records) {
-      if (r.offset < st.position) continue;  // a fetch inside a batch returns the whole batch
-      kafka::Headers headers;
-      headers.reserve(r.headers.size());
-      for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
-      st.fetched.emplace_back(tp.topic, tp.partition, r.offset,
-                              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
-                              std::move(r.key), std::move(r.value), std::move(headers), self);
-    }
-    st.position = std::max(st.position, header->next_offset());
-  }
+  st.position = append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched);
 }
 
 void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
@@ -360,8 +339,7 @@ void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64
     }
   }
   for (const auto& [tp, offset] : offsets) {
-    auto& st = partitions_.at(tp);
-    st.committed = std::max(st.committed, offset);
+    partitions_.at(tp).committed = offset;  // the last commit, as the group now has it
   }
 }
 

@@ -1,0 +1,43 @@
+#pragma once
+// Turns record batches read from a partition log into kafka::Records (what consumers and
+// MockClient hand to applications): control batches skipped, records below `from` skipped (a read
+// inside a batch returns the whole batch).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "client/errors.hpp"
+#include "kafka_do/record.hpp"
+#include "model/record_batch.hpp"
+
+namespace kafka_do::client {
+
+// Appends the records of `batches` with offset >= from to `out` (a deque or vector of
+// kafka::Record); returns the offset after the last batch read. Throws kafka::Error for a batch
+// that does not decode.
+template <typename Container>
+int64_t append_records(const std::string& topic, int32_t partition, std::string_view batches, int64_t from,
+                       const std::shared_ptr<kafka::detail::CommitSink>& sink, Container& out) {
+  int64_t next = from;
+  while (batches.size() >= model::batch_format::kHeaderSize) {
+    const auto header = value_or_throw(model::parse_batch_header(batches));
+    if (header.total_size() > batches.size()) break;
+    const std::string_view batch = batches.substr(0, header.total_size());
+    batches.remove_prefix(header.total_size());
+    next = std::max(next, header.next_offset());
+    if (header.control()) continue;  // transaction markers are not application records
+    for (auto& r : value_or_throw(model::decode_batch(batch))) {
+      if (r.offset < from) continue;
+      kafka::Headers headers;
+      headers.reserve(r.headers.size());
+      for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
+      out.emplace_back(topic, partition, r.offset,
+                       std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)), std::move(r.key),
+                       std::move(r.value), std::move(headers), sink);
+    }
+  }
+  return next;
+}
+
+}  // namespace kafka_do::client
