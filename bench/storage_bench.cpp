@@ -33,12 +33,11 @@
 #include "model/record_batch.hpp"
 #include "storage/log_manager.hpp"
 
+#include "bench_support.hpp"
+
 namespace kafka_do::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr size_t kMiB = 1 << 20;
-constexpr double kMB = 1e6;
 
 struct Settings {
   bool quick = false;
@@ -51,27 +50,6 @@ struct Settings {
   int writer_threads = 4;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "storage_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T check(Result<T> r, const char* what) {
-  if (!r) die(std::string(what) + ": " + r.error().message());
-  return std::move(r).value();
-}
-
-void check(const Status& s, const char* what) {
-  if (!s) die(std::string(what) + ": " + s.error().message());
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Keeps the compiler from dropping work whose result is never read.
-void keep(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
 
 // VmRSS / VmHWM from /proc/self/status, in bytes.
 size_t proc_status_bytes(const char* field) {
