@@ -31,10 +31,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "model/record_batch.hpp"
 #include "storage/log_manager.hpp"
-
-#include "bench_support.hpp"
 
 namespace kafka_do::bench {
 namespace {
@@ -50,7 +49,6 @@ struct Settings {
   // The producer's batch_size (ProducerOptions default), also used for the engine's batches.
   int batch_bytes = 16384;
 };
-
 
 std::string fill_pattern(size_t size, uint32_t seed) {
   std::string s(size, '\0');

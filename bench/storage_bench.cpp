@@ -30,14 +30,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "model/record_batch.hpp"
 #include "storage/log_manager.hpp"
 
-#include "bench_support.hpp"
-
 namespace kafka_do::bench {
 namespace {
-
 
 struct Settings {
   bool quick = false;
@@ -49,7 +47,6 @@ struct Settings {
   double max_case_seconds = 5;
   int writer_threads = 4;
 };
-
 
 // VmRSS / VmHWM from /proc/self/status, in bytes.
 size_t proc_status_bytes(const char* field) {

@@ -43,14 +43,17 @@ class Offset {
   static const Offset earliest;
   static const Offset latest;
   // The first record whose timestamp is at or after `time` (latest if there is none).
-  static Offset at(std::chrono::system_clock::time_point time) { return Offset(Kind::timestamp, time); }
+  static Offset at(std::chrono::system_clock::time_point time) {
+    return Offset(Kind::timestamp, time);
+  }
 
   Kind kind() const { return kind_; }
   std::chrono::system_clock::time_point time() const { return time_; }
   bool operator==(const Offset&) const = default;
 
  private:
-  constexpr explicit Offset(Kind kind, std::chrono::system_clock::time_point time = {}) : kind_(kind), time_(time) {}
+  constexpr explicit Offset(Kind kind, std::chrono::system_clock::time_point time = {})
+      : kind_(kind), time_(time) {}
   Kind kind_;
   std::chrono::system_clock::time_point time_;
 };

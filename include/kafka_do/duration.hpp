@@ -16,7 +16,7 @@ class Duration {
   constexpr Duration(std::chrono::duration<Rep, Period> d)  // NOLINT: implicit by design
       : ms_(std::chrono::duration_cast<std::chrono::milliseconds>(d)) {}
   Duration(const char* text) : Duration(std::string_view(text)) {}  // NOLINT
-  Duration(std::string_view text);                                   // NOLINT
+  Duration(std::string_view text);                                  // NOLINT
 
   constexpr std::chrono::milliseconds ms() const { return ms_; }
   constexpr int64_t count_ms() const { return ms_.count(); }

@@ -64,11 +64,13 @@ class Error : public std::runtime_error {
 // The topic does not exist (and auto-creation is off, or the call never creates).
 class TopicNotFoundError : public Error {
  public:
-  explicit TopicNotFoundError(const std::string& m) : Error(ErrorCode::unknown_topic_or_partition, m) {}
+  explicit TopicNotFoundError(const std::string& m)
+      : Error(ErrorCode::unknown_topic_or_partition, m) {}
 };
 class PartitionNotFoundError : public Error {
  public:
-  explicit PartitionNotFoundError(const std::string& m) : Error(ErrorCode::unknown_topic_or_partition, m) {}
+  explicit PartitionNotFoundError(const std::string& m)
+      : Error(ErrorCode::unknown_topic_or_partition, m) {}
 };
 // A record (or batch) is larger than the topic's max.message.bytes.
 class MessageTooLargeError : public Error {
@@ -77,7 +79,8 @@ class MessageTooLargeError : public Error {
 };
 class NotLeaderError : public Error {
  public:
-  explicit NotLeaderError(const std::string& m) : Error(ErrorCode::not_leader_or_follower, m, true) {}
+  explicit NotLeaderError(const std::string& m)
+      : Error(ErrorCode::not_leader_or_follower, m, true) {}
 };
 // An offset outside [log start, high watermark].
 class OffsetOutOfRangeError : public Error {
@@ -86,12 +89,14 @@ class OffsetOutOfRangeError : public Error {
 };
 class GroupCoordinatorError : public Error {
  public:
-  GroupCoordinatorError(ErrorCode code, const std::string& m, bool retriable = false) : Error(code, m, retriable) {}
+  GroupCoordinatorError(ErrorCode code, const std::string& m, bool retriable = false)
+      : Error(code, m, retriable) {}
 };
 // The consumer's group rebalanced under it (e.g. a commit for partitions it no longer owns).
 class RebalanceInProgressError : public Error {
  public:
-  explicit RebalanceInProgressError(const std::string& m) : Error(ErrorCode::rebalance_in_progress, m, true) {}
+  explicit RebalanceInProgressError(const std::string& m)
+      : Error(ErrorCode::rebalance_in_progress, m, true) {}
 };
 class UnauthorizedError : public Error {
  public:
@@ -100,7 +105,8 @@ class UnauthorizedError : public Error {
 // A bounded buffer is full (the async producer with buffer_full = fail).
 class QuotaExceededError : public Error {
  public:
-  explicit QuotaExceededError(const std::string& m) : Error(ErrorCode::throttling_quota_exceeded, m, true) {}
+  explicit QuotaExceededError(const std::string& m)
+      : Error(ErrorCode::throttling_quota_exceeded, m, true) {}
 };
 class TimeoutError : public Error {
  public:
@@ -123,7 +129,8 @@ class ConfigError : public Error {
 };
 class TopicAlreadyExistsError : public Error {
  public:
-  explicit TopicAlreadyExistsError(const std::string& m) : Error(ErrorCode::topic_already_exists, m) {}
+  explicit TopicAlreadyExistsError(const std::string& m)
+      : Error(ErrorCode::topic_already_exists, m) {}
 };
 
 }  // namespace kafka

@@ -54,8 +54,12 @@ struct ProducerOptions {
 // The outcome of one record: error() is null on success.
 class DeliveryReport {
  public:
-  DeliveryReport(std::string topic, int32_t partition, int64_t offset, std::shared_ptr<const Error> error)
-      : topic_(std::move(topic)), partition_(partition), offset_(offset), error_(std::move(error)) {}
+  DeliveryReport(std::string topic, int32_t partition, int64_t offset,
+                 std::shared_ptr<const Error> error)
+      : topic_(std::move(topic)),
+        partition_(partition),
+        offset_(offset),
+        error_(std::move(error)) {}
   const Error* error() const { return error_.get(); }
   bool ok() const { return error_ == nullptr; }
   const std::string& topic() const { return topic_; }
@@ -115,8 +119,10 @@ class AsyncProducer {
 
   // Queues a record. When the buffer is full: waits (BufferFull::block, up to max_block, then
   // TimeoutError) or throws QuotaExceededError (BufferFull::fail).
-  void send(const Json& value, const SendOptions& options = {}, DeliveryCallback callback = nullptr);
-  void send_raw(std::string_view value, const SendOptions& options = {}, DeliveryCallback callback = nullptr);
+  void send(const Json& value, const SendOptions& options = {},
+            DeliveryCallback callback = nullptr);
+  void send_raw(std::string_view value, const SendOptions& options = {},
+                DeliveryCallback callback = nullptr);
   // Handler for every record's report (in addition to per-send callbacks).
   void on_delivery(DeliveryCallback handler);
   // Sends everything queued and waits until every report was delivered (the seed's `deliver`).

@@ -83,8 +83,9 @@ class CommitSink {
 class Record {
  public:
   Record() = default;
-  Record(std::string topic, int32_t partition, int64_t offset, std::chrono::system_clock::time_point timestamp,
-         std::optional<std::string> key, std::optional<std::string> value, Headers headers,
+  Record(std::string topic, int32_t partition, int64_t offset,
+         std::chrono::system_clock::time_point timestamp, std::optional<std::string> key,
+         std::optional<std::string> value, Headers headers,
          std::shared_ptr<detail::CommitSink> sink = nullptr)
       : topic_(std::move(topic)),
         partition_(partition),
@@ -120,7 +121,9 @@ class Record {
     }
   }
   // The value's bytes, untouched; empty for a null value (see has_value()).
-  std::string_view raw_value() const { return value_ ? std::string_view(*value_) : std::string_view(); }
+  std::string_view raw_value() const {
+    return value_ ? std::string_view(*value_) : std::string_view();
+  }
   bool has_value() const { return value_.has_value(); }
 
   // Commits this record (its offset + 1) for its partition in the consumer's group. Throws
@@ -134,7 +137,9 @@ class Record {
   void commit_async(std::function<void(const Error*)> done = nullptr) const;
 
   // "topic/partition@offset", for messages.
-  std::string describe() const { return topic_ + "/" + std::to_string(partition_) + "@" + std::to_string(offset_); }
+  std::string describe() const {
+    return topic_ + "/" + std::to_string(partition_) + "@" + std::to_string(offset_);
+  }
 
  private:
   std::string topic_;

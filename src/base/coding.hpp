@@ -97,7 +97,10 @@ class ByteReader {
   size_t remaining() const { return size_t(end_ - p_); }
   bool empty() const { return p_ == end_; }
   const char* position() const { return p_; }
-  void fail() { ok_ = false; p_ = end_; }
+  void fail() {
+    ok_ = false;
+    p_ = end_;
+  }
 
   int8_t i8() { return need(1) ? int8_t(*p_++) : 0; }
   int16_t i16() { return need(2) ? int16_t(get_be16(advance(2))) : 0; }

@@ -33,7 +33,8 @@ class SnapshotRegion final : public MappedRegion {
 
 class MemoryFile final : public File {
  public:
-  MemoryFile(std::shared_ptr<Node> node, std::string path) : node_(std::move(node)), path_(std::move(path)) {}
+  MemoryFile(std::shared_ptr<Node> node, std::string path)
+      : node_(std::move(node)), path_(std::move(path)) {}
 
   Status append(std::string_view data) override {
     std::lock_guard lock(node_->mu);
@@ -72,7 +73,8 @@ class MemoryFileSystem;
 
 class MemoryLock final : public DirectoryLock {
  public:
-  MemoryLock(std::shared_ptr<MemoryFileSystem> fs, std::string path) : fs_(std::move(fs)), path_(std::move(path)) {}
+  MemoryLock(std::shared_ptr<MemoryFileSystem> fs, std::string path)
+      : fs_(std::move(fs)), path_(std::move(path)) {}
   ~MemoryLock() override;
 
  private:
@@ -80,7 +82,8 @@ class MemoryLock final : public DirectoryLock {
   std::string path_;
 };
 
-class MemoryFileSystem final : public FileSystem, public std::enable_shared_from_this<MemoryFileSystem> {
+class MemoryFileSystem final : public FileSystem,
+                               public std::enable_shared_from_this<MemoryFileSystem> {
  public:
   Result<std::unique_ptr<File>> open(const std::string& raw, OpenMode mode) override {
     const std::string path = normalise(raw);
@@ -90,7 +93,8 @@ class MemoryFileSystem final : public FileSystem, public std::enable_shared_from
       if (mode == OpenMode::read_write || mode == OpenMode::read_only) {
         return Error(Errc::not_found, "no such file: " + path);
       }
-      if (!dirs_.count(parent_path(path))) return Error(Errc::not_found, "no such directory for " + path);
+      if (!dirs_.count(parent_path(path)))
+        return Error(Errc::not_found, "no such directory for " + path);
       it = files_.emplace(path, std::make_shared<Node>()).first;
     } else if (mode == OpenMode::create_new) {
       return Error(Errc::already_exists, "file exists: " + path);
@@ -198,7 +202,8 @@ class MemoryFileSystem final : public FileSystem, public std::enable_shared_from
     std::lock_guard lock(mu_);
     if (!locks_.insert(path).second) {
       return Error(Errc::locked, "data directory " + parent_path(path) +
-                                     " is in use by another owner in this process (lock " + path + ")");
+                                     " is in use by another owner in this process (lock " + path +
+                                     ")");
     }
     return std::unique_ptr<DirectoryLock>(std::make_unique<MemoryLock>(shared_from_this(), path));
   }

@@ -23,9 +23,15 @@ int32_t murmur2(const void* data, size_t size) {
   }
   const uint32_t tail = words * 4;
   switch (length % 4) {
-    case 3: h ^= uint32_t(p[tail + 2]) << 16; [[fallthrough]];
-    case 2: h ^= uint32_t(p[tail + 1]) << 8; [[fallthrough]];
-    case 1: h ^= uint32_t(p[tail]); h *= m;
+    case 3:
+      h ^= uint32_t(p[tail + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= uint32_t(p[tail + 1]) << 8;
+      [[fallthrough]];
+    case 1:
+      h ^= uint32_t(p[tail]);
+      h *= m;
   }
   h ^= h >> 13;
   h *= m;

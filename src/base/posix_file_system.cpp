@@ -37,7 +37,8 @@ class PosixMappedRegion final : public MappedRegion {
 
 class PosixFile final : public File {
  public:
-  PosixFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  PosixFile(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
   ~PosixFile() override { ::close(fd_); }
 
   Status append(std::string_view data) override {
@@ -87,7 +88,8 @@ class PosixFile final : public File {
 
   Result<std::unique_ptr<MappedRegion>> map() const override {
     const uint64_t n = size();
-    if (n == 0) return std::unique_ptr<MappedRegion>(std::make_unique<PosixMappedRegion>(nullptr, 0));
+    if (n == 0)
+      return std::unique_ptr<MappedRegion>(std::make_unique<PosixMappedRegion>(nullptr, 0));
     void* addr = ::mmap(nullptr, n, PROT_READ, MAP_SHARED, fd_, 0);
     if (addr == MAP_FAILED) return io_error("mmap", path_);
     return std::unique_ptr<MappedRegion>(std::make_unique<PosixMappedRegion>(addr, n));
@@ -118,10 +120,18 @@ class PosixFileSystem final : public FileSystem {
   Result<std::unique_ptr<File>> open(const std::string& path, OpenMode mode) override {
     int flags = O_CLOEXEC;
     switch (mode) {
-      case OpenMode::read_write_create: flags |= O_RDWR | O_CREAT; break;
-      case OpenMode::read_write: flags |= O_RDWR; break;
-      case OpenMode::create_new: flags |= O_RDWR | O_CREAT | O_EXCL; break;
-      case OpenMode::read_only: flags |= O_RDONLY; break;
+      case OpenMode::read_write_create:
+        flags |= O_RDWR | O_CREAT;
+        break;
+      case OpenMode::read_write:
+        flags |= O_RDWR;
+        break;
+      case OpenMode::create_new:
+        flags |= O_RDWR | O_CREAT | O_EXCL;
+        break;
+      case OpenMode::read_only:
+        flags |= O_RDONLY;
+        break;
     }
     const int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) {
@@ -211,7 +221,8 @@ class PosixFileSystem final : public FileSystem {
       ::close(fd);
       if (err == EWOULDBLOCK) {
         std::string holder = n > 0 ? std::string(buf, size_t(n)) : std::string("unknown");
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+          holder.pop_back();
         return Error(Errc::locked, "data directory " + parent_path(lock_path) +
                                        " is in use by another process (pid " + holder +
                                        ", lock file " + lock_path + ")");

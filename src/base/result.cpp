@@ -4,19 +4,32 @@ namespace kafka_do {
 
 const char* errc_name(Errc code) {
   switch (code) {
-    case Errc::ok: return "ok";
-    case Errc::io_error: return "io error";
-    case Errc::corruption: return "corruption";
-    case Errc::not_found: return "not found";
-    case Errc::already_exists: return "already exists";
-    case Errc::invalid_argument: return "invalid argument";
-    case Errc::locked: return "locked";
-    case Errc::too_large: return "too large";
-    case Errc::out_of_range: return "out of range";
-    case Errc::closed: return "closed";
-    case Errc::timeout: return "timeout";
-    case Errc::unsupported: return "unsupported";
-    case Errc::busy: return "busy";
+    case Errc::ok:
+      return "ok";
+    case Errc::io_error:
+      return "io error";
+    case Errc::corruption:
+      return "corruption";
+    case Errc::not_found:
+      return "not found";
+    case Errc::already_exists:
+      return "already exists";
+    case Errc::invalid_argument:
+      return "invalid argument";
+    case Errc::locked:
+      return "locked";
+    case Errc::too_large:
+      return "too large";
+    case Errc::out_of_range:
+      return "out of range";
+    case Errc::closed:
+      return "closed";
+    case Errc::timeout:
+      return "timeout";
+    case Errc::unsupported:
+      return "unsupported";
+    case Errc::busy:
+      return "busy";
   }
   return "unknown";
 }

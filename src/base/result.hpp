@@ -48,19 +48,31 @@ inline Error unexpected(Errc code, std::string message) { return Error(code, std
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose, like std::expected
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit on purpose, like std::expected
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const Error& error() const { assert(!has_value()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -74,7 +86,10 @@ class [[nodiscard]] Result<void> {
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_{Errc::ok, {}};
@@ -90,9 +105,9 @@ void ignore_error(const Result<T>&) {}
 }  // namespace kafka_do
 
 // Propagates a failed Result/Status out of the enclosing function.
-#define KD_TRY(expr)                                   \
-  do {                                                 \
-    auto kd_try_status_ = (expr);                      \
+#define KD_TRY(expr)                                    \
+  do {                                                  \
+    auto kd_try_status_ = (expr);                       \
     if (!kd_try_status_) return kd_try_status_.error(); \
   } while (0)
 
@@ -100,7 +115,7 @@ void ignore_error(const Result<T>&) {}
 #define KD_CONCAT_INNER(a, b) a##b
 #define KD_CONCAT(a, b) KD_CONCAT_INNER(a, b)
 #define KD_ASSIGN(decl, expr) KD_ASSIGN_IMPL(KD_CONCAT(kd_result_, __LINE__), decl, expr)
-#define KD_ASSIGN_IMPL(tmp, decl, expr)         \
-  auto tmp = (expr);                            \
-  if (!tmp) return tmp.error();                 \
+#define KD_ASSIGN_IMPL(tmp, decl, expr) \
+  auto tmp = (expr);                    \
+  if (!tmp) return tmp.error();         \
   decl = std::move(tmp).value()

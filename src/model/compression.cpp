@@ -18,7 +18,8 @@ Error codec_error(Compression codec, const std::string& what) {
 
 Result<std::string> gzip_compress(std::string_view in) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Error(Errc::io_error, "gzip: deflateInit2 failed");
   }
   std::string out(deflateBound(&zs, uLong(in.size())) + 32, '\0');
@@ -71,7 +72,8 @@ Result<std::string> snappy_block(std::string_view in, size_t max_output, std::st
   if (!snappy::GetUncompressedLength(in.data(), in.size(), &length)) {
     return codec_error(Compression::snappy, "bad block header");
   }
-  if (out.size() + length > max_output) return Error(Errc::too_large, "snappy: decompressed size over limit");
+  if (out.size() + length > max_output)
+    return Error(Errc::too_large, "snappy: decompressed size over limit");
   const size_t at = out.size();
   out.resize(at + length);
   if (!snappy::RawUncompress(in.data(), in.size(), out.data() + at)) {
@@ -115,7 +117,8 @@ Result<std::string> lz4_decompress(std::string_view in, size_t max_output) {
   if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) {
     return Error(Errc::io_error, "lz4: cannot create context");
   }
-  std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> ctx(raw, LZ4F_freeDecompressionContext);
+  std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> ctx(
+      raw, LZ4F_freeDecompressionContext);
   std::string out;
   char buf[64 * 1024];
   const char* src = in.data();
@@ -166,7 +169,8 @@ Result<std::string> zstd_decompress(std::string_view in, size_t max_output) {
     rc = ZSTD_decompressStream(ctx.get(), &output, &input);
     if (ZSTD_isError(rc)) return codec_error(Compression::zstd, ZSTD_getErrorName(rc));
     out.append(buf, output.pos);
-    if (out.size() > max_output) return Error(Errc::too_large, "zstd: decompressed size over limit");
+    if (out.size() > max_output)
+      return Error(Errc::too_large, "zstd: decompressed size over limit");
     if (output.pos == 0 && input.pos == input.size && rc != 0) {
       return codec_error(Compression::zstd, "truncated frame");
     }
@@ -178,11 +182,16 @@ Result<std::string> zstd_decompress(std::string_view in, size_t max_output) {
 
 const char* compression_name(Compression codec) {
   switch (codec) {
-    case Compression::none: return "none";
-    case Compression::gzip: return "gzip";
-    case Compression::snappy: return "snappy";
-    case Compression::lz4: return "lz4";
-    case Compression::zstd: return "zstd";
+    case Compression::none:
+      return "none";
+    case Compression::gzip:
+      return "gzip";
+    case Compression::snappy:
+      return "snappy";
+    case Compression::lz4:
+      return "lz4";
+    case Compression::zstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -198,26 +207,35 @@ std::optional<Compression> compression_from_name(std::string_view name) {
 
 Result<std::string> compress(Compression codec, std::string_view input) {
   switch (codec) {
-    case Compression::none: return std::string(input);
-    case Compression::gzip: return gzip_compress(input);
+    case Compression::none:
+      return std::string(input);
+    case Compression::gzip:
+      return gzip_compress(input);
     case Compression::snappy: {
       std::string out;
       snappy::Compress(input.data(), input.size(), &out);
       return out;
     }
-    case Compression::lz4: return lz4_compress(input);
-    case Compression::zstd: return zstd_compress(input);
+    case Compression::lz4:
+      return lz4_compress(input);
+    case Compression::zstd:
+      return zstd_compress(input);
   }
   return Error(Errc::unsupported, "unknown compression codec");
 }
 
 Result<std::string> decompress(Compression codec, std::string_view input, size_t max_output) {
   switch (codec) {
-    case Compression::none: return std::string(input);
-    case Compression::gzip: return gzip_decompress(input, max_output);
-    case Compression::snappy: return snappy_decompress(input, max_output);
-    case Compression::lz4: return lz4_decompress(input, max_output);
-    case Compression::zstd: return zstd_decompress(input, max_output);
+    case Compression::none:
+      return std::string(input);
+    case Compression::gzip:
+      return gzip_decompress(input, max_output);
+    case Compression::snappy:
+      return snappy_decompress(input, max_output);
+    case Compression::lz4:
+      return lz4_decompress(input, max_output);
+    case Compression::zstd:
+      return zstd_decompress(input, max_output);
   }
   return Error(Errc::unsupported, "unknown compression codec " + std::to_string(int(codec)));
 }

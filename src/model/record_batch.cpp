@@ -21,10 +21,12 @@ Result<BatchHeader> parse_batch_header(std::string_view bytes) {
   h.partition_leader_epoch = int32_t(get_be32(p + kLeaderEpochPos));
   h.magic = int8_t(p[kMagicPos]);
   if (h.magic != kMagic) {
-    return Error(Errc::corruption, "record batch magic " + std::to_string(h.magic) + ", expected 2");
+    return Error(Errc::corruption,
+                 "record batch magic " + std::to_string(h.magic) + ", expected 2");
   }
   if (h.batch_length < int32_t(kHeaderSize - kLogOverhead)) {
-    return Error(Errc::corruption, "record batch length " + std::to_string(h.batch_length) + " too small");
+    return Error(Errc::corruption,
+                 "record batch length " + std::to_string(h.batch_length) + " too small");
   }
   h.crc = get_be32(p + kCrcPos);
   h.attributes = get_be16(p + kAttributesPos);
@@ -46,7 +48,9 @@ bool crc_matches(std::string_view batch) {
   return crc32c(batch.data() + kCrcCoveredFrom, batch.size() - kCrcCoveredFrom) == stored;
 }
 
-void set_base_offset(char* batch, int64_t base_offset) { put_be64(batch + kBaseOffsetPos, uint64_t(base_offset)); }
+void set_base_offset(char* batch, int64_t base_offset) {
+  put_be64(batch + kBaseOffsetPos, uint64_t(base_offset));
+}
 
 void set_log_append_time(char* batch, size_t size, int64_t append_time) {
   uint16_t attributes = get_be16(batch + kAttributesPos);
@@ -57,7 +61,8 @@ void set_log_append_time(char* batch, size_t size, int64_t append_time) {
 }
 
 void BatchBuilder::add(int64_t timestamp, std::optional<std::string_view> key,
-                       std::optional<std::string_view> value, std::span<const RecordHeader> headers) {
+                       std::optional<std::string_view> value,
+                       std::span<const RecordHeader> headers) {
   if (count_ == 0) base_timestamp_ = timestamp;
   max_timestamp_ = std::max(max_timestamp_, timestamp);
   const int64_t timestamp_delta = timestamp - base_timestamp_;
@@ -151,18 +156,20 @@ Result<BatchHeader> checked_header(std::string_view batch) {
   KD_ASSIGN(BatchHeader h, parse_batch_header(batch));
   if (h.total_size() > batch.size()) return Error(Errc::corruption, "record batch truncated");
   if (!crc_matches(batch.substr(0, h.total_size()))) {
-    return Error(Errc::corruption, "record batch at offset " + std::to_string(h.base_offset) + " fails its CRC");
+    return Error(Errc::corruption,
+                 "record batch at offset " + std::to_string(h.base_offset) + " fails its CRC");
   }
   return h;
 }
 
 // The uncompressed record section of a batch; `storage` holds decompressed bytes when needed.
-Result<std::string_view> record_section(const BatchHeader& h, std::string_view batch, size_t max_bytes,
-                                        std::string& storage) {
+Result<std::string_view> record_section(const BatchHeader& h, std::string_view batch,
+                                        size_t max_bytes, std::string& storage) {
   std::string_view raw = batch.substr(kRecordsPos, h.total_size() - kRecordsPos);
   if (h.compression() == Compression::none) return raw;
   if (int(h.compression()) > int(Compression::zstd)) {
-    return Error(Errc::unsupported, "unknown compression codec " + std::to_string(int(h.compression())));
+    return Error(Errc::unsupported,
+                 "unknown compression codec " + std::to_string(int(h.compression())));
   }
   KD_ASSIGN(storage, decompress(h.compression(), raw, max_bytes));
   return std::string_view(storage);
@@ -242,7 +249,8 @@ Status validate_batch(std::string_view batch, bool check_records, size_t max_rec
     return Error(Errc::corruption, "record batch length field disagrees with the bytes sent");
   }
   if (h.record_count > 0 && h.last_offset_delta != h.record_count - 1) {
-    return Error(Errc::corruption, "record batch last offset delta disagrees with its record count");
+    return Error(Errc::corruption,
+                 "record batch last offset delta disagrees with its record count");
   }
   if (!check_records) return {};
   std::string storage;
@@ -267,26 +275,27 @@ Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_byte
   records.reserve(size_t(std::min<int32_t>(h.record_count, 1 << 16)));
   const int64_t base_ts = h.base_timestamp;
   const bool append_time = h.log_append_time();
-  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
-    Record rec;
-    rec.offset = h.base_offset + offset_delta;
-    rec.timestamp = append_time ? h.max_timestamp : base_ts + timestamp_delta;
-    rec.key = read_nullable(r);
-    rec.value = read_nullable(r);
-    const int64_t count = r.varint();
-    if (count < 0 || size_t(count) > r.remaining()) {
-      r.fail();
-      return;
-    }
-    rec.headers.reserve(size_t(count));
-    for (int64_t i = 0; i < count && r.ok(); ++i) {
-      RecordHeader hdr;
-      hdr.key = read_nullable(r).value_or(std::string());
-      hdr.value = read_nullable(r);
-      rec.headers.push_back(std::move(hdr));
-    }
-    records.push_back(std::move(rec));
-  }));
+  KD_TRY(
+      walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+        Record rec;
+        rec.offset = h.base_offset + offset_delta;
+        rec.timestamp = append_time ? h.max_timestamp : base_ts + timestamp_delta;
+        rec.key = read_nullable(r);
+        rec.value = read_nullable(r);
+        const int64_t count = r.varint();
+        if (count < 0 || size_t(count) > r.remaining()) {
+          r.fail();
+          return;
+        }
+        rec.headers.reserve(size_t(count));
+        for (int64_t i = 0; i < count && r.ok(); ++i) {
+          RecordHeader hdr;
+          hdr.key = read_nullable(r).value_or(std::string());
+          hdr.value = read_nullable(r);
+          rec.headers.push_back(std::move(hdr));
+        }
+        records.push_back(std::move(rec));
+      }));
   return records;
 }
 
@@ -302,12 +311,13 @@ Result<std::vector<RecordPosition>> record_positions(std::string_view batch, siz
   }
   std::string storage;
   KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
-  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
-    out.push_back({h.base_offset + offset_delta, h.base_timestamp + timestamp_delta});
-    skip_nullable(r);
-    skip_nullable(r);
-    skip_headers(r);
-  }));
+  KD_TRY(
+      walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+        out.push_back({h.base_offset + offset_delta, h.base_timestamp + timestamp_delta});
+        skip_nullable(r);
+        skip_nullable(r);
+        skip_headers(r);
+      }));
   return out;
 }
 
@@ -316,13 +326,15 @@ Status validate_topic_name(std::string_view name) {
   if (name.size() > 249) {
     return Error(Errc::invalid_argument, "topic name is longer than 249 characters");
   }
-  if (name == "." || name == "..") return Error(Errc::invalid_argument, "topic name cannot be '.' or '..'");
+  if (name == "." || name == "..")
+    return Error(Errc::invalid_argument, "topic name cannot be '.' or '..'");
   for (char c : name) {
     const bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                        c == '.' || c == '_' || c == '-';
     if (!legal) {
-      return Error(Errc::invalid_argument, "topic name '" + std::string(name) +
-                                               "' has an illegal character (allowed: a-z A-Z 0-9 . _ -)");
+      return Error(Errc::invalid_argument,
+                   "topic name '" + std::string(name) +
+                       "' has an illegal character (allowed: a-z A-Z 0-9 . _ -)");
     }
   }
   return {};

@@ -54,7 +54,9 @@ struct BatchHeader {
   int32_t base_sequence = kNoSequence;
   int32_t record_count = 0;
 
-  Compression compression() const { return Compression(attributes & batch_format::kCompressionMask); }
+  Compression compression() const {
+    return Compression(attributes & batch_format::kCompressionMask);
+  }
   bool log_append_time() const { return attributes & batch_format::kTimestampTypeBit; }
   bool transactional() const { return attributes & batch_format::kTransactionalBit; }
   bool control() const { return attributes & batch_format::kControlBit; }
@@ -126,7 +128,8 @@ struct RecordPosition {
   int64_t offset;
   int64_t timestamp;
 };
-Result<std::vector<RecordPosition>> record_positions(std::string_view batch, size_t max_bytes = 256u << 20);
+Result<std::vector<RecordPosition>> record_positions(std::string_view batch,
+                                                     size_t max_bytes = 256u << 20);
 
 // Valid Kafka topic name: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 Status validate_topic_name(std::string_view name);

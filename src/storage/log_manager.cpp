@@ -1,9 +1,8 @@
 #include "storage/log_manager.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "model/record_batch.hpp"
 
@@ -14,7 +13,8 @@ constexpr std::string_view kFormatMarker = "kafka-do 1\n";
 constexpr int32_t kMaxPartitions = 100000;
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -29,8 +29,8 @@ LogManager::LogManager(std::shared_ptr<fs::FileSystem> fs, std::string dir, LogO
 
 LogManager::~LogManager() { ignore_error(close()); }
 
-Result<std::unique_ptr<LogManager>> LogManager::open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
-                                                     LogOptions options) {
+Result<std::unique_ptr<LogManager>> LogManager::open(std::shared_ptr<fs::FileSystem> fs,
+                                                     std::string dir, LogOptions options) {
   std::unique_ptr<LogManager> manager(new LogManager(std::move(fs), std::move(dir), options));
   KD_TRY(manager->load());
   manager->maintenance_ = std::thread([m = manager.get()] { m->maintenance_loop(); });
@@ -53,7 +53,8 @@ Status LogManager::load() {
     KD_ASSIGN(std::string format, fs::read_file(*fs_, format_path));
     if (format != kFormatMarker) {
       return Error(Errc::unsupported, "data directory " + dir_ + " has format '" + format +
-                                          "', this build reads '" + std::string(kFormatMarker.substr(0, 10)) + "'");
+                                          "', this build reads '" +
+                                          std::string(kFormatMarker.substr(0, 10)) + "'");
     }
   } else {
     KD_TRY(fs::write_file_atomically(*fs_, format_path, kFormatMarker));
@@ -75,7 +76,8 @@ Status LogManager::load_topic(const std::string& name) {
   }
   KD_ASSIGN(std::string text, fs::read_file(*fs_, meta_path));
   auto meta = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_discarded() || !meta.contains("partitions") || !meta["partitions"].is_number_integer()) {
+  if (meta.is_discarded() || !meta.contains("partitions") ||
+      !meta["partitions"].is_number_integer()) {
     return Error(Errc::corruption, "topic metadata " + meta_path + " is not valid");
   }
   std::map<std::string, std::string> overrides;
@@ -85,14 +87,15 @@ Status LogManager::load_topic(const std::string& name) {
     }
   }
   auto config = TopicConfig::from_map(overrides);
-  if (!config) return Error(Errc::corruption, "topic metadata " + meta_path + ": " + config.error().message());
+  if (!config)
+    return Error(Errc::corruption, "topic metadata " + meta_path + ": " + config.error().message());
   auto topic = std::make_shared<Topic>();
   topic->name = name;
   topic->config = *config;
   const int32_t count = meta["partitions"].get<int32_t>();
   for (int32_t p = 0; p < count; ++p) {
-    KD_ASSIGN(auto log, PartitionLog::open(fs_, partition_dir(name, p), name, p, topic->config, options_,
-                                           &recovery_report_));
+    KD_ASSIGN(auto log, PartitionLog::open(fs_, partition_dir(name, p), name, p, topic->config,
+                                           options_, &recovery_report_));
     topic->partitions.push_back(std::move(log));
   }
   std::unique_lock lock(topics_mu_);
@@ -106,15 +109,17 @@ Status LogManager::write_topic_metadata(const Topic& topic) {
   meta["partitions"] = topic.partitions.size();
   meta["config"] = nlohmann::json::object();
   for (const auto& [k, v] : topic.config.override_map()) meta["config"][k] = v;
-  return fs::write_file_atomically(*fs_, fs::join_path(topic_dir(topic.name), "topic.json"), meta.dump(2) + "\n");
+  return fs::write_file_atomically(*fs_, fs::join_path(topic_dir(topic.name), "topic.json"),
+                                   meta.dump(2) + "\n");
 }
 
 Status LogManager::create_topic(const std::string& name, int32_t partitions,
                                 const std::map<std::string, std::string>& config) {
   KD_TRY(model::validate_topic_name(name));
   if (partitions < 1 || partitions > kMaxPartitions) {
-    return Error(Errc::invalid_argument, "topic '" + name + "': partition count " + std::to_string(partitions) +
-                                             " must be between 1 and " + std::to_string(kMaxPartitions));
+    return Error(Errc::invalid_argument,
+                 "topic '" + name + "': partition count " + std::to_string(partitions) +
+                     " must be between 1 and " + std::to_string(kMaxPartitions));
   }
   KD_ASSIGN(TopicConfig parsed, TopicConfig::from_map(config));
   std::lock_guard admin(admin_mu_);
@@ -124,7 +129,8 @@ Status LogManager::create_topic(const std::string& name, int32_t partitions,
   topic->config = parsed;
   KD_TRY(fs_->remove_all(topic_dir(name)));  // leftovers of an incomplete creation
   for (int32_t p = 0; p < partitions; ++p) {
-    KD_ASSIGN(auto log, PartitionLog::open(fs_, partition_dir(name, p), name, p, parsed, options_, nullptr));
+    KD_ASSIGN(auto log,
+              PartitionLog::open(fs_, partition_dir(name, p), name, p, parsed, options_, nullptr));
     topic->partitions.push_back(std::move(log));
   }
   // The metadata file is written last: its presence is what makes the topic exist on disk.
@@ -147,7 +153,8 @@ Status LogManager::delete_topic(const std::string& name) {
   for (auto& p : topic->partitions) ignore_error(p->close());
   // Rename first so the topic disappears atomically, then delete at leisure.
   const std::string trash =
-      fs::join_path(fs::join_path(dir_, "trash"), name + "." + std::to_string(now_ms()) + "." + std::to_string(++trash_counter_));
+      fs::join_path(fs::join_path(dir_, "trash"),
+                    name + "." + std::to_string(now_ms()) + "." + std::to_string(++trash_counter_));
   KD_TRY(fs_->rename(topic_dir(name), trash));
   KD_TRY(fs_->sync_directory(fs::join_path(dir_, "topics")));
   return fs_->remove_all(trash);
@@ -165,13 +172,16 @@ Status LogManager::create_partitions(const std::string& name, int32_t total) {
   const auto current = int32_t(topic->partitions.size());
   if (total <= current) {
     return Error(Errc::invalid_argument, "topic '" + name + "' has " + std::to_string(current) +
-                                             " partitions; the new count " + std::to_string(total) + " must be larger");
+                                             " partitions; the new count " + std::to_string(total) +
+                                             " must be larger");
   }
-  if (total > kMaxPartitions) return Error(Errc::invalid_argument, "partition count over the maximum");
+  if (total > kMaxPartitions)
+    return Error(Errc::invalid_argument, "partition count over the maximum");
   std::vector<std::shared_ptr<PartitionLog>> added;
   for (int32_t p = current; p < total; ++p) {
     KD_TRY(fs_->remove_all(partition_dir(name, p)));
-    KD_ASSIGN(auto log, PartitionLog::open(fs_, partition_dir(name, p), name, p, topic->config, options_, nullptr));
+    KD_ASSIGN(auto log, PartitionLog::open(fs_, partition_dir(name, p), name, p, topic->config,
+                                           options_, nullptr));
     added.push_back(std::move(log));
   }
   auto updated = std::make_shared<Topic>(*topic);
@@ -182,8 +192,8 @@ Status LogManager::create_partitions(const std::string& name, int32_t total) {
   return {};
 }
 
-Status LogManager::alter_topic_config(const std::string& name,
-                                      const std::map<std::string, std::optional<std::string>>& changes) {
+Status LogManager::alter_topic_config(
+    const std::string& name, const std::map<std::string, std::optional<std::string>>& changes) {
   std::lock_guard admin(admin_mu_);
   std::shared_ptr<Topic> topic;
   {
@@ -225,12 +235,14 @@ Result<TopicDescription> LogManager::describe_topic(const std::string& name) con
   return TopicDescription{name, int32_t(it->second->partitions.size()), it->second->config};
 }
 
-Result<std::shared_ptr<PartitionLog>> LogManager::partition(const std::string& topic, int32_t partition) const {
+Result<std::shared_ptr<PartitionLog>> LogManager::partition(const std::string& topic,
+                                                            int32_t partition) const {
   std::shared_lock lock(topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return topic_not_found(topic);
   if (partition < 0 || partition >= int32_t(it->second->partitions.size())) {
-    return Error(Errc::not_found, "topic '" + topic + "' has no partition " + std::to_string(partition));
+    return Error(Errc::not_found,
+                 "topic '" + topic + "' has no partition " + std::to_string(partition));
   }
   return it->second->partitions[size_t(partition)];
 }
@@ -273,13 +285,16 @@ void LogManager::maintenance_loop() {
   auto next_retention = clock::now() + options_.retention_check_interval;
   std::unique_lock lock(maintenance_mu_);
   while (!stopping_) {
-    const auto wake = options_.flush_policy == FlushPolicy::interval ? std::min(next_flush, next_retention) : next_retention;
+    const auto wake = options_.flush_policy == FlushPolicy::interval
+                          ? std::min(next_flush, next_retention)
+                          : next_retention;
     maintenance_cv_.wait_until(lock, wake, [&] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
     const auto now = clock::now();
     if (options_.flush_policy == FlushPolicy::interval && now >= next_flush) {
-      ignore_error(flush_all());  // a failing sync is retried next interval; appends keep their own errors
+      ignore_error(
+          flush_all());  // a failing sync is retried next interval; appends keep their own errors
       next_flush = now + options_.flush_interval;
     }
     if (now >= next_retention) {

@@ -39,8 +39,8 @@ class LogManager {
  public:
   // Opens (creating if needed) the data directory `dir` on `fs`. Fails with Errc::locked, naming
   // the holder, when another owner has it.
-  static Result<std::unique_ptr<LogManager>> open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
-                                                  LogOptions options = {});
+  static Result<std::unique_ptr<LogManager>> open(std::shared_ptr<fs::FileSystem> fs,
+                                                  std::string dir, LogOptions options = {});
   ~LogManager();
   LogManager(const LogManager&) = delete;
   LogManager& operator=(const LogManager&) = delete;
@@ -58,7 +58,8 @@ class LogManager {
   bool has_topic(const std::string& name) const;
   std::vector<std::string> topic_names() const;
   Result<TopicDescription> describe_topic(const std::string& name) const;
-  Result<std::shared_ptr<PartitionLog>> partition(const std::string& topic, int32_t partition) const;
+  Result<std::shared_ptr<PartitionLog>> partition(const std::string& topic,
+                                                  int32_t partition) const;
 
   Status flush_all();
   // Applies retention to every partition now; returns the number of segments deleted.

@@ -11,7 +11,8 @@ namespace kafka_do::storage {
 namespace sf = segment_format;
 
 namespace {
-// True when `timestamp` is more than `age_ms` before `now_ms` (saturating: no overflow for any input).
+// True when `timestamp` is more than `age_ms` before `now_ms` (saturating: no overflow for any
+// input).
 bool older_than(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
   int64_t cutoff = 0;
   if (__builtin_sub_overflow(now_ms, age_ms, &cutoff)) return false;
@@ -19,13 +20,14 @@ bool older_than(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
 }
 
 int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
 
-PartitionLog::PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic, int32_t partition,
-                           TopicConfig config, LogOptions options)
+PartitionLog::PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic,
+                           int32_t partition, TopicConfig config, LogOptions options)
     : fs_(std::move(fs)),
       dir_(std::move(dir)),
       topic_(std::move(topic)),
@@ -35,11 +37,13 @@ PartitionLog::PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, 
 
 PartitionLog::~PartitionLog() { ignore_error(close()); }
 
-Result<std::shared_ptr<PartitionLog>> PartitionLog::open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
-                                                         std::string topic, int32_t partition, TopicConfig config,
-                                                         LogOptions options, std::vector<std::string>* report) {
-  std::shared_ptr<PartitionLog> log(
-      new PartitionLog(std::move(fs), std::move(dir), std::move(topic), partition, std::move(config), options));
+Result<std::shared_ptr<PartitionLog>> PartitionLog::open(std::shared_ptr<fs::FileSystem> fs,
+                                                         std::string dir, std::string topic,
+                                                         int32_t partition, TopicConfig config,
+                                                         LogOptions options,
+                                                         std::vector<std::string>* report) {
+  std::shared_ptr<PartitionLog> log(new PartitionLog(
+      std::move(fs), std::move(dir), std::move(topic), partition, std::move(config), options));
   KD_TRY(log->load(report));
   return log;
 }
@@ -57,16 +61,20 @@ Status PartitionLog::load(std::vector<std::string>* report) {
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool active = i + 1 == bases.size();
     SegmentRecovery rec;
-    KD_ASSIGN(auto seg, Segment::open(fs_, dir_, bases[i], options_.index_interval_bytes, active, &rec));
+    KD_ASSIGN(auto seg,
+              Segment::open(fs_, dir_, bases[i], options_.index_interval_bytes, active, &rec));
     if (rec.truncated_bytes > 0 && report != nullptr) {
-      report->push_back(where + ": truncated " + std::to_string(rec.truncated_bytes) + " bytes (" + rec.reason + ")");
+      report->push_back(where + ": truncated " + std::to_string(rec.truncated_bytes) + " bytes (" +
+                        rec.reason + ")");
     }
     if (!segments_.empty() && seg->base_offset() != segments_.back()->next_offset()) {
       // A gap or overlap between segments: a sealed segment lost its tail (corruption before the
       // tail). Keep serving what is intact; report it.
       if (report != nullptr) {
-        report->push_back(where + ": segment " + seg->log_path() + " starts at " + std::to_string(seg->base_offset()) +
-                          " but the previous segment ends at " + std::to_string(segments_.back()->next_offset()));
+        report->push_back(where + ": segment " + seg->log_path() + " starts at " +
+                          std::to_string(seg->base_offset()) +
+                          " but the previous segment ends at " +
+                          std::to_string(segments_.back()->next_offset()));
       }
     }
     if (seg->empty() && !active) {
@@ -80,7 +88,8 @@ Status PartitionLog::load(std::vector<std::string>* report) {
     segments_.push_back(std::move(seg));
   } else if (segments_.back()->sealed()) {
     // The last segment was sealed (e.g. an empty active one was dropped): start a new one.
-    KD_ASSIGN(auto seg, Segment::create(fs_, dir_, segments_.back()->next_offset(), options_.index_interval_bytes));
+    KD_ASSIGN(auto seg, Segment::create(fs_, dir_, segments_.back()->next_offset(),
+                                        options_.index_interval_bytes));
     segments_.push_back(std::move(seg));
   }
   next_offset_ = segments_.back()->next_offset();
@@ -107,8 +116,9 @@ std::shared_ptr<Segment> PartitionLog::active_segment() const {
 
 std::shared_ptr<Segment> PartitionLog::segment_for(int64_t offset) const {
   std::lock_guard lock(segments_mu_);
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
-                             [](int64_t o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), offset,
+      [](int64_t o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
   if (it == segments_.begin()) return nullptr;
   return *std::prev(it);
 }
@@ -117,17 +127,24 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
   const std::string_view bytes(batch.data(), batch.size());
   TopicConfig config = this->config();
   if (bytes.size() > size_t(config.max_message_bytes)) {
-    return Error(Errc::too_large, "record batch of " + std::to_string(bytes.size()) + " bytes is over max.message.bytes (" +
-                                      std::to_string(config.max_message_bytes) + ") of topic " + topic_);
+    return Error(Errc::too_large, "record batch of " + std::to_string(bytes.size()) +
+                                      " bytes is over max.message.bytes (" +
+                                      std::to_string(config.max_message_bytes) + ") of topic " +
+                                      topic_);
   }
-  KD_TRY(model::validate_batch(bytes, options.validate_records, 4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
+  KD_TRY(model::validate_batch(bytes, options.validate_records,
+                               4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
 
   AppendResult result;
   int64_t next;
   {
     std::lock_guard lock(append_mu_);
-    if (closed_) return Error(Errc::closed, "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
-    if (failed_) return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) + " failed an earlier write");
+    if (closed_)
+      return Error(Errc::closed,
+                   "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
+    if (failed_)
+      return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
+                                       " failed an earlier write");
     KD_TRY(maybe_roll(bytes.size(), config));
     model::set_base_offset(batch.data(), next_offset_);
     if (config.log_append_time()) {
@@ -162,7 +179,8 @@ Status PartitionLog::maybe_roll(size_t incoming_bytes, const TopicConfig& config
   const auto& active = segments_.back();
   if (active->empty()) return {};
   const bool full = active->size() + incoming_bytes > uint64_t(config.segment_bytes);
-  const bool old = std::chrono::steady_clock::now() - active->created() >= std::chrono::milliseconds(config.segment_ms);
+  const bool old = std::chrono::steady_clock::now() - active->created() >=
+                   std::chrono::milliseconds(config.segment_ms);
   // Relative offsets in the index are 32-bit.
   const bool offsets_exhausted = next_offset_ - active->base_offset() > INT32_MAX - 1'000'000;
   if (full || old || offsets_exhausted) return roll_locked();
@@ -215,8 +233,8 @@ Status PartitionLog::sync_to(int64_t target) {
 
 void PartitionLog::publish(int64_t high_watermark) {
   int64_t current = high_watermark_.load(std::memory_order_relaxed);
-  while (current < high_watermark &&
-         !high_watermark_.compare_exchange_weak(current, high_watermark, std::memory_order_release)) {
+  while (current < high_watermark && !high_watermark_.compare_exchange_weak(
+                                         current, high_watermark, std::memory_order_release)) {
   }
   {
     std::lock_guard lock(wait_mu_);  // pairs with wait_for_data's predicate check
@@ -233,8 +251,8 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
   if (offset < result.log_start_offset || offset > result.high_watermark) {
     return Error(Errc::out_of_range, "offset " + std::to_string(offset) + " is outside [" +
                                          std::to_string(result.log_start_offset) + ", " +
-                                         std::to_string(result.high_watermark) + "] of " + topic_ + "-" +
-                                         std::to_string(partition_));
+                                         std::to_string(result.high_watermark) + "] of " + topic_ +
+                                         "-" + std::to_string(partition_));
   }
   if (offset == result.high_watermark) return result;
   auto segment = segment_for(offset);
@@ -290,7 +308,8 @@ size_t PartitionLog::index_memory_bytes() const {
   return total;
 }
 
-bool PartitionLog::wait_for_data(int64_t offset, std::chrono::steady_clock::time_point deadline) const {
+bool PartitionLog::wait_for_data(int64_t offset,
+                                 std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(wait_mu_);
   return wait_cv_.wait_until(lock, deadline, [&] {
     return high_watermark() > offset || shutting_down_.load(std::memory_order_acquire);
@@ -338,8 +357,10 @@ Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
     // Never the active (last) segment.
     while (count + 1 < segments_.size()) {
       const auto& s = segments_[count];
-      const bool expired = config.retention_ms >= 0 && older_than(s->max_timestamp(), now_ms, config.retention_ms);
-      const bool oversize = config.retention_bytes >= 0 && total - s->size() >= uint64_t(config.retention_bytes);
+      const bool expired =
+          config.retention_ms >= 0 && older_than(s->max_timestamp(), now_ms, config.retention_ms);
+      const bool oversize =
+          config.retention_bytes >= 0 && total - s->size() >= uint64_t(config.retention_bytes);
       const bool below_start = s->next_offset() <= log_start_offset();
       if (!expired && !oversize && !below_start) break;
       total -= s->size();
@@ -357,8 +378,8 @@ Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
 Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
   const int64_t hwm = high_watermark();
   if (offset < 0 || offset > hwm) {
-    return Error(Errc::out_of_range, "delete-records offset " + std::to_string(offset) + " is past the high watermark " +
-                                         std::to_string(hwm));
+    return Error(Errc::out_of_range, "delete-records offset " + std::to_string(offset) +
+                                         " is past the high watermark " + std::to_string(hwm));
   }
   if (offset > log_start_offset()) {
     KD_TRY(persist_log_start_offset(offset));
@@ -378,7 +399,8 @@ Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
 }
 
 Status PartitionLog::persist_log_start_offset(int64_t offset) {
-  return fs::write_file_atomically(*fs_, fs::join_path(dir_, sf::kLogStartOffsetFile), std::to_string(offset));
+  return fs::write_file_atomically(*fs_, fs::join_path(dir_, sf::kLogStartOffsetFile),
+                                   std::to_string(offset));
 }
 
 void PartitionLog::set_config(TopicConfig config) {
@@ -398,9 +420,7 @@ Status PartitionLog::close() {
     closed_ = true;
   }
   shutting_down_.store(true, std::memory_order_release);
-  {
-    std::lock_guard lock(wait_mu_);
-  }
+  { std::lock_guard lock(wait_mu_); }
   wait_cv_.notify_all();
   dirty_.store(true);
   return flush();

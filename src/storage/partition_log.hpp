@@ -52,8 +52,12 @@ struct ReadResult {
 class AppendSubscription {
  public:
   AppendSubscription() = default;
-  AppendSubscription(std::function<void(uint64_t)> unsubscribe, uint64_t id) : unsubscribe_(std::move(unsubscribe)), id_(id) {}
-  AppendSubscription(AppendSubscription&& o) noexcept : unsubscribe_(std::move(o.unsubscribe_)), id_(o.id_) { o.unsubscribe_ = nullptr; }
+  AppendSubscription(std::function<void(uint64_t)> unsubscribe, uint64_t id)
+      : unsubscribe_(std::move(unsubscribe)), id_(id) {}
+  AppendSubscription(AppendSubscription&& o) noexcept
+      : unsubscribe_(std::move(o.unsubscribe_)), id_(o.id_) {
+    o.unsubscribe_ = nullptr;
+  }
   AppendSubscription& operator=(AppendSubscription&& o) noexcept {
     if (this != &o) {
       reset();
@@ -78,9 +82,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
  public:
   // Opens (or creates) the partition in `dir`, recovering the tail segment. Every segment that
   // recovery had to truncate or rebuild is described in `report` (one line each).
-  static Result<std::shared_ptr<PartitionLog>> open(std::shared_ptr<fs::FileSystem> fs, std::string dir,
-                                                    std::string topic, int32_t partition, TopicConfig config,
-                                                    LogOptions options, std::vector<std::string>* report);
+  static Result<std::shared_ptr<PartitionLog>> open(std::shared_ptr<fs::FileSystem> fs,
+                                                    std::string dir, std::string topic,
+                                                    int32_t partition, TopicConfig config,
+                                                    LogOptions options,
+                                                    std::vector<std::string>* report);
   ~PartitionLog();
 
   const std::string& topic() const { return topic_; }
@@ -130,8 +136,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   Status destroy();
 
  private:
-  PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic, int32_t partition,
-               TopicConfig config, LogOptions options);
+  PartitionLog(std::shared_ptr<fs::FileSystem> fs, std::string dir, std::string topic,
+               int32_t partition, TopicConfig config, LogOptions options);
   Status load(std::vector<std::string>* report);
   std::shared_ptr<Segment> active_segment() const;
   std::shared_ptr<Segment> segment_for(int64_t offset) const;

@@ -13,18 +13,21 @@ namespace {
 constexpr size_t kScanChunk = 64 * 1024;
 }
 
-Segment::Segment(std::shared_ptr<fs::FileSystem> fs, std::string dir, int64_t base_offset, size_t index_interval_bytes)
+Segment::Segment(std::shared_ptr<fs::FileSystem> fs, std::string dir, int64_t base_offset,
+                 size_t index_interval_bytes)
     : fs_(std::move(fs)),
       dir_(std::move(dir)),
       log_path_(fs::join_path(dir_, sf::file_stem(base_offset) + std::string(sf::kLogSuffix))),
       index_path_(fs::join_path(dir_, sf::file_stem(base_offset) + std::string(sf::kIndexSuffix))),
-      time_index_path_(fs::join_path(dir_, sf::file_stem(base_offset) + std::string(sf::kTimeIndexSuffix))),
+      time_index_path_(
+          fs::join_path(dir_, sf::file_stem(base_offset) + std::string(sf::kTimeIndexSuffix))),
       base_offset_(base_offset),
       index_(base_offset, index_interval_bytes),
       next_offset_(base_offset) {}
 
-Result<std::shared_ptr<Segment>> Segment::create(std::shared_ptr<fs::FileSystem> fs, const std::string& dir,
-                                                 int64_t base_offset, size_t index_interval_bytes) {
+Result<std::shared_ptr<Segment>> Segment::create(std::shared_ptr<fs::FileSystem> fs,
+                                                 const std::string& dir, int64_t base_offset,
+                                                 size_t index_interval_bytes) {
   std::shared_ptr<Segment> seg(new Segment(std::move(fs), dir, base_offset, index_interval_bytes));
   // Stale index files of an earlier segment with the same base (after truncation) must go.
   KD_TRY(seg->fs_->remove_file(seg->index_path_));
@@ -34,14 +37,16 @@ Result<std::shared_ptr<Segment>> Segment::create(std::shared_ptr<fs::FileSystem>
   return seg;
 }
 
-Result<std::shared_ptr<Segment>> Segment::open(std::shared_ptr<fs::FileSystem> fs, const std::string& dir,
-                                               int64_t base_offset, size_t index_interval_bytes, bool active,
+Result<std::shared_ptr<Segment>> Segment::open(std::shared_ptr<fs::FileSystem> fs,
+                                               const std::string& dir, int64_t base_offset,
+                                               size_t index_interval_bytes, bool active,
                                                SegmentRecovery* recovery) {
   std::shared_ptr<Segment> seg(new Segment(std::move(fs), dir, base_offset, index_interval_bytes));
   KD_ASSIGN(seg->log_, seg->fs_->open(seg->log_path_, fs::OpenMode::read_write));
   seg->size_.store(seg->log_->size());
   if (!active) {
-    auto loaded = seg->index_.load(*seg->fs_, seg->index_path_, seg->time_index_path_, seg->log_->size());
+    auto loaded =
+        seg->index_.load(*seg->fs_, seg->index_path_, seg->time_index_path_, seg->log_->size());
     if (loaded) {
       seg->next_offset_.store(loaded->next_offset);
       seg->max_timestamp_.store(loaded->max_timestamp);
@@ -60,7 +65,8 @@ Status Segment::append(std::string_view batch, const BatchHeader& h) {
   const uint64_t position = size();
   KD_TRY(log_->append(batch));
   index_.add(h.base_offset, uint32_t(position), max_timestamp());
-  if (h.max_timestamp > max_timestamp()) max_timestamp_.store(h.max_timestamp, std::memory_order_release);
+  if (h.max_timestamp > max_timestamp())
+    max_timestamp_.store(h.max_timestamp, std::memory_order_release);
   size_.store(position + batch.size(), std::memory_order_release);
   next_offset_.store(h.next_offset(), std::memory_order_release);
   return {};
@@ -96,13 +102,16 @@ Status Segment::scan(uint64_t position, uint64_t limit, bool whole, const BatchV
     return {};
   };
   auto stop = [&](std::string why) {
-    if (stop_reason) *stop_reason = std::move(why) + " at position " + std::to_string(position) + " of " + log_path_;
+    if (stop_reason)
+      *stop_reason =
+          std::move(why) + " at position " + std::to_string(position) + " of " + log_path_;
     return Status{};
   };
   while (position < limit) {
     if (limit - position < model::batch_format::kHeaderSize) return stop("incomplete batch header");
     KD_TRY(ensure(position, model::batch_format::kHeaderSize));
-    if (position + model::batch_format::kHeaderSize > buf_pos + buf.size()) return stop("short read");
+    if (position + model::batch_format::kHeaderSize > buf_pos + buf.size())
+      return stop("short read");
     auto header = model::parse_batch_header(std::string_view(buf).substr(position - buf_pos));
     if (!header) return stop(header.error().message());
     const uint64_t total = header->total_size();
@@ -128,26 +137,28 @@ Result<SegmentRecovery> Segment::recover() {
   int64_t max_ts = model::kNoTimestamp;
   uint64_t valid = 0;
   std::string reason;
-  KD_TRY(scan(0, log_->size(), /*whole=*/true,
-              [&](const BatchHeader& h, uint64_t position, std::string_view batch) {
-                if (!model::crc_matches(batch)) {
-                  reason = "CRC mismatch in batch at offset " + std::to_string(h.base_offset) + ", position " +
-                           std::to_string(position) + " of " + log_path_;
-                  return false;
-                }
-                if (h.base_offset != expected) {
-                  reason = "batch offset " + std::to_string(h.base_offset) + " where " + std::to_string(expected) +
-                           " was expected, position " + std::to_string(position) + " of " + log_path_;
-                  return false;
-                }
-                index_.add(h.base_offset, uint32_t(position), max_ts);
-                max_ts = std::max(max_ts, h.max_timestamp);
-                expected = h.next_offset();
-                valid = position + batch.size();
-                ++rec.batches;
-                return true;
-              },
-              &reason));
+  KD_TRY(scan(
+      0, log_->size(), /*whole=*/true,
+      [&](const BatchHeader& h, uint64_t position, std::string_view batch) {
+        if (!model::crc_matches(batch)) {
+          reason = "CRC mismatch in batch at offset " + std::to_string(h.base_offset) +
+                   ", position " + std::to_string(position) + " of " + log_path_;
+          return false;
+        }
+        if (h.base_offset != expected) {
+          reason = "batch offset " + std::to_string(h.base_offset) + " where " +
+                   std::to_string(expected) + " was expected, position " +
+                   std::to_string(position) + " of " + log_path_;
+          return false;
+        }
+        index_.add(h.base_offset, uint32_t(position), max_ts);
+        max_ts = std::max(max_ts, h.max_timestamp);
+        expected = h.next_offset();
+        valid = position + batch.size();
+        ++rec.batches;
+        return true;
+      },
+      &reason));
   rec.valid_bytes = valid;
   rec.truncated_bytes = log_->size() - valid;
   rec.reason = rec.truncated_bytes > 0 ? reason : std::string();
@@ -166,30 +177,33 @@ Result<std::optional<uint64_t>> Segment::find_batch(int64_t offset, uint64_t lim
   std::optional<uint64_t> found;
   std::string reason;
   int64_t expected = -1;  // offsets must be contiguous; base_offset is not covered by the CRC
-  KD_TRY(scan(start, limit, /*whole=*/false,
-              [&](const BatchHeader& h, uint64_t position, std::string_view) {
-                if ((expected >= 0 && h.base_offset != expected) || h.base_offset > offset) {
-                  reason = "batch at position " + std::to_string(position) + " of " + log_path_ + " has offset " +
-                           std::to_string(h.base_offset) + " where " +
-                           std::to_string(expected >= 0 ? expected : offset) + " or lower was expected";
-                  return false;
-                }
-                if (h.last_offset() >= offset) {
-                  found = position;
-                  return false;
-                }
-                expected = h.next_offset();
-                return true;
-              },
-              &reason));
+  KD_TRY(scan(
+      start, limit, /*whole=*/false,
+      [&](const BatchHeader& h, uint64_t position, std::string_view) {
+        if ((expected >= 0 && h.base_offset != expected) || h.base_offset > offset) {
+          reason = "batch at position " + std::to_string(position) + " of " + log_path_ +
+                   " has offset " + std::to_string(h.base_offset) + " where " +
+                   std::to_string(expected >= 0 ? expected : offset) + " or lower was expected";
+          return false;
+        }
+        if (h.last_offset() >= offset) {
+          found = position;
+          return false;
+        }
+        expected = h.next_offset();
+        return true;
+      },
+      &reason));
   if (!found && !reason.empty()) return Error(Errc::corruption, reason);
   return found;
 }
 
-Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t limit, int64_t end_offset) const {
+Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t limit,
+                                  int64_t end_offset) const {
   using model::batch_format::kHeaderSize;
   auto corrupt = [&](const std::string& what, uint64_t at) {
-    return Error(Errc::corruption, what + " at position " + std::to_string(at) + " of " + log_path_);
+    return Error(Errc::corruption,
+                 what + " at position " + std::to_string(at) + " of " + log_path_);
   };
   if (position + kHeaderSize > limit) return std::string();
   // The first batch is returned whole even when it is larger than max_bytes.
@@ -203,11 +217,13 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   // Read the first batch and, in the same call, as many following bytes as max_bytes allows.
   const uint64_t window = std::min<uint64_t>(std::max(max_bytes, first_size), limit - position);
   out.resize(window);
-  KD_ASSIGN(got, log_->read_at(position + kHeaderSize, out.data() + kHeaderSize, window - kHeaderSize));
+  KD_ASSIGN(got,
+            log_->read_at(position + kHeaderSize, out.data() + kHeaderSize, window - kHeaderSize));
   out.resize(kHeaderSize + got);
   if (out.size() < first_size) return corrupt("short read", position);
   if (!model::crc_matches(std::string_view(out).substr(0, first_size))) {
-    return corrupt("CRC mismatch in batch at offset " + std::to_string(first.base_offset), position);
+    return corrupt("CRC mismatch in batch at offset " + std::to_string(first.base_offset),
+                   position);
   }
   // Keep the whole, valid, visible batches that follow; a bad one ends the read (the next read,
   // starting there, reports it).
@@ -215,7 +231,9 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   int64_t expected = first.next_offset();
   while (out.size() - used >= kHeaderSize) {
     auto h = model::parse_batch_header(std::string_view(out).substr(used));
-    if (!h || h->base_offset != expected || h->base_offset >= end_offset || used + h->total_size() > out.size()) break;
+    if (!h || h->base_offset != expected || h->base_offset >= end_offset ||
+        used + h->total_size() > out.size())
+      break;
     expected = h->next_offset();
     if (!model::crc_matches(std::string_view(out).substr(used, h->total_size()))) break;
     used += h->total_size();
@@ -224,36 +242,38 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   return out;
 }
 
-Result<std::optional<int64_t>> Segment::find_offset_for_timestamp(int64_t timestamp, uint64_t limit) const {
+Result<std::optional<int64_t>> Segment::find_offset_for_timestamp(int64_t timestamp,
+                                                                  uint64_t limit) const {
   const int64_t start_offset = index_.scan_start_for_timestamp(timestamp);
   const uint64_t start = index_.position_for_offset(start_offset);
   std::optional<int64_t> found;
   Status inner;
   std::string reason;
-  KD_TRY(scan(start, limit, /*whole=*/false,
-              [&](const BatchHeader& h, uint64_t position, std::string_view) {
-                if (h.last_offset() < start_offset || h.max_timestamp < timestamp) return true;
-                // This batch holds the first record at or after `timestamp`: find it.
-                std::string batch(h.total_size(), '\0');
-                auto n = log_->read_at(position, batch.data(), batch.size());
-                if (!n || *n != batch.size()) {
-                  inner = Error(Errc::io_error, "short read in " + log_path_);
-                  return false;
-                }
-                auto positions = model::record_positions(batch);
-                if (!positions) {
-                  inner = positions.error();
-                  return false;
-                }
-                for (const auto& p : *positions) {
-                  if (p.timestamp >= timestamp) {
-                    found = p.offset;
-                    return false;
-                  }
-                }
-                return true;  // max_timestamp said yes but no record did (control data): go on
-              },
-              &reason));
+  KD_TRY(scan(
+      start, limit, /*whole=*/false,
+      [&](const BatchHeader& h, uint64_t position, std::string_view) {
+        if (h.last_offset() < start_offset || h.max_timestamp < timestamp) return true;
+        // This batch holds the first record at or after `timestamp`: find it.
+        std::string batch(h.total_size(), '\0');
+        auto n = log_->read_at(position, batch.data(), batch.size());
+        if (!n || *n != batch.size()) {
+          inner = Error(Errc::io_error, "short read in " + log_path_);
+          return false;
+        }
+        auto positions = model::record_positions(batch);
+        if (!positions) {
+          inner = positions.error();
+          return false;
+        }
+        for (const auto& p : *positions) {
+          if (p.timestamp >= timestamp) {
+            found = p.offset;
+            return false;
+          }
+        }
+        return true;  // max_timestamp said yes but no record did (control data): go on
+      },
+      &reason));
   KD_TRY(inner);
   return found;
 }

@@ -35,13 +35,15 @@ struct SegmentRecovery {
 class Segment {
  public:
   // Creates a new empty segment file (must not exist).
-  static Result<std::shared_ptr<Segment>> create(std::shared_ptr<fs::FileSystem> fs, const std::string& dir,
-                                                 int64_t base_offset, size_t index_interval_bytes);
+  static Result<std::shared_ptr<Segment>> create(std::shared_ptr<fs::FileSystem> fs,
+                                                 const std::string& dir, int64_t base_offset,
+                                                 size_t index_interval_bytes);
   // Opens an existing segment. A sealed segment loads its index files, or rebuilds them from the
   // log when missing or stale (which also validates every batch). An unsealed (active) segment
   // is always scanned: its index lives in memory only.
-  static Result<std::shared_ptr<Segment>> open(std::shared_ptr<fs::FileSystem> fs, const std::string& dir,
-                                               int64_t base_offset, size_t index_interval_bytes, bool active,
+  static Result<std::shared_ptr<Segment>> open(std::shared_ptr<fs::FileSystem> fs,
+                                               const std::string& dir, int64_t base_offset,
+                                               size_t index_interval_bytes, bool active,
                                                SegmentRecovery* recovery);
 
   int64_t base_offset() const { return base_offset_; }
@@ -71,16 +73,20 @@ class Segment {
   // max_bytes), then more while they fit in max_bytes, never past `limit` or past a batch whose
   // base offset is >= end_offset. CRC-checks each batch; a bad one ends the read, and when it is
   // the first it is reported as Errc::corruption naming the file and position.
-  Result<std::string> read(uint64_t position, size_t max_bytes, uint64_t limit, int64_t end_offset) const;
+  Result<std::string> read(uint64_t position, size_t max_bytes, uint64_t limit,
+                           int64_t end_offset) const;
   // The first offset whose record timestamp is >= timestamp, or nullopt when none below limit.
   Result<std::optional<int64_t>> find_offset_for_timestamp(int64_t timestamp, uint64_t limit) const;
 
  private:
-  Segment(std::shared_ptr<fs::FileSystem> fs, std::string dir, int64_t base_offset, size_t index_interval_bytes);
-  using BatchVisitor = std::function<bool(const model::BatchHeader&, uint64_t position, std::string_view whole_batch)>;
+  Segment(std::shared_ptr<fs::FileSystem> fs, std::string dir, int64_t base_offset,
+          size_t index_interval_bytes);
+  using BatchVisitor = std::function<bool(const model::BatchHeader&, uint64_t position,
+                                          std::string_view whole_batch)>;
   // Walks batches from `position` to `limit`; when `whole` is set the visitor gets each full
   // batch (else only the header bytes). Stops at a malformed or incomplete batch and reports why.
-  Status scan(uint64_t position, uint64_t limit, bool whole, const BatchVisitor& visit, std::string* stop_reason) const;
+  Status scan(uint64_t position, uint64_t limit, bool whole, const BatchVisitor& visit,
+              std::string* stop_reason) const;
 
   std::shared_ptr<fs::FileSystem> fs_;
   std::string dir_;

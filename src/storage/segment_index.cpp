@@ -76,8 +76,9 @@ int64_t SegmentIndex::scan_start_for_timestamp(int64_t timestamp) const {
   return lo == 0 ? base_offset_ : base_offset_ + time_entry(lo - 1).relative_offset;
 }
 
-Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path, const std::string& time_index_path,
-                          int64_t next_offset, int64_t max_timestamp) {
+Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path,
+                          const std::string& time_index_path, int64_t next_offset,
+                          int64_t max_timestamp) {
   std::lock_guard lock(mu_);
   if (offset_map_) return {};  // already sealed
   times_.push_back({max_timestamp, uint32_t(next_offset - base_offset_)});
@@ -95,7 +96,8 @@ Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path, con
     tw.i64(e.timestamp);
     tw.u32(e.relative_offset);
   }
-  for (const auto& [path, bytes] : {std::pair{&index_path, &offsets}, std::pair{&time_index_path, &times}}) {
+  for (const auto& [path, bytes] :
+       {std::pair{&index_path, &offsets}, std::pair{&time_index_path, &times}}) {
     KD_TRY(fs.remove_file(*path));
     KD_ASSIGN(auto file, fs.open(*path, fs::OpenMode::create_new));
     KD_TRY(file->append(*bytes));
@@ -111,7 +113,8 @@ Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path, con
 }
 
 Result<SegmentIndex::Loaded> SegmentIndex::load(fs::FileSystem& fs, const std::string& index_path,
-                                                const std::string& time_index_path, uint64_t log_size) {
+                                                const std::string& time_index_path,
+                                                uint64_t log_size) {
   KD_ASSIGN(auto offset_file, fs.open(index_path, fs::OpenMode::read_only));
   KD_ASSIGN(auto time_file, fs.open(time_index_path, fs::OpenMode::read_only));
   if (offset_file->size() % kOffsetEntrySize != 0 || time_file->size() % kTimeEntrySize != 0) {

@@ -21,7 +21,8 @@ namespace kafka_do::storage {
 
 class SegmentIndex {
  public:
-  SegmentIndex(int64_t base_offset, size_t interval_bytes) : base_offset_(base_offset), interval_bytes_(interval_bytes) {}
+  SegmentIndex(int64_t base_offset, size_t interval_bytes)
+      : base_offset_(base_offset), interval_bytes_(interval_bytes) {}
 
   // Records the batch starting at `offset` and file `position`. max_timestamp_before is the
   // largest timestamp of every batch before this one in the segment (kNoTimestamp if none).
@@ -45,8 +46,8 @@ class SegmentIndex {
   // Loads both files of a sealed segment (mapped). Fails with Errc::corruption when a file is
   // missing, has a partial entry, is out of order, or points past `log_size`; the caller then
   // rebuilds the index from the log.
-  Result<Loaded> load(fs::FileSystem& fs, const std::string& index_path, const std::string& time_index_path,
-                      uint64_t log_size);
+  Result<Loaded> load(fs::FileSystem& fs, const std::string& index_path,
+                      const std::string& time_index_path, uint64_t log_size);
   // Drops every entry at or after `position` (used when a torn tail is truncated).
   void truncate_to_position(uint32_t position);
   void clear();

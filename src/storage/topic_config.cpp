@@ -10,7 +10,8 @@ Result<int64_t> parse_long(std::string_view key, std::string_view value, int64_t
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size()) {
-    return Error(Errc::invalid_argument, "config " + std::string(key) + ": '" + std::string(value) + "' is not a number");
+    return Error(Errc::invalid_argument,
+                 "config " + std::string(key) + ": '" + std::string(value) + "' is not a number");
   }
   if (v < min) {
     return Error(Errc::invalid_argument, "config " + std::string(key) + ": " + std::string(value) +
@@ -26,14 +27,15 @@ struct Entry {
 };
 
 template <typename Field>
-Entry number(std::string_view name, std::string_view type, std::string_view doc, Field TopicConfig::*field,
-             int64_t min, int64_t max) {
+Entry number(std::string_view name, std::string_view type, std::string_view doc,
+             Field TopicConfig::*field, int64_t min, int64_t max) {
   return Entry{{name, type, doc},
                [=](TopicConfig& c, std::string_view v) -> Status {
                  KD_ASSIGN(int64_t n, parse_long(name, v, min));
                  if (n > max) {
-                   return Error(Errc::invalid_argument, "config " + std::string(name) + ": " + std::string(v) +
-                                                            " is above the maximum " + std::to_string(max));
+                   return Error(Errc::invalid_argument,
+                                "config " + std::string(name) + ": " + std::string(v) +
+                                    " is above the maximum " + std::to_string(max));
                  }
                  c.*field = static_cast<Field>(n);
                  return {};
@@ -53,27 +55,33 @@ Entry choice(std::string_view name, std::string_view doc, std::string TopicConfi
                  }
                  std::string list;
                  for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-                 return Error(Errc::invalid_argument,
-                              "config " + std::string(name) + ": '" + std::string(v) + "' is not one of " + list);
+                 return Error(Errc::invalid_argument, "config " + std::string(name) + ": '" +
+                                                          std::string(v) + "' is not one of " +
+                                                          list);
                },
                [=](const TopicConfig& c) { return c.*field; }};
 }
 
 const std::vector<Entry>& table() {
   static const std::vector<Entry> entries = {
-      number("retention.ms", "long", "Delete segments whose newest record is older than this; -1 = keep forever.",
+      number("retention.ms", "long",
+             "Delete segments whose newest record is older than this; -1 = keep forever.",
              &TopicConfig::retention_ms, -1, INT64_MAX),
-      number("retention.bytes", "long", "Delete oldest segments while the partition is larger than this; -1 = no limit.",
+      number("retention.bytes", "long",
+             "Delete oldest segments while the partition is larger than this; -1 = no limit.",
              &TopicConfig::retention_bytes, -1, INT64_MAX),
-      number("segment.bytes", "int", "Roll to a new segment file at this size.", &TopicConfig::segment_bytes, 14,
-             INT32_MAX),
+      number("segment.bytes", "int", "Roll to a new segment file at this size.",
+             &TopicConfig::segment_bytes, 14, INT32_MAX),
       number("segment.ms", "long", "Roll to a new segment file when the active one is this old.",
              &TopicConfig::segment_ms, 1, INT64_MAX),
-      choice("cleanup.policy", "delete: retention removes old segments. compact is accepted but not implemented yet.",
-             &TopicConfig::cleanup_policy, {"delete", "compact", "compact,delete", "delete,compact"}),
-      number("max.message.bytes", "int", "Largest record batch the topic accepts.", &TopicConfig::max_message_bytes,
-             0, INT32_MAX),
-      choice("message.timestamp.type", "CreateTime keeps producer timestamps; LogAppendTime stamps on append.",
+      choice("cleanup.policy",
+             "delete: retention removes old segments. compact is accepted but not implemented yet.",
+             &TopicConfig::cleanup_policy,
+             {"delete", "compact", "compact,delete", "delete,compact"}),
+      number("max.message.bytes", "int", "Largest record batch the topic accepts.",
+             &TopicConfig::max_message_bytes, 0, INT32_MAX),
+      choice("message.timestamp.type",
+             "CreateTime keeps producer timestamps; LogAppendTime stamps on append.",
              &TopicConfig::message_timestamp_type, {"CreateTime", "LogAppendTime"}),
   };
   return entries;

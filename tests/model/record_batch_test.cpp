@@ -69,9 +69,10 @@ TEST(RecordBatchTest, BuilderMatchesPublishedFieldLayoutByteForByte) {
   // The worked example in docs/format/log_format.md.
   EXPECT_EQ(built->size(), 88u);
   EXPECT_EQ(built->substr(8, 4), std::string("\x00\x00\x00\x4c", 4));
-  EXPECT_EQ(built->substr(61), std::string("\x1a\x00\x00\x00\x02\x6b\x04\x76\x76\x02\x04\x68\x6b\x01"
-                                           "\x18\x00\x0a\x02\x01\x04\x76\x76\x02\x04\x68\x6b\x01",
-                                           27));
+  EXPECT_EQ(built->substr(61),
+            std::string("\x1a\x00\x00\x00\x02\x6b\x04\x76\x76\x02\x04\x68\x6b\x01"
+                        "\x18\x00\x0a\x02\x01\x04\x76\x76\x02\x04\x68\x6b\x01",
+                        27));
 }
 
 TEST(RecordBatchTest, DecodesTheHandEncodedBatch) {
@@ -109,7 +110,11 @@ TEST(RecordBatchTest, ExactBytesOfAMinimalRecord) {
   ASSERT_TRUE(built);
   // Record: length 7 (zigzag 0x0e), attributes 0, timestamp delta 0, offset delta 0,
   // key length -1 (zigzag 0x01), value length 1 (zigzag 0x02), 'a', header count 0.
-  const std::string expected("\x0e\x00\x00\x00\x01\x02" "a" "\x00", 8);
+  const std::string expected(
+      "\x0e\x00\x00\x00\x01\x02"
+      "a"
+      "\x00",
+      8);
   EXPECT_EQ(built->substr(61), expected);
   EXPECT_EQ(built->size(), 61u + 8u);
 }
@@ -125,7 +130,11 @@ TEST_P(CodecTest, RoundTripsKeysValuesHeadersAndNulls) {
     r.timestamp = 1'700'000'000'000 + i * 3 - (i % 7);
     if (i % 5 != 0) r.key = "key-" + std::to_string(i % 17);
     if (i % 11 != 0) r.value = std::string(size_t(i % 300), char('a' + i % 26));
-    if (i % 3 == 0) r.headers = {{"trace", "id-" + std::to_string(i)}, {"empty", std::nullopt}, {"dup", "1"}, {"dup", "2"}};
+    if (i % 3 == 0)
+      r.headers = {{"trace", "id-" + std::to_string(i)},
+                   {"empty", std::nullopt},
+                   {"dup", "1"},
+                   {"dup", "2"}};
     builder.add(r.timestamp, r.key, r.value, r.headers);
     expected.push_back(r);
   }
@@ -161,9 +170,12 @@ TEST_P(CodecTest, CorruptCompressedBodyIsAnErrorNotACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecTest,
-                         ::testing::Values(Compression::none, Compression::gzip, Compression::snappy,
-                                           Compression::lz4, Compression::zstd),
-                         [](const auto& info) { return std::string(compression_name(info.param)); });
+                         ::testing::Values(Compression::none, Compression::gzip,
+                                           Compression::snappy, Compression::lz4,
+                                           Compression::zstd),
+                         [](const auto& info) {
+                           return std::string(compression_name(info.param));
+                         });
 
 TEST(RecordBatchTest, CrcMismatchIsDetected) {
   BatchBuilder builder;

@@ -1,8 +1,7 @@
 // Torn and corrupt data on disk: what recovery truncates, what reads refuse, what is rebuilt.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -31,7 +30,8 @@ class CorruptionTest : public ::testing::Test {
     ASSERT_TRUE(m->create_topic("t", 1, {{"segment.bytes", std::to_string(segment_bytes)}}));
     auto log = *m->partition("t", 0);
     for (int i = 0; i < count; ++i) {
-      std::string batch = testing::make_batch({"value-" + std::to_string(i) + std::string(100, 'x')});
+      std::string batch =
+          testing::make_batch({"value-" + std::to_string(i) + std::string(100, 'x')});
       ASSERT_TRUE(log->append(batch));
     }
     ASSERT_TRUE(m->close());
@@ -96,7 +96,8 @@ TEST_F(CorruptionTest, TornTailIsTruncatedAndReported) {
   append_bytes(tail, whole.substr(0, whole.size() / 2));  // a write cut short by a crash
   auto m = open();
   ASSERT_EQ(m->recovery_report().size(), 1u);
-  EXPECT_NE(m->recovery_report()[0].find("truncated"), std::string::npos) << m->recovery_report()[0];
+  EXPECT_NE(m->recovery_report()[0].find("truncated"), std::string::npos)
+      << m->recovery_report()[0];
   auto log = *m->partition("t", 0);
   EXPECT_EQ(log->high_watermark(), 50);
   EXPECT_EQ(read_all(*log).size(), 50u);
@@ -138,7 +139,8 @@ uint64_t batch_position(const std::string& path, int n) {
   std::ifstream f(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   uint64_t pos = 0;
-  for (int i = 0; i < n; ++i) pos += model::parse_batch_header(std::string_view(bytes).substr(pos))->total_size();
+  for (int i = 0; i < n; ++i)
+    pos += model::parse_batch_header(std::string_view(bytes).substr(pos))->total_size();
   return pos;
 }
 
@@ -148,7 +150,8 @@ struct Damage {
   const char* expected_error;
 };
 
-class CorruptionBeforeTailTest : public CorruptionTest, public ::testing::WithParamInterface<Damage> {};
+class CorruptionBeforeTailTest : public CorruptionTest,
+                                 public ::testing::WithParamInterface<Damage> {};
 
 TEST_P(CorruptionBeforeTailTest, IsReportedOnReadNamingTheFileAndNeverServed) {
   populate(100);
@@ -175,8 +178,9 @@ TEST_P(CorruptionBeforeTailTest, IsReportedOnReadNamingTheFileAndNeverServed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Damages, CorruptionBeforeTailTest,
-    ::testing::Values(Damage{"record_byte", 70, "CRC mismatch"},  // inside the record: CRC catches it
-                      Damage{"base_offset", 5, "has offset"}),   // base offset is not CRC-covered
+    ::testing::Values(Damage{"record_byte", 70,
+                             "CRC mismatch"},                   // inside the record: CRC catches it
+                      Damage{"base_offset", 5, "has offset"}),  // base offset is not CRC-covered
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(CorruptionTest, MissingAndStaleIndexesAreRebuilt) {

@@ -2,12 +2,11 @@
 // the test kills it with SIGKILL at random points, reopens, and checks that every acknowledged
 // record is present, offsets are dense, order is kept and nothing unacknowledged is garbage.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <random>
@@ -43,8 +42,8 @@ Child spawn_writer(const std::string& dir, const std::string& policy, uint32_t s
 
 // Reads complete lines from fd until `want` acknowledgements arrived or the deadline passed.
 // Returns the largest acknowledged offset seen (or `last` if none).
-int64_t read_acks(int fd, std::string& pending, int64_t last, int want, std::chrono::steady_clock::time_point deadline,
-                  int* got) {
+int64_t read_acks(int fd, std::string& pending, int64_t last, int want,
+                  std::chrono::steady_clock::time_point deadline, int* got) {
   while (*got < want && std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 20) <= 0) continue;
@@ -79,7 +78,8 @@ void check_log(const std::string& dir, int64_t acknowledged, int round) {
   ASSERT_TRUE(manager) << manager.error().to_string();
   auto log = *(*manager)->partition("crash", 0);
   const int64_t hwm = log->high_watermark();
-  ASSERT_GT(hwm, acknowledged) << "round " << round << ": acknowledged offset " << acknowledged << " lost";
+  ASSERT_GT(hwm, acknowledged) << "round " << round << ": acknowledged offset " << acknowledged
+                               << " lost";
   int64_t expected = 0;
   while (expected < hwm) {
     auto r = log->read(expected, 1 << 20);
@@ -90,7 +90,8 @@ void check_log(const std::string& dir, int64_t acknowledged, int round) {
       ASSERT_EQ(rec.offset, expected) << "round " << round << ": offsets not dense";
       ASSERT_TRUE(rec.value.has_value());
       const std::string& v = *rec.value;
-      ASSERT_EQ(v.substr(0, v.find(':')), std::to_string(expected)) << "round " << round << ": wrong record";
+      ASSERT_EQ(v.substr(0, v.find(':')), std::to_string(expected))
+          << "round " << round << ": wrong record";
       ++expected;
     }
   }
@@ -130,7 +131,8 @@ TEST_P(CrashTest, AcknowledgedRecordsSurviveSigkillAtRandomPoints) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(FlushPolicies, CrashTest, ::testing::Values("os", "interval", "every_batch"));
+INSTANTIATE_TEST_SUITE_P(FlushPolicies, CrashTest,
+                         ::testing::Values("os", "interval", "every_batch"));
 
 }  // namespace
 }  // namespace kafka_do::storage

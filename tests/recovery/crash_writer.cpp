@@ -43,9 +43,11 @@ int main(int argc, char** argv) {
   int64_t next = log->high_watermark();
   for (;;) {
     const int records = 1 + int(rng() % 20);
-    model::BatchBuilder builder({.compression = rng() % 4 == 0 ? model::Compression::lz4 : model::Compression::none});
+    model::BatchBuilder builder(
+        {.compression = rng() % 4 == 0 ? model::Compression::lz4 : model::Compression::none});
     for (int i = 0; i < records; ++i) {
-      builder.add(next + i, std::nullopt, std::to_string(next + i) + ":" + std::string(rng() % 600, 'p'));
+      builder.add(next + i, std::nullopt,
+                  std::to_string(next + i) + ":" + std::string(rng() % 600, 'p'));
     }
     std::string batch = *builder.build();
     auto r = log->append(batch);

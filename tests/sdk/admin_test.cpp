@@ -9,7 +9,8 @@ class AdminTest : public SdkTest {};
 TEST_P(AdminTest, CreatesListsDescribesAltersAndDeletesTopics) {
   auto admin = client().admin();
   admin.create_topic("orders", {.partitions = 3, .retention = 7 * 24h});
-  admin.create_topic("events", {.config = {{"cleanup.policy", "delete"}, {"segment.bytes", "1048576"}}});
+  admin.create_topic("events",
+                     {.config = {{"cleanup.policy", "delete"}, {"segment.bytes", "1048576"}}});
   const auto topics = admin.list_topics();
   ASSERT_EQ(topics.size(), 2u);
   EXPECT_EQ(topics[0].name, "events");
@@ -87,7 +88,8 @@ TEST_P(AdminTest, DeletedTopicRecreatedStartsWithoutOldCommittedOffsets) {
   EXPECT_EQ(consumer.first(10s).value(), 100);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AdminTest, ::testing::Values(Backend::memory, Backend::file), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, AdminTest, ::testing::Values(Backend::memory, Backend::file),
+                         backend_name);
 
 TEST(ClientTest, UrlsChooseTheBackend) {
   EXPECT_EQ(kafka::Client({.url = "memory:"}).url(), "memory:");
@@ -135,7 +137,8 @@ TEST(MockClientTest, ConsumersReadSeededRecordsByDefault) {
   kafka::MockClient kafka;
   kafka.seed("orders", {{{"order_id", "123"}}, {{"order_id", "124"}}});
   std::vector<std::string> ids;
-  for (auto& r : kafka.consumer("orders", {.group = "test"}) | std::views::take(2)) ids.push_back(r.value()["order_id"]);
+  for (auto& r : kafka.consumer("orders", {.group = "test"}) | std::views::take(2))
+    ids.push_back(r.value()["order_id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{"123", "124"}));
   kafka.producer("orders", [](kafka::Producer& p) { p.send({{"order_id", "125"}}); });
   const auto messages = kafka.messages("orders");

@@ -8,7 +8,8 @@ namespace {
 
 class ConsumerTest : public SdkTest {
  protected:
-  void produce(const std::string& topic, int from, int to, std::optional<int32_t> partition = std::nullopt) {
+  void produce(const std::string& topic, int from, int to,
+               std::optional<int32_t> partition = std::nullopt) {
     client().producer(topic, [&](kafka::Producer& p) {
       for (int i = from; i < to; ++i) p.send({{"n", i}}, {.partition = partition});
     });
@@ -19,16 +20,18 @@ TEST_P(ConsumerTest, IsARangeThatComposesWithViews) {
   produce("orders", 0, 100);
   auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
   std::vector<int> big;
-  for (auto& r : consumer | std::views::filter([](kafka::Record& r) { return r.value()["n"].get<int>() % 10 == 0; }) |
-                     std::views::take(5)) {
+  for (auto& r : consumer | std::views::filter([](kafka::Record& r) {
+                   return r.value()["n"].get<int>() % 10 == 0;
+                 }) | std::views::take(5)) {
     big.push_back(r.value()["n"]);
   }
   EXPECT_EQ(big, (std::vector<int>{0, 10, 20, 30, 40}));
   // views::filter looks ahead for its next match when advanced: after the fifth match, it moved
   // past 41..49 (rejected) to 50 before take() stopped it.
   std::vector<int> values;
-  for (int v : consumer | std::views::transform([](kafka::Record& r) { return r.value()["n"].get<int>(); }) |
-                   std::views::take(3)) {
+  for (int v : consumer | std::views::transform([](kafka::Record& r) {
+                 return r.value()["n"].get<int>();
+               }) | std::views::take(3)) {
     values.push_back(v);
   }
   EXPECT_EQ(values, (std::vector<int>{50, 51, 52}));
@@ -37,7 +40,8 @@ TEST_P(ConsumerTest, IsARangeThatComposesWithViews) {
 TEST_P(ConsumerTest, IterationWaitsForNewRecordsWithoutEnding) {
   auto consumer = client().consumer("live", {.group = "g", .offset = kafka::Offset::earliest});
   std::thread producer([&] {
-    std::this_thread::sleep_for(50ms);  // the consumer is already waiting: this is the point of the test
+    std::this_thread::sleep_for(
+        50ms);  // the consumer is already waiting: this is the point of the test
     produce("live", 0, 3);
   });
   std::vector<int> got;
@@ -81,7 +85,8 @@ TEST_P(ConsumerTest, StopEndsIterationEvenWithRecordsAlreadyFetched) {
 
 TEST_P(ConsumerTest, ConsumerCommitSettlesOutOfOrderRecordCommits) {
   produce("orders", 0, 10);
-  auto consumer = client().consumer("orders", {.group = "ooo", .offset = kafka::Offset::earliest, .auto_commit = false});
+  auto consumer = client().consumer(
+      "orders", {.group = "ooo", .offset = kafka::Offset::earliest, .auto_commit = false});
   std::vector<kafka::Record> records;
   for (auto& r : consumer | std::views::take(10)) records.push_back(r);
   records[9].commit();
@@ -113,30 +118,36 @@ TEST_P(ConsumerTest, AtTimeLandsOnTheFirstRecordAtOrAfterIt) {
   client().producer("events", [&](kafka::Producer& p) {
     for (int i = 0; i < 10; ++i) p.send({{"n", i}}, {.timestamp = base + std::chrono::hours(i)});
   });
-  auto consumer = client().consumer("events", {.group = "replay", .offset = kafka::Offset::at(base + 6h + 30min)});
+  auto consumer = client().consumer(
+      "events", {.group = "replay", .offset = kafka::Offset::at(base + 6h + 30min)});
   const kafka::Record r = consumer.first(10s);
   EXPECT_EQ(r.value()["n"], 7);
   EXPECT_EQ(r.offset(), 7);
-  auto exact = client().consumer("events", {.group = "exact", .offset = kafka::Offset::at(base + 3h)});
+  auto exact =
+      client().consumer("events", {.group = "exact", .offset = kafka::Offset::at(base + 3h)});
   EXPECT_EQ(exact.first(10s).value()["n"], 3);
 }
 
 TEST_P(ConsumerTest, CommittedOffsetsWinOverTheOffsetPolicyAndSurviveRestart) {
   produce("orders", 0, 10);
   {
-    auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+    auto consumer = client().consumer(
+        "orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
     for (auto& r : consumer | std::views::take(4)) r.commit();
   }
   if (durable()) reopen();
-  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+  auto consumer = client().consumer(
+      "orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
   EXPECT_EQ(consumer.first(10s).value()["n"], 4);
 }
 
 TEST_P(ConsumerTest, AutoCommitCommitsWhatTheApplicationMovedPast) {
   produce("orders", 0, 10);
   {
-    auto consumer = client().consumer("orders", {.group = "auto", .offset = kafka::Offset::earliest,
-                                                 .auto_commit = true, .auto_commit_interval = 1h});
+    auto consumer = client().consumer("orders", {.group = "auto",
+                                                 .offset = kafka::Offset::earliest,
+                                                 .auto_commit = true,
+                                                 .auto_commit_interval = 1h});
     for (auto& r : consumer | std::views::take(6)) (void)r;
     // Close commits what was consumed even though the interval has not passed.
   }
@@ -184,7 +195,8 @@ TEST_P(ConsumerTest, TypedValuesConvertThroughToJsonAndFromJson) {
 TEST_P(ConsumerTest, CommitFromAnotherThreadIsSafe) {
   produce("orders", 0, 200);
   {
-    auto consumer = client().consumer("orders", {.group = "pool", .offset = kafka::Offset::earliest, .auto_commit = false});
+    auto consumer = client().consumer(
+        "orders", {.group = "pool", .offset = kafka::Offset::earliest, .auto_commit = false});
     std::vector<std::thread> workers;
     std::mutex mu;
     std::vector<kafka::Record> taken;
@@ -206,7 +218,8 @@ TEST_P(ConsumerTest, CommitFromAnotherThreadIsSafe) {
 
 TEST_P(ConsumerTest, CommitAsyncReportsCompletion) {
   produce("orders", 0, 3);
-  auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
+  auto consumer = client().consumer(
+      "orders", {.group = "g", .offset = kafka::Offset::earliest, .auto_commit = false});
   std::atomic<int> done{0};
   for (auto& r : consumer | std::views::take(3)) {
     r.commit_async([&](const kafka::Error* e) {
@@ -219,8 +232,10 @@ TEST_P(ConsumerTest, CommitAsyncReportsCompletion) {
 
 TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
   produce("orders", 0, 250);
-  auto consumer = client().batch_consumer("orders", {.group = "batch", .offset = kafka::Offset::earliest,
-                                                     .batch_size = 100, .batch_timeout = 200ms});
+  auto consumer = client().batch_consumer("orders", {.group = "batch",
+                                                     .offset = kafka::Offset::earliest,
+                                                     .batch_size = 100,
+                                                     .batch_timeout = 200ms});
   std::vector<size_t> sizes;
   int64_t next = 0;
   while (next < 250) {
@@ -237,8 +252,9 @@ TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
 
 TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
   produce("orders", 0, 30);
-  auto consumer = client().batch_consumer("orders", {.group = "b", .offset = kafka::Offset::earliest,
-                                                     .batch_size = 10, .batch_timeout = 100ms});
+  auto consumer = client().batch_consumer(
+      "orders",
+      {.group = "b", .offset = kafka::Offset::earliest, .batch_size = 10, .batch_timeout = 100ms});
   int batches = 0;
   consumer.each_batch([&](kafka::Batch& batch) {
     EXPECT_EQ(batch.size(), 10u);
@@ -249,8 +265,10 @@ TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
 }
 
 TEST_P(ConsumerTest, FetchMinBytesWaitsForMoreUntilFetchMaxWait) {
-  auto consumer = client().consumer(
-      "trickle", {.group = "g", .offset = kafka::Offset::earliest, .fetch_min_bytes = 1000, .fetch_max_wait = 3s});
+  auto consumer = client().consumer("trickle", {.group = "g",
+                                                .offset = kafka::Offset::earliest,
+                                                .fetch_min_bytes = 1000,
+                                                .fetch_max_wait = 3s});
   produce("trickle", 0, 1);  // about 8 bytes: below fetch_min_bytes
   const auto start = std::chrono::steady_clock::now();
   std::vector<kafka::Record> got;
@@ -268,12 +286,15 @@ TEST_P(ConsumerTest, FetchMinBytesWaitsForMoreUntilFetchMaxWait) {
 TEST_P(ConsumerTest, OptionsAreValidated) {
   EXPECT_THROW(client().consumer("t", {}), kafka::ConfigError);  // no group
   EXPECT_THROW(client().consumer("t", {.group = "g", .max_poll_records = 0}), kafka::ConfigError);
-  EXPECT_THROW(client().consumer("t", {.group = "g", .session_timeout = 1s, .heartbeat_interval = 2s}),
+  EXPECT_THROW(
+      client().consumer("t", {.group = "g", .session_timeout = 1s, .heartbeat_interval = 2s}),
+      kafka::ConfigError);
+  EXPECT_THROW(client().consumer("t", {.group = "g", .session_timeout = "30x"}),
                kafka::ConfigError);
-  EXPECT_THROW(client().consumer("t", {.group = "g", .session_timeout = "30x"}), kafka::ConfigError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, ::testing::Values(Backend::memory, Backend::file), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, ::testing::Values(Backend::memory, Backend::file),
+                         backend_name);
 
 }  // namespace
 }  // namespace kafka_do::sdk_test

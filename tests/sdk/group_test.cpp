@@ -13,12 +13,17 @@ namespace {
 class GroupTest : public SdkTest {
  protected:
   kafka::ConsumerOptions fast(const std::string& group) {
-    return {.group = group, .offset = kafka::Offset::earliest, .auto_commit = false,
-            .session_timeout = 1s, .heartbeat_interval = 50ms};
+    return {.group = group,
+            .offset = kafka::Offset::earliest,
+            .auto_commit = false,
+            .session_timeout = 1s,
+            .heartbeat_interval = 50ms};
   }
 };
 
-std::set<kafka::TopicPartition> as_set(const std::vector<kafka::TopicPartition>& v) { return {v.begin(), v.end()}; }
+std::set<kafka::TopicPartition> as_set(const std::vector<kafka::TopicPartition>& v) {
+  return {v.begin(), v.end()};
+}
 
 TEST_P(GroupTest, MembersSplitPartitionsAndAClosedMemberHandsThemOver) {
   client().admin().create_topic("orders", {.partitions = 6});
@@ -62,7 +67,8 @@ TEST_P(GroupTest, SilentMemberIsRemovedAfterSessionTimeoutAndRejoinsWhenItPollsA
   }));
 }
 
-TEST_P(GroupTest, ThreeConsumersOnSixPartitionsWhileProducingReadEveryRecordAndNeverRereadCommittedOnes) {
+TEST_P(GroupTest,
+       ThreeConsumersOnSixPartitionsWhileProducingReadEveryRecordAndNeverRereadCommittedOnes) {
   constexpr int kRounds = 10;
   constexpr int kPerRound = 300;
   client().admin().create_topic("stream", {.partitions = 6});
@@ -78,7 +84,8 @@ TEST_P(GroupTest, ThreeConsumersOnSixPartitionsWhileProducingReadEveryRecordAndN
   auto member = [&](std::stop_token stop, int id, std::atomic<bool>* leave) {
     auto consumer = client().consumer("stream", fast("stream-group"));
     const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (!stop.stop_requested() && !(leave && *leave) && std::chrono::steady_clock::now() < deadline) {
+    while (!stop.stop_requested() && !(leave && *leave) &&
+           std::chrono::steady_clock::now() < deadline) {
       auto records = consumer.poll(20ms);
       assigned[size_t(id)] = !consumer.assignment().empty();
       for (auto& r : records) {
@@ -103,12 +110,16 @@ TEST_P(GroupTest, ThreeConsumersOnSixPartitionsWhileProducingReadEveryRecordAndN
   auto p = client().producer("stream", {.linger = 1ms});
   int produced = 0;
   auto round = [&] {
-    for (int i = 0; i < kPerRound; ++i, ++produced) p.send({{"n", produced}}, {.key = "k" + std::to_string(produced % 97)});
+    for (int i = 0; i < kPerRound; ++i, ++produced)
+      p.send({{"n", produced}}, {.key = "k" + std::to_string(produced % 97)});
     p.flush();
-    ASSERT_TRUE(eventually([&] { return unique.load() == produced; }, 30s)) << unique.load() << " of " << produced;
+    ASSERT_TRUE(eventually([&] { return unique.load() == produced; }, 30s))
+        << unique.load() << " of " << produced;
   };
   std::atomic<bool> leave{false};
-  auto joined = [&](int id) { ASSERT_TRUE(eventually([&] { return assigned[size_t(id)].load(); })) << id; };
+  auto joined = [&](int id) {
+    ASSERT_TRUE(eventually([&] { return assigned[size_t(id)].load(); })) << id;
+  };
   std::jthread first(member, 1, nullptr);
   joined(1);
   round();
@@ -166,7 +177,8 @@ TEST_P(GroupTest, DescribeGroupShowsMembersAssignmentsAndExactLag) {
   const auto d = admin.describe_group("lag-group");
   EXPECT_EQ(d.state, "Stable");
   ASSERT_EQ(d.members.size(), 1u);
-  EXPECT_EQ(as_set(d.members[0].assignment), (std::set<kafka::TopicPartition>{{"lagged", 0}, {"lagged", 1}}));
+  EXPECT_EQ(as_set(d.members[0].assignment),
+            (std::set<kafka::TopicPartition>{{"lagged", 0}, {"lagged", 1}}));
   std::map<int32_t, kafka::PartitionLag> lag;
   for (const auto& p : d.partitions) lag[p.partition] = p;
   EXPECT_EQ(lag[0].committed, 3);
@@ -223,7 +235,8 @@ TEST_P(GroupTest, DeleteGroupIsRefusedWhileActiveAndForgetsOffsetsAfter) {
   EXPECT_THROW(admin.delete_group("doomed"), kafka::GroupCoordinatorError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, GroupTest, ::testing::Values(Backend::memory, Backend::file), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, GroupTest, ::testing::Values(Backend::memory, Backend::file),
+                         backend_name);
 
 }  // namespace
 }  // namespace kafka_do::sdk_test

@@ -12,7 +12,8 @@ TEST_P(ProducerTest, LambdaFormSendsValuesKeysAndHeaders) {
   auto& kafka = client();
   kafka.producer("orders", [](kafka::Producer& p) {
     p.send({{"order_id", "123"}, {"amount", 99.99}});
-    p.send({{"order_id", "124"}}, {.key = "customer-456", .headers = {{"correlation-id", "abc-123"}}});
+    p.send({{"order_id", "124"}},
+           {.key = "customer-456", .headers = {{"correlation-id", "abc-123"}}});
   });
   auto consumer = kafka.consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
   kafka::Record first = consumer.first(10s);
@@ -33,9 +34,11 @@ TEST_P(ProducerTest, LambdaFormSendsValuesKeysAndHeaders) {
 TEST_P(ProducerTest, SendBatchTakesValuesOrMessages) {
   auto& kafka = client();
   kafka.producer("orders", [](kafka::Producer& p) {
-    p.send_batch({{{"order_id", "124"}, {"amount", 49.99}}, {{"order_id", "125"}, {"amount", 149.99}}});
-    p.send_batch({kafka::Message{.key = "cust-1", .value = {{"order_id", "126"}}},
-                  kafka::Message{.key = "cust-2", .value = {{"order_id", "127"}}, .headers = {{"h", "v"}}}});
+    p.send_batch(
+        {{{"order_id", "124"}, {"amount", 49.99}}, {{"order_id", "125"}, {"amount", 149.99}}});
+    p.send_batch(
+        {kafka::Message{.key = "cust-1", .value = {{"order_id", "126"}}},
+         kafka::Message{.key = "cust-2", .value = {{"order_id", "127"}}, .headers = {{"h", "v"}}}});
   });
   std::vector<std::string> ids;
   std::vector<std::string> keys;
@@ -64,7 +67,8 @@ TEST_P(ProducerTest, KeysPartitionExactlyAsTheJavaClient) {
   auto consumer = kafka.consumer("keyed", {.group = "g", .offset = kafka::Offset::earliest});
   for (auto& r : consumer | std::views::take(3)) {
     const std::string key(r.key());
-    const auto it = std::find_if(expected.begin(), expected.end(), [&](const auto& e) { return e.first == key; });
+    const auto it = std::find_if(expected.begin(), expected.end(),
+                                 [&](const auto& e) { return e.first == key; });
     ASSERT_NE(it, expected.end());
     EXPECT_EQ(r.partition(), it->second) << key;
   }
@@ -157,7 +161,8 @@ TEST_P(ProducerTest, OptionsAreValidated) {
   EXPECT_THROW(kafka.producer("t", {.batch_size = 0}), kafka::ConfigError);
   EXPECT_THROW(kafka.producer("t", {.retries = -1}), kafka::ConfigError);
   EXPECT_THROW(kafka.producer("t", {.linger = "soon"}), kafka::ConfigError);
-  auto p = kafka.producer("t", {.linger = "5ms", .compression = kafka::Compression::zstd, .retry_backoff = "100ms"});
+  auto p = kafka.producer(
+      "t", {.linger = "5ms", .compression = kafka::Compression::zstd, .retry_backoff = "100ms"});
   p.send("compressed");
   p.flush();
   auto consumer = kafka.consumer("t", {.group = "g", .offset = kafka::Offset::earliest});
@@ -190,9 +195,10 @@ TEST_P(ProducerTest, AsyncProducerReportsEveryDelivery) {
     reports.push_back(r);
   });
   for (int i = 0; i < 1000; ++i) {
-    producer.send({{"i", i}}, {.key = "k" + std::to_string(i % 10)}, [&](const kafka::DeliveryReport& r) {
-      if (r.ok()) ++callbacks;
-    });
+    producer.send({{"i", i}}, {.key = "k" + std::to_string(i % 10)},
+                  [&](const kafka::DeliveryReport& r) {
+                    if (r.ok()) ++callbacks;
+                  });
   }
   producer.deliver();
   EXPECT_EQ(producer.in_flight(), 0u);
@@ -221,8 +227,10 @@ TEST_P(ProducerTest, AsyncProducerReportsFailuresPerRecord) {
 
 TEST_P(ProducerTest, FullAsyncBufferFailsFastWhenAskedTo) {
   auto& kafka = client();
-  auto producer = kafka.async_producer(
-      "buffered", {.batch_size = 1 << 20, .linger = 1h, .buffer_memory = 10000, .buffer_full = kafka::BufferFull::fail});
+  auto producer = kafka.async_producer("buffered", {.batch_size = 1 << 20,
+                                                    .linger = 1h,
+                                                    .buffer_memory = 10000,
+                                                    .buffer_full = kafka::BufferFull::fail});
   bool refused = false;
   for (int i = 0; i < 1000 && !refused; ++i) {
     try {
@@ -240,17 +248,20 @@ TEST_P(ProducerTest, FullAsyncBufferFailsFastWhenAskedTo) {
 
 TEST_P(ProducerTest, FullBufferBlocksUntilThereIsRoom) {
   auto& kafka = client();
-  auto producer = kafka.async_producer("buffered", {.batch_size = 2000, .linger = 1ms, .buffer_memory = 10000});
+  auto producer =
+      kafka.async_producer("buffered", {.batch_size = 2000, .linger = 1ms, .buffer_memory = 10000});
   for (int i = 0; i < 5000; ++i) producer.send(std::string(100, 'x'));  // far more than fits
   producer.deliver();
-  auto consumer = kafka.consumer("buffered", {.group = "g", .offset = kafka::Offset::earliest, .max_poll_records = 5000});
+  auto consumer = kafka.consumer(
+      "buffered", {.group = "g", .offset = kafka::Offset::earliest, .max_poll_records = 5000});
   size_t n = 0;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (n < 5000 && std::chrono::steady_clock::now() < deadline) n += consumer.poll(1s).size();
   EXPECT_EQ(n, 5000u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ProducerTest, ::testing::Values(Backend::memory, Backend::file), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ProducerTest, ::testing::Values(Backend::memory, Backend::file),
+                         backend_name);
 
 }  // namespace
 }  // namespace kafka_do::sdk_test

@@ -47,7 +47,8 @@ class SdkTest : public ::testing::TestWithParam<Backend> {
 };
 
 // Polls `condition` until it holds or `timeout` passes; returns whether it held.
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s) {
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = 20s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;

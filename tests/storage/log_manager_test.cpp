@@ -12,8 +12,9 @@ namespace {
 
 class LogManagerTest : public ::testing::TestWithParam<bool> {
  protected:
-  LogManagerTest() : fs_(GetParam() ? fs::posix_file_system() : fs::memory_file_system()),
-                     dir_(GetParam() ? tmp_.path() + "/data" : "/data") {}
+  LogManagerTest()
+      : fs_(GetParam() ? fs::posix_file_system() : fs::memory_file_system()),
+        dir_(GetParam() ? tmp_.path() + "/data" : "/data") {}
 
   std::unique_ptr<LogManager> open() {
     auto m = LogManager::open(fs_, dir_);
@@ -66,7 +67,8 @@ TEST_P(LogManagerTest, TopicsConfigsAndDataSurviveReopen) {
   {
     auto m = open();
     ASSERT_TRUE(m->create_topic("orders", 2, {{"segment.bytes", "100000"}}));
-    ASSERT_TRUE(m->alter_topic_config("orders", {{"retention.bytes", "123456"}, {"segment.bytes", std::nullopt}}));
+    ASSERT_TRUE(m->alter_topic_config(
+        "orders", {{"retention.bytes", "123456"}, {"segment.bytes", std::nullopt}}));
     ASSERT_TRUE(m->create_partitions("orders", 4));
     std::string batch = testing::make_batch({"a", "b"});
     ASSERT_TRUE((*m->partition("orders", 3))->append(batch));
@@ -135,7 +137,8 @@ TEST_P(LogManagerTest, BackgroundRetentionDeletesExpiredSegments) {
   ASSERT_TRUE((*m)->create_topic("old", 1, {{"segment.bytes", "1000"}, {"retention.ms", "60000"}}));
   auto log = *(*m)->partition("old", 0);
   for (int i = 0; i < 10; ++i) {
-    std::string batch = testing::make_batch({std::string(400, 'x')}, /*timestamp=*/1000);  // 1970: long expired
+    std::string batch =
+        testing::make_batch({std::string(400, 'x')}, /*timestamp=*/1000);  // 1970: long expired
     ASSERT_TRUE(log->append(batch));
   }
   // 10 batches of ~470 bytes in 1000-byte segments: 5 segments, 4 of them sealed and expired

@@ -30,14 +30,16 @@ class PartitionLogTest : public ::testing::TestWithParam<Backend> {
     return log ? *log : nullptr;
   }
 
-  AppendResult append(PartitionLog& log, const std::vector<std::string>& values, int64_t timestamp = 1000) {
+  AppendResult append(PartitionLog& log, const std::vector<std::string>& values,
+                      int64_t timestamp = 1000) {
     std::string batch = make_batch(values, timestamp);
     auto r = log.append(batch);
     EXPECT_TRUE(r) << r.error().to_string();
     return r ? *r : AppendResult{};
   }
 
-  std::vector<std::string> read_values(PartitionLog& log, int64_t from, size_t max_bytes = 1 << 20) {
+  std::vector<std::string> read_values(PartitionLog& log, int64_t from,
+                                       size_t max_bytes = 1 << 20) {
     std::vector<std::string> values;
     int64_t offset = from;
     while (offset < log.high_watermark()) {
@@ -202,7 +204,8 @@ TEST_P(PartitionLogTest, RollsByAgeOfTheActiveSegment) {
   }
   append(*log, {"after segment.ms"});
   EXPECT_EQ(log->segment_count(), before + 1);
-  EXPECT_EQ(read_values(*log, 0), (std::vector<std::string>{"first", "same segment", "after segment.ms"}));
+  EXPECT_EQ(read_values(*log, 0),
+            (std::vector<std::string>{"first", "same segment", "after segment.ms"}));
 }
 
 TEST_P(PartitionLogTest, RetentionBySizeDeletesOldestSegmentsButNeverTheActiveOne) {
@@ -224,7 +227,8 @@ TEST_P(PartitionLogTest, RetentionBySizeDeletesOldestSegmentsButNeverTheActiveOn
   auto below = log->read(0, 1000);
   ASSERT_FALSE(below);
   EXPECT_EQ(below.error().code(), Errc::out_of_range);
-  EXPECT_EQ(read_values(*log, log->log_start_offset()).size(), size_t(100 - log->log_start_offset()));
+  EXPECT_EQ(read_values(*log, log->log_start_offset()).size(),
+            size_t(100 - log->log_start_offset()));
 }
 
 TEST_P(PartitionLogTest, RetentionByTimeDeletesExpiredSegments) {
@@ -233,8 +237,9 @@ TEST_P(PartitionLogTest, RetentionByTimeDeletesExpiredSegments) {
   config.retention_ms = 60'000;
   auto log = open(config);
   const int64_t now = 10'000'000;
-  for (int i = 0; i < 20; ++i) append(*log, {std::string(300, 'o')}, now - 3'600'000);  // an hour old
-  for (int i = 0; i < 5; ++i) append(*log, {std::string(300, 'n')}, now - 1000);       // fresh
+  for (int i = 0; i < 20; ++i)
+    append(*log, {std::string(300, 'o')}, now - 3'600'000);                       // an hour old
+  for (int i = 0; i < 5; ++i) append(*log, {std::string(300, 'n')}, now - 1000);  // fresh
   ASSERT_TRUE(log->apply_retention(now));
   // Two batches fit a segment, so the 20 old batches fill 10 sealed segments, all expired.
   EXPECT_EQ(log->log_start_offset(), 20);
@@ -321,7 +326,8 @@ TEST_P(PartitionLogTest, ConcurrentWritersAndReadersSeeOnlyWholeBatchesInOrder) 
         auto r = log->read(offset, 8192);
         ASSERT_TRUE(r) << r.error().to_string();
         if (r->records.empty()) {
-          log->wait_for_data(offset, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+          log->wait_for_data(offset,
+                             std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
           continue;
         }
         for (const auto& rec : decode_all(r->records)) {
@@ -336,7 +342,8 @@ TEST_P(PartitionLogTest, ConcurrentWritersAndReadersSeeOnlyWholeBatchesInOrder) 
     for (int w = 0; w < kWriters; ++w) {
       writers.emplace_back([&, w] {
         for (int i = 0; i < per_writer; ++i) {
-          std::string batch = make_batch({"w" + std::to_string(w) + "-" + std::to_string(i), "pair"});
+          std::string batch =
+              make_batch({"w" + std::to_string(w) + "-" + std::to_string(i), "pair"});
           auto r = log->append(batch);
           ASSERT_TRUE(r);
           ASSERT_LE(r->last_offset, log->high_watermark() - 1);  // acknowledged => visible
@@ -385,8 +392,10 @@ TEST_P(PartitionLogTest, ClosedLogRefusesAppends) {
   EXPECT_EQ(r.error().code(), Errc::closed);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PartitionLogTest, ::testing::Values(Backend::posix, Backend::memory),
-                         [](const auto& info) { return info.param == Backend::posix ? "posix" : "memory"; });
+INSTANTIATE_TEST_SUITE_P(Backends, PartitionLogTest,
+                         ::testing::Values(Backend::posix, Backend::memory), [](const auto& info) {
+                           return info.param == Backend::posix ? "posix" : "memory";
+                         });
 
 }  // namespace
 }  // namespace kafka_do::storage
