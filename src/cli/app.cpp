@@ -146,9 +146,28 @@ int run(int argc, char** argv) {
                           "Separator between printed fields (default: tab)");
   consume_cmd->callback([&] { command = [&] { return consume(global, consume_options); }; });
 
+  // serve
+  ServeOptions serve_options;
+  auto* serve_cmd =
+      app.add_subcommand("serve", "Run a Kafka-protocol broker on the data directory");
+  serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to listen on")
+      ->capture_default_str();
+  serve_cmd->add_option("--advertise", serve_options.advertise,
+                        "HOST:PORT clients are told to connect to (default: the listen address)");
+  serve_cmd
+      ->add_option("--auto-create-topics", serve_options.auto_create_topics,
+                   "Create unknown topics when clients ask for their metadata (true|false)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--default-partitions", serve_options.default_partitions,
+                   "Partitions of auto-created topics")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  serve_cmd->callback([&] { command = [&] { return serve(global, serve_options); }; });
+
   // Subcommand help does not list the parent's options; say where they are.
   for (auto* sub : {create_cmd, list_cmd, describe_cmd, alter_cmd, grow_cmd, delete_cmd,
-                    produce_cmd, consume_cmd}) {
+                    produce_cmd, consume_cmd, serve_cmd}) {
     sub->footer(
         "Global options (--data DIR, --flush POLICY, --quiet) go before or after the "
         "command; see kafkado --help.\n");

@@ -58,4 +58,13 @@ struct ConsumeOptions {
 };
 Status consume(const GlobalOptions& global, const ConsumeOptions& options);
 
+struct ServeOptions {
+  std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 picks a free one
+  std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+};
+// Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
+Status serve(const GlobalOptions& global, const ServeOptions& options);
+
 }  // namespace kafka_do::cli

@@ -1,0 +1,34 @@
+#pragma once
+// What every request handler needs besides the request: the engine and this node's identity.
+
+#include <cstdint>
+#include <string>
+
+#include "coordinator/group_coordinator.hpp"
+#include "storage/log_manager.hpp"
+
+namespace kafka_do::broker {
+
+struct BrokerConfig {
+  // This node's id in Metadata and FindCoordinator; also the controller id (single node).
+  int32_t node_id = 0;
+  // The address clients are told to connect to. Must be reachable by them: librdkafka may
+  // resolve "localhost" to ::1 first, so the default is the IPv4 loopback.
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  std::string cluster_id = "kafka-do";
+  // Metadata requests for unknown topics create them (Kafka's auto.create.topics.enable).
+  bool auto_create_topics = true;
+  // Partitions of an auto-created topic (Kafka's num.partitions).
+  int32_t default_partitions = 1;
+};
+
+struct Broker {
+  storage::LogManager& logs;
+  BrokerConfig config;
+  // Consumer groups and committed offsets; null answers the group APIs with
+  // COORDINATOR_NOT_AVAILABLE (tests of the network layer need no coordinator).
+  coordinator::GroupCoordinator* groups = nullptr;
+};
+
+}  // namespace kafka_do::broker

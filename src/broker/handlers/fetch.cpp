@@ -1,0 +1,111 @@
+// Fetch (key 1): stored batches as they are, long-polling until min_bytes or max_wait.
+//
+// Batches go out exactly as stored: a fetch offset inside a batch returns that whole batch and
+// the client skips the records before its offset. The first batch is returned whole even when it
+// is larger than max_bytes, so a large batch can never stall a consumer. No transactions yet, so
+// the last stable offset is the high watermark and there are no aborted transactions.
+#include "protocol/gen/fetch.hpp"
+
+#include <algorithm>
+
+#include "broker/handlers/handler.hpp"
+
+namespace kafka_do::broker::handlers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using protocol::FetchResponse;
+
+// A fetch waiting for data. Shared because each wait round hands it to the waiter's callback.
+struct PendingFetch {
+  Broker& broker;
+  Waiter& waiter;
+  int16_t version;
+  protocol::FetchRequest request;
+  Clock::time_point deadline;
+  Respond respond;
+};
+
+FetchResponse::PartitionData read_partition(const Broker& broker, const std::string& topic,
+                                            const protocol::FetchRequest::FetchPartition& partition,
+                                            size_t budget, std::vector<Waiter::Watch>& watches) {
+  FetchResponse::PartitionData out;
+  out.partition_index = partition.partition;
+  out.records = std::string();
+  auto log = broker.logs.partition(topic, partition.partition);
+  if (!log) {
+    out.error_code = model::to_wire(model::ErrorCode::unknown_topic_or_partition);
+    out.high_watermark = -1;
+    return out;
+  }
+  out.high_watermark = (*log)->high_watermark();
+  watches.push_back({*log, out.high_watermark});
+  out.log_start_offset = (*log)->log_start_offset();
+  out.last_stable_offset = out.high_watermark;
+  if (budget == 0) return out;  // the response is full; the client comes back for the rest
+  auto read = (*log)->read(partition.fetch_offset, budget);
+  if (!read) {
+    out.error_code = partition_error(read.error());
+    return out;
+  }
+  out.high_watermark = read->high_watermark;
+  out.last_stable_offset = read->high_watermark;
+  out.log_start_offset = read->log_start_offset;
+  out.records = std::move(read->records);
+  return out;
+}
+
+void attempt(const std::shared_ptr<PendingFetch>& fetch) {
+  const protocol::FetchRequest& request = fetch->request;
+  FetchResponse response;
+  std::vector<Waiter::Watch> watches;
+  size_t total = 0;
+  bool has_error = false;
+  const size_t max_bytes = size_t(std::max(request.max_bytes, 0));
+  for (const auto& topic : request.topics) {
+    FetchResponse::FetchableTopicResponse topic_response;
+    topic_response.topic = topic.topic;
+    for (const auto& partition : topic.partitions) {
+      // The first non-empty partition may exceed every limit by one batch (KIP-74); the
+      // log's read already returns its first batch whole, so pass at least 1 byte for it.
+      const size_t left = total >= max_bytes ? 0 : max_bytes - total;
+      size_t budget = std::min(left, size_t(std::max(partition.partition_max_bytes, 0)));
+      if (total == 0) budget = std::max<size_t>(budget, 1);
+      auto data = read_partition(fetch->broker, topic.topic, partition, budget, watches);
+      has_error = has_error || data.error_code != 0;
+      total += data.records ? data.records->size() : 0;
+      topic_response.partitions.push_back(std::move(data));
+    }
+    response.responses.push_back(std::move(topic_response));
+  }
+  const auto now = Clock::now();
+  const bool enough = total >= size_t(std::max(request.min_bytes, 0));
+  if (enough || has_error || watches.empty() || now >= fetch->deadline) {
+    Reply reply;
+    ByteWriter writer(reply.body);
+    response.encode(writer, fetch->version);
+    fetch->respond(std::move(reply));
+    return;
+  }
+  const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(fetch->deadline - now);
+  fetch->waiter.wait_for_append(std::move(watches), remaining, [fetch] { attempt(fetch); });
+}
+
+void handle_fetch(const RequestContext& ctx, Respond respond) {
+  protocol::FetchRequest request;
+  if (!decode_request(ctx, request)) return respond(malformed(ctx));
+  const auto wait = std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
+  auto fetch = std::make_shared<PendingFetch>(PendingFetch{ctx.broker, ctx.waiter, ctx.version(),
+                                                           std::move(request), Clock::now() + wait,
+                                                           std::move(respond)});
+  attempt(fetch);
+}
+
+}  // namespace
+
+// v4 is the first with magic-2 batches and LastStableOffset (librdkafka's MsgVer2 needs it);
+// v7+ requests are answered without fetch sessions (SessionId 0), which every target client
+// accepts; v12 is flexible, v13 uses topic ids.
+const Handler kFetchHandler{protocol::ApiKey::fetch, 4, 11, &handle_fetch};
+
+}  // namespace kafka_do::broker::handlers

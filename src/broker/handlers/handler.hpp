@@ -1,0 +1,140 @@
+#pragma once
+// The shape every API handler follows, and the registry of all of them. Handlers know nothing
+// about sockets: they get the decoded request header and the body bytes, and answer through a
+// callback, so that a handler may answer later (Fetch long-polls) without blocking the network
+// thread. The context is valid only during the handler call: a handler that answers later
+// copies what it needs (the Broker and Waiter it refers to live as long as the server).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/coding.hpp"
+#include "base/result.hpp"
+#include "broker/broker.hpp"
+#include "model/error_code.hpp"
+#include "protocol/gen/api_keys.hpp"
+#include "protocol/gen/request_header.hpp"
+#include "storage/partition_log.hpp"
+
+namespace kafka_do::broker::handlers {
+
+// What the connection should do with a request once it is handled.
+struct Reply {
+  enum class Kind {
+    respond,  // write `body` (the response body, without header) back
+    none,     // the request has no response (Produce with acks=0)
+    close,    // the request was malformed: log `body` and close the connection
+  };
+  Kind kind = Kind::respond;
+  std::string body;
+};
+
+using Respond = std::function<void(Reply)>;
+
+// Lets a handler wait for new data without blocking. Implemented by the network layer.
+class Waiter {
+ public:
+  virtual ~Waiter() = default;
+  // A log and the high watermark the waiter has already seen.
+  struct Watch {
+    std::shared_ptr<storage::PartitionLog> log;
+    int64_t seen_high_watermark = 0;
+  };
+  // Calls `done` once, on the network thread, after any watched log's high watermark has moved
+  // past what was seen (also if it moved before this call, so no append slips through between
+  // a handler's read and its wait) or `timeout` has passed, whichever is first.
+  virtual void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
+                               std::function<void()> done) = 0;
+};
+
+struct RequestContext {
+  Broker& broker;
+  Waiter& waiter;
+  const protocol::RequestHeader& header;
+  std::string_view body;
+
+  int16_t version() const { return header.request_api_version; }
+};
+
+struct Handler {
+  protocol::ApiKey key;
+  // The versions advertised in ApiVersions; each one is implemented.
+  int16_t min_version;
+  int16_t max_version;
+  void (*handle)(const RequestContext& ctx, Respond respond);
+};
+
+// Every implemented API, in api-key order. ApiVersions answers with exactly this list.
+std::span<const Handler* const> registry();
+
+// Runs the handler for `ctx.header`. An api key or version outside the registry closes the
+// connection (as Kafka does), except ApiVersions, which answers UNSUPPORTED_VERSION in v0 format.
+void dispatch(const RequestContext& ctx, Respond respond);
+
+// ---- helpers for handler files ----
+
+template <typename Request>
+bool decode_request(const RequestContext& ctx, Request& request) {
+  ByteReader reader(ctx.body);
+  return request.decode(reader, ctx.version()) && reader.ok();
+}
+
+template <typename Response>
+Reply encode_response(const RequestContext& ctx, const Response& response) {
+  Reply reply;
+  ByteWriter writer(reply.body);
+  response.encode(writer, ctx.version());
+  return reply;
+}
+
+inline Reply malformed(const RequestContext& ctx) {
+  return Reply{Reply::Kind::close, "malformed request body (api key " +
+                                       std::to_string(ctx.header.request_api_key) + " v" +
+                                       std::to_string(ctx.version()) + ")"};
+}
+
+// The Kafka error code for an engine failure on a partition.
+inline int16_t partition_error(const Error& error) {
+  switch (error.code()) {
+    case Errc::not_found:
+      return model::to_wire(model::ErrorCode::unknown_topic_or_partition);
+    case Errc::too_large:
+      return model::to_wire(model::ErrorCode::message_too_large);
+    case Errc::corruption:
+      return model::to_wire(model::ErrorCode::corrupt_message);
+    case Errc::out_of_range:
+      return model::to_wire(model::ErrorCode::offset_out_of_range);
+    case Errc::invalid_argument:
+      return model::to_wire(model::ErrorCode::invalid_topic_exception);
+    default:
+      return model::to_wire(model::ErrorCode::unknown_server_error);
+  }
+}
+
+// The handlers, one per file.
+extern const Handler kApiVersionsHandler;
+extern const Handler kMetadataHandler;
+extern const Handler kProduceHandler;
+extern const Handler kFetchHandler;
+extern const Handler kListOffsetsHandler;
+extern const Handler kFindCoordinatorHandler;
+extern const Handler kOffsetCommitHandler;
+extern const Handler kOffsetFetchHandler;
+extern const Handler kJoinGroupHandler;
+extern const Handler kHeartbeatHandler;
+extern const Handler kLeaveGroupHandler;
+extern const Handler kSyncGroupHandler;
+extern const Handler kCreateTopicsHandler;
+extern const Handler kDeleteTopicsHandler;
+
+// The answer of a group API when the broker runs without a coordinator.
+inline constexpr int16_t kNoCoordinator =
+    model::to_wire(model::ErrorCode::coordinator_not_available);
+
+}  // namespace kafka_do::broker::handlers

@@ -1,0 +1,75 @@
+// Produce (key 0): append each partition's record batch to its log.
+#include "protocol/gen/produce.hpp"
+
+#include <span>
+
+#include "broker/handlers/handler.hpp"
+
+namespace kafka_do::broker::handlers {
+namespace {
+
+using protocol::ProduceResponse;
+
+ProduceResponse::PartitionProduceResponse append(
+    Broker& broker, const std::string& topic,
+    protocol::ProduceRequest::PartitionProduceData& data) {
+  ProduceResponse::PartitionProduceResponse out;
+  out.index = data.index;
+  out.base_offset = -1;
+  auto log = broker.logs.partition(topic, data.index);
+  if (!log) {
+    out.error_code = model::to_wire(model::ErrorCode::unknown_topic_or_partition);
+    return out;
+  }
+  if (!data.records || data.records->empty()) {
+    out.error_code = model::to_wire(model::ErrorCode::corrupt_message);
+    return out;
+  }
+  // The log validates the batch (magic 2, CRC, one batch, records well formed) and rewrites its
+  // base offset in place, which is why the request's bytes are handed over mutable.
+  auto appended = (*log)->append(std::span<char>(data.records->data(), data.records->size()));
+  if (!appended) {
+    out.error_code = partition_error(appended.error());
+    out.error_message = appended.error().message();
+    return out;
+  }
+  out.base_offset = appended->base_offset;
+  out.log_append_time_ms = appended->log_append_time;
+  out.log_start_offset = appended->log_start_offset;
+  return out;
+}
+
+void handle_produce(const RequestContext& ctx, Respond respond) {
+  protocol::ProduceRequest request;
+  if (!decode_request(ctx, request)) return respond(malformed(ctx));
+  const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
+
+  ProduceResponse response;
+  for (auto& topic : request.topic_data) {
+    ProduceResponse::TopicProduceResponse topic_response;
+    topic_response.name = topic.name;
+    for (auto& data : topic.partition_data) {
+      if (!valid_acks) {
+        ProduceResponse::PartitionProduceResponse rejected;
+        rejected.index = data.index;
+        rejected.base_offset = -1;
+        rejected.error_code = model::to_wire(model::ErrorCode::invalid_required_acks);
+        topic_response.partition_responses.push_back(std::move(rejected));
+        continue;
+      }
+      topic_response.partition_responses.push_back(append(ctx.broker, topic.name, data));
+    }
+    response.responses.push_back(std::move(topic_response));
+  }
+  // acks=0: the client does not read a response, so writing one would desynchronise it.
+  if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}});
+  respond(encode_response(ctx, response));
+}
+
+}  // namespace
+
+// v3 is the first with magic-2 batches (librdkafka needs 3 for MsgVer2 and 7 for zstd);
+// v8 adds per-record errors and v9 is flexible.
+const Handler kProduceHandler{protocol::ApiKey::produce, 3, 7, &handle_produce};
+
+}  // namespace kafka_do::broker::handlers

@@ -1,0 +1,46 @@
+#include <array>
+
+#include "broker/handlers/handler.hpp"
+
+namespace kafka_do::broker::handlers {
+namespace {
+
+// Api-key order, so ApiVersions lists them the way Kafka does.
+constexpr std::array<const Handler*, 14> kRegistry = {
+    &kProduceHandler,      &kFetchHandler,        &kListOffsetsHandler,     &kMetadataHandler,
+    &kOffsetCommitHandler, &kOffsetFetchHandler,  &kFindCoordinatorHandler, &kJoinGroupHandler,
+    &kHeartbeatHandler,    &kLeaveGroupHandler,   &kSyncGroupHandler,       &kApiVersionsHandler,
+    &kCreateTopicsHandler, &kDeleteTopicsHandler,
+};
+
+const Handler* find_handler(int16_t api_key) {
+  for (const Handler* h : kRegistry) {
+    if (static_cast<int16_t>(h->key) == api_key) return h;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::span<const Handler* const> registry() { return kRegistry; }
+
+void dispatch(const RequestContext& ctx, Respond respond) {
+  const Handler* handler = find_handler(ctx.header.request_api_key);
+  const int16_t version = ctx.version();
+  if (handler != nullptr && version >= handler->min_version && version <= handler->max_version) {
+    handler->handle(ctx, std::move(respond));
+    return;
+  }
+  if (handler == &kApiVersionsHandler) {
+    // A too-new ApiVersions must still get an answer the client can read, or librdkafka
+    // concludes the broker predates ApiVersions and never gets through (NOTES §1). The
+    // ApiVersions handler writes the v0-format error body for out-of-range versions.
+    handler->handle(ctx, std::move(respond));
+    return;
+  }
+  respond(Reply{Reply::Kind::close, "unsupported api key " +
+                                        std::to_string(ctx.header.request_api_key) + " v" +
+                                        std::to_string(version)});
+}
+
+}  // namespace kafka_do::broker::handlers

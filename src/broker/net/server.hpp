@@ -1,0 +1,56 @@
+#pragma once
+// The broker's network front: accepts connections and runs one coroutine per connection that
+// reads 4-byte length-prefixed request frames, hands them to the handlers and writes the
+// responses back in request order. Asio lives only behind this header (pimpl), so the rest of
+// the tree compiles without it.
+//
+// Threading: everything runs on one io thread, the one that calls run(). request_stop() may be
+// called from any thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+#include "broker/broker.hpp"
+
+namespace kafka_do::broker {
+
+struct ServerOptions {
+  // Address to listen on; port 0 picks a free port (see Server::port()).
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 9092;
+  // Largest request frame accepted. Checked against the size prefix before the body is read,
+  // so a hostile or confused client cannot make the broker allocate more than this.
+  // Kafka's socket.request.max.bytes is the same idea (default 100 MiB).
+  size_t max_frame_bytes = size_t(100) << 20;
+};
+
+class Server {
+  struct Impl;
+
+ public:
+  // Binds and listens; fails with io_error when the address cannot be bound.
+  static Result<std::unique_ptr<Server>> create(Broker& broker, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (the real one when listen_port was 0).
+  uint16_t port() const;
+
+  // Serves until request_stop(): then stops accepting, lets requests in progress finish and
+  // their responses go out, closes idle connections, and returns.
+  void run();
+  // Thread-safe; may be called before or during run().
+  void request_stop();
+
+  // Use create(); public only so that create() can use std::make_unique.
+  explicit Server(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kafka_do::broker

@@ -1,0 +1,83 @@
+// `kafkado serve`: run the Kafka-protocol broker on a data directory until SIGINT/SIGTERM.
+#include <cstdio>
+#include <memory>
+
+#include "broker/broker.hpp"
+#include "broker/net/server.hpp"
+#include "cli/commands.hpp"
+#include "cli/stop_signal.hpp"
+#include "coordinator/group_coordinator.hpp"
+
+namespace kafka_do::cli {
+namespace {
+
+// Splits "HOST:PORT" at the last ':' (so an IPv6 literal keeps its colons).
+Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& text) {
+  const auto colon = text.rfind(':');
+  auto invalid = [&] {
+    return Error(Errc::invalid_argument, "'" + text + "' is not HOST:PORT (e.g. 127.0.0.1:9092)");
+  };
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return invalid();
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return invalid();
+    port = port * 10 + uint32_t(c - '0');
+    if (port > 65535) return invalid();
+  }
+  return std::make_pair(std::move(host), uint16_t(port));
+}
+
+}  // namespace
+
+Status serve(const GlobalOptions& global, const ServeOptions& options) {
+  // Before any other thread starts, so that only its watcher thread receives the signals.
+  StopSignal stop;
+  KD_ASSIGN(auto listen, parse_host_port(options.listen));
+  KD_ASSIGN(auto logs, open_data_dir(global));
+
+  KD_ASSIGN(auto groups, coordinator::GroupCoordinator::open(*logs));
+
+  broker::Broker broker{*logs, {}, groups.get()};
+  broker.config.auto_create_topics = options.auto_create_topics;
+  broker.config.default_partitions = options.default_partitions;
+  broker::ServerOptions server_options;
+  server_options.listen_host = listen.first;
+  server_options.listen_port = listen.second;
+  KD_ASSIGN(auto server, broker::Server::create(broker, server_options));
+
+  // Without --advertise, clients are told the address we listen on (with the real port when
+  // --listen asked for port 0).
+  if (options.advertise) {
+    KD_ASSIGN(auto advertise, parse_host_port(*options.advertise));
+    broker.config.advertised_host = advertise.first;
+    broker.config.advertised_port = advertise.second;
+  } else {
+    broker.config.advertised_host = listen.first;
+    broker.config.advertised_port = server->port();
+  }
+  const std::string address =
+      broker.config.advertised_host + ":" + std::to_string(broker.config.advertised_port);
+  std::fprintf(stderr,
+               "kafkado serve: listening on %s:%u (advertised as %s), data in %s; try: kcat -b "
+               "%s -L\n",
+               listen.first.c_str(), unsigned(server->port()), address.c_str(),
+               global.data_dir.c_str(), address.c_str());
+  std::fflush(stderr);
+
+  broker::Server* running = server.get();
+  stop.on_stop([running] { running->request_stop(); });
+  server->run();
+  // A late signal must not reach the destroyed server; from here on it only exits (see
+  // StopSignal: a second signal during shutdown exits at once).
+  stop.on_stop([] {});
+  server.reset();
+  // Groups before the engine: the coordinator writes committed offsets through it.
+  groups.reset();
+  return logs->close();
+}
+
+}  // namespace kafka_do::cli

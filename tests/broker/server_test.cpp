@@ -1,0 +1,319 @@
+// The broker's framing, driven through raw sockets: a frame over the size limit is refused
+// from its prefix alone, a malformed frame costs only its own connection, and pipelined
+// requests are answered in order. Wire compatibility with real clients is tests/compat/.
+#include "broker/net/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "base/coding.hpp"
+#include "base/file_system.hpp"
+#include "protocol/gen/api_versions.hpp"
+#include "protocol/gen/fetch.hpp"
+#include "protocol/headers.hpp"
+#include "support/batches.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kafka_do::broker {
+namespace {
+
+constexpr size_t kFrameLimit = 1024;
+
+// A blocking loopback client whose reads give up after 5 s, so a server that wrongly waits for
+// more bytes fails the test instead of hanging it.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval timeout{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+
+  bool send_all(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += size_t(n);
+    }
+    return true;
+  }
+
+  // Reads exactly n bytes; false on close, error or timeout.
+  bool recv_exact(std::string& out, size_t n) {
+    out.assign(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::recv(fd_, out.data() + got, n - got, 0);
+      if (r <= 0) return false;
+      got += size_t(r);
+    }
+    return true;
+  }
+
+  // True when the server closed the connection (as opposed to the read timing out).
+  bool closed_by_peer() {
+    char byte;
+    const ssize_t r = ::recv(fd_, &byte, 1, 0);
+    return r == 0 || (r < 0 && errno == ECONNRESET);
+  }
+
+  // Reads one response frame (header and body); empty on close or timeout.
+  std::string read_response() {
+    std::string prefix;
+    if (!recv_exact(prefix, 4)) return {};
+    std::string frame;
+    if (!recv_exact(frame, get_be32(prefix.data()))) return {};
+    return frame;
+  }
+
+  // Reads one response frame and returns its correlation id, or -1.
+  int32_t read_response_correlation_id() {
+    const std::string frame = read_response();
+    return frame.size() < 4 ? -1 : int32_t(get_be32(frame.data()));
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+std::string api_versions_request(int32_t correlation_id, int16_t version = 0) {
+  protocol::RequestHeader header;
+  header.request_api_key = protocol::ApiVersionsRequest::api_key;
+  header.request_api_version = version;
+  header.correlation_id = correlation_id;
+  header.client_id = "server-test";
+  std::string frame(4, '\0');
+  ByteWriter writer(frame);
+  protocol::encode_request_header(writer, header);
+  put_be32(frame.data(), uint32_t(frame.size() - 4));
+  return frame;
+}
+
+// A Fetch v11 (non-flexible: response header v0) of topic `t` partition 0 from `offset`.
+std::string fetch_request(int32_t correlation_id, int64_t offset, int32_t max_wait_ms) {
+  constexpr int16_t kVersion = 11;
+  protocol::RequestHeader header;
+  header.request_api_key = protocol::FetchRequest::api_key;
+  header.request_api_version = kVersion;
+  header.correlation_id = correlation_id;
+  header.client_id = "server-test";
+  protocol::FetchRequest request;
+  request.max_wait_ms = max_wait_ms;
+  request.min_bytes = 1;
+  request.topics.push_back({.topic = "t", .topic_id = {}, .partitions = {}});
+  request.topics.back().partitions.push_back(
+      {.partition = 0, .fetch_offset = offset, .partition_max_bytes = 1 << 20});
+  std::string frame(4, '\0');
+  ByteWriter writer(frame);
+  protocol::encode_request_header(writer, header);
+  request.encode(writer, kVersion);
+  put_be32(frame.data(), uint32_t(frame.size() - 4));
+  return frame;
+}
+
+// Decodes a Fetch v11 response frame (correlation id, then the body).
+protocol::FetchResponse decode_fetch_response(const std::string& frame) {
+  protocol::FetchResponse response;
+  ByteReader reader(std::string_view(frame).substr(4));
+  EXPECT_TRUE(response.decode(reader, 11));
+  return response;
+}
+
+std::string size_prefix(int32_t size) {
+  std::string prefix(4, '\0');
+  put_be32(prefix.data(), uint32_t(size));
+  return prefix;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto logs = storage::LogManager::open(fs::posix_file_system(), dir_ / "data");
+    ASSERT_TRUE(logs) << logs.error().to_string();
+    logs_ = std::move(*logs);
+    broker_ = std::make_unique<Broker>(Broker{*logs_, {}});
+    auto server = Server::create(
+        *broker_, {.listen_host = "127.0.0.1", .listen_port = 0, .max_frame_bytes = kFrameLimit});
+    ASSERT_TRUE(server) << server.error().to_string();
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->request_stop();
+    if (thread_.joinable()) thread_.join();
+    server_.reset();
+    if (logs_) ignore_error(logs_->close());
+  }
+
+  uint16_t port() const { return server_->port(); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::LogManager> logs_;
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, AnswersApiVersions) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(api_versions_request(42)));
+  EXPECT_EQ(client.read_response_correlation_id(), 42);
+}
+
+TEST_F(ServerTest, TooNewApiVersionsGetsUnsupportedVersionInV0Format) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  // v9 does not exist; the body is empty because Kafka does not parse it either.
+  ASSERT_TRUE(client.send_all(api_versions_request(11, 9)));
+  const std::string frame = client.read_response();
+  ASSERT_GE(frame.size(), 4u);
+  EXPECT_EQ(int32_t(get_be32(frame.data())), 11);
+  // Response header v0 (no tagged fields) and a v0 body the client can read at any version.
+  protocol::ApiVersionsResponse response;
+  ByteReader reader(std::string_view(frame).substr(4));
+  ASSERT_TRUE(response.decode(reader, 0));
+  EXPECT_TRUE(reader.empty());
+  EXPECT_EQ(response.error_code, model::to_wire(model::ErrorCode::unsupported_version));
+  bool lists_api_versions = false;
+  for (const auto& api : response.api_keys) {
+    if (api.api_key == protocol::ApiVersionsRequest::api_key) {
+      lists_api_versions = api.min_version == 0 && api.max_version == 3;
+    }
+  }
+  EXPECT_TRUE(lists_api_versions);
+  // The connection stays usable for the retry at a supported version.
+  ASSERT_TRUE(client.send_all(api_versions_request(12, 3)));
+  EXPECT_EQ(client.read_response_correlation_id(), 12);
+}
+
+TEST_F(ServerTest, OversizedFrameIsRefusedFromItsPrefixAlone) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  // Only the prefix is sent: a server that tried to read the body would wait, and the client's
+  // read would time out instead of seeing the close.
+  ASSERT_TRUE(client.send_all(size_prefix(int32_t(kFrameLimit) + 1)));
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(ServerTest, NegativeFrameSizeClosesTheConnection) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(size_prefix(-5)));
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(ServerTest, MalformedFrameClosesOnlyItsConnection) {
+  RawClient bad(port());
+  RawClient good(port());
+  ASSERT_TRUE(bad.connected());
+  ASSERT_TRUE(good.connected());
+  ASSERT_TRUE(good.send_all(api_versions_request(1)));
+  ASSERT_EQ(good.read_response_correlation_id(), 1);
+
+  // A header cut short after the api key.
+  ASSERT_TRUE(bad.send_all(size_prefix(3) + std::string("\x00\x12\x00", 3)));
+  EXPECT_TRUE(bad.closed_by_peer());
+
+  ASSERT_TRUE(good.send_all(api_versions_request(2)));
+  EXPECT_EQ(good.read_response_correlation_id(), 2);
+  RawClient later(port());
+  ASSERT_TRUE(later.connected());
+  ASSERT_TRUE(later.send_all(api_versions_request(3)));
+  EXPECT_EQ(later.read_response_correlation_id(), 3);
+}
+
+TEST_F(ServerTest, UnknownApiKeyClosesTheConnection) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  std::string frame = api_versions_request(9);
+  put_be16(frame.data() + 4, uint16_t(int16_t(30000)));
+  ASSERT_TRUE(client.send_all(frame));
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(
+      client.send_all(api_versions_request(7) + api_versions_request(8) + api_versions_request(9)));
+  EXPECT_EQ(client.read_response_correlation_id(), 7);
+  EXPECT_EQ(client.read_response_correlation_id(), 8);
+  EXPECT_EQ(client.read_response_correlation_id(), 9);
+}
+
+TEST_F(ServerTest, LongPollFetchWakesUpOnAppend) {
+  ASSERT_TRUE(logs_->create_topic("t", 1));
+  RawClient consumer(port());
+  RawClient other(port());
+  ASSERT_TRUE(consumer.connected());
+  ASSERT_TRUE(other.connected());
+  // max_wait far beyond the client's 5 s read timeout: only the append can end this wait.
+  ASSERT_TRUE(consumer.send_all(fetch_request(21, 0, 60'000)));
+  // A round trip on another connection of the single io thread lets the fetch start waiting
+  // first (and proves the waiting fetch does not block other connections).
+  ASSERT_TRUE(other.send_all(api_versions_request(22)));
+  ASSERT_EQ(other.read_response_correlation_id(), 22);
+
+  auto log = logs_->partition("t", 0);
+  ASSERT_TRUE(log);
+  std::string batch = testing::make_batch({"hello"});
+  ASSERT_TRUE((*log)->append(std::span<char>(batch.data(), batch.size())));
+
+  const std::string frame = consumer.read_response();
+  ASSERT_FALSE(frame.empty()) << "the fetch was not woken by the append";
+  const protocol::FetchResponse response = decode_fetch_response(frame);
+  ASSERT_EQ(response.responses.size(), 1u);
+  const auto& partition = response.responses[0].partitions.at(0);
+  EXPECT_EQ(partition.error_code, 0);
+  EXPECT_EQ(partition.high_watermark, 1);
+  ASSERT_TRUE(partition.records);
+  const auto records = testing::decode_all(*partition.records);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value, "hello");
+}
+
+TEST_F(ServerTest, FetchOutsideTheLogIsOffsetOutOfRange) {
+  ASSERT_TRUE(logs_->create_topic("t", 1));
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(fetch_request(31, 5, 0)));
+  const std::string frame = client.read_response();
+  ASSERT_FALSE(frame.empty());
+  const protocol::FetchResponse response = decode_fetch_response(frame);
+  ASSERT_EQ(response.responses.size(), 1u);
+  EXPECT_EQ(response.responses[0].partitions.at(0).error_code,
+            model::to_wire(model::ErrorCode::offset_out_of_range));
+}
+
+TEST_F(ServerTest, StopClosesIdleConnectionsAndRunReturns) {
+  RawClient idle(port());
+  ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.send_all(api_versions_request(5)));
+  ASSERT_EQ(idle.read_response_correlation_id(), 5);
+  server_->request_stop();
+  thread_.join();  // run() returns although a client still holds a connection open
+  EXPECT_TRUE(idle.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace kafka_do::broker

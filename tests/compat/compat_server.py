@@ -1,0 +1,47 @@
+"""Starts and stops `kafkado serve` for the Python compat tests."""
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+@contextlib.contextmanager
+def kafkado_server(kafkado, default_partitions=1):
+    """Yields the bootstrap address of a fresh server on a free loopback port. On a clean exit
+    of the block the server gets SIGTERM and must exit 0; on an exception its log is printed."""
+    with tempfile.TemporaryDirectory(prefix="kafka-do-compat-") as workdir:
+        log_path = os.path.join(workdir, "server.log")
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [kafkado, "serve", "--data", os.path.join(workdir, "data"),
+                 "--listen", "127.0.0.1:0", "--default-partitions", str(default_partitions)],
+                stderr=log)
+        try:
+            yield wait_for_listening(server, log_path)
+        except BaseException:
+            server.kill()
+            server.wait()
+            print("--- server log:\n" + open(log_path).read(), file=sys.stderr)
+            raise
+        server.send_signal(signal.SIGTERM)
+        status = server.wait(timeout=30)
+        if status != 0:
+            sys.exit(f"FAIL: server exited with {status} after SIGTERM")
+
+
+def wait_for_listening(server, log_path):
+    # The start line is printed once the socket listens; bounded wait, no fixed sleep.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(log_path) as f:
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+) ", f.read())
+        if m:
+            return "127.0.0.1:" + m.group(1)
+        if server.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("server did not start listening within 10 s")
