@@ -7,7 +7,7 @@ BUILD := build/release
 KAFKADO := $(BUILD)/src/cli/kafkado
 DATA ?= ./kafka-do-data
 
-.PHONY: all deps configure build test test-asan run bench format clean
+.PHONY: all deps configure build test test-asan run demo bench format clean
 
 all: build
 
@@ -28,7 +28,12 @@ test-asan: deps
 	cmake --build --preset asan-ubsan -j $(JOBS)
 	ctest --preset asan-ubsan -j $(JOBS)
 
+# The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
 run: build
+	$(KAFKADO) serve --data "$(DATA)"
+
+# A guided tour of the engine through the kafkado CLI.
+demo: build
 	@bash scripts/run-demo "$(KAFKADO)" "$(DATA)"
 
 bench: build
