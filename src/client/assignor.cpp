@@ -28,33 +28,6 @@ std::optional<int32_t> read_count(ByteReader& r, size_t min_element_size) {
 
 }  // namespace
 
-std::string encode_subscription(const Subscription& subscription) {
-  std::string out;
-  ByteWriter w(out);
-  w.i16(0);  // version
-  w.i32(int32_t(subscription.topics.size()));
-  for (const auto& t : subscription.topics) write_string(w, t);
-  w.i32(-1);  // user data: null
-  return out;
-}
-
-std::optional<Subscription> decode_subscription(std::string_view bytes) {
-  ByteReader r(bytes);
-  if (r.i16() < 0) return std::nullopt;
-  auto count = read_count(r, 2);
-  if (!count) return std::nullopt;
-  Subscription s;
-  for (int32_t i = 0; i < *count; ++i) {
-    auto topic = read_string(r);
-    if (!topic) return std::nullopt;
-    s.topics.push_back(std::move(*topic));
-  }
-  // Newer versions append user data, owned partitions, ...: everything after the topics is ours
-  // to ignore.
-  if (!r.ok()) return std::nullopt;
-  return s;
-}
-
 std::string encode_assignment(const std::vector<kafka::TopicPartition>& partitions) {
   std::map<std::string, std::vector<int32_t>> by_topic;
   for (const auto& tp : partitions) by_topic[tp.topic].push_back(tp.partition);
@@ -91,10 +64,12 @@ std::optional<std::vector<kafka::TopicPartition>> decode_assignment(std::string_
 namespace {
 
 // Members subscribed to each topic, sorted by member id (map order).
-std::map<std::string, std::vector<std::string>> subscribers(const std::map<std::string, Subscription>& subscriptions) {
+std::map<std::string, std::vector<std::string>> subscribers(
+    const std::map<std::string, Subscription>& subscriptions) {
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& [member, sub] : subscriptions) {
-    for (const auto& t : std::set<std::string>(sub.topics.begin(), sub.topics.end())) out[t].push_back(member);
+    for (const auto& t : std::set<std::string>(sub.topics.begin(), sub.topics.end()))
+      out[t].push_back(member);
   }
   return out;
 }

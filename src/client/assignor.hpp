@@ -19,8 +19,8 @@ struct Subscription {
   std::vector<std::string> topics;
 };
 
-std::string encode_subscription(const Subscription& subscription);
-std::optional<Subscription> decode_subscription(std::string_view bytes);
+// Subscriptions are encoded by coordinator/consumer_protocol.hpp (the coordinator reads them
+// too); assignments only travel between clients, so their codec lives here.
 std::string encode_assignment(const std::vector<kafka::TopicPartition>& partitions);
 std::optional<std::vector<kafka::TopicPartition>> decode_assignment(std::string_view bytes);
 

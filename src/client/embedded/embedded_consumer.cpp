@@ -6,6 +6,7 @@
 #include "client/embedded/embedded_backend.hpp"
 #include "client/embedded/fetched_records.hpp"
 #include "client/errors.hpp"
+#include "coordinator/consumer_protocol.hpp"
 #include "model/record_batch.hpp"
 
 namespace kafka_do::client {
@@ -24,8 +25,11 @@ bool must_rejoin(ErrorCode e) {
 
 }  // namespace
 
-EmbeddedConsumer::EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend, kafka::detail::ConsumerSettings settings)
-    : backend_(std::move(backend)), settings_(std::move(settings)), coordinator_(backend_->groups()) {
+EmbeddedConsumer::EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend,
+                                   kafka::detail::ConsumerSettings settings)
+    : backend_(std::move(backend)),
+      settings_(std::move(settings)),
+      coordinator_(backend_->groups()) {
   for (const auto& topic : settings_.topics) backend_->ensure_topic(topic);
   if (settings_.stop.stop_possible()) {
     stop_callback_.emplace(settings_.stop, std::function<void()>([this] { stop(); }));
@@ -39,7 +43,8 @@ EmbeddedConsumer::~EmbeddedConsumer() {
   }
 }
 
-std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds timeout, size_t max_records) {
+std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds timeout,
+                                                  size_t max_records) {
   if (max_records == 0) max_records = size_t(settings_.max_poll_records);
   const auto deadline = Clock::now() + timeout;
   std::vector<kafka::Record> out;
@@ -75,11 +80,13 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
     const auto now = Clock::now();
     if (now >= deadline) return out;
     // Wait for data, a group reply, a stop, or the next heartbeat, whichever comes first.
-    auto wake_at = member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
+    auto wake_at =
+        member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
     if (first_record_at) wake_at = std::min(wake_at, *first_record_at + settings_.fetch_max_wait);
     std::unique_lock wake(wake_mu_);
     wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)), [&] {
-      return data_arrived_ || stopped_.load() || pending_join_.has_value() || pending_sync_.has_value();
+      return data_arrived_ || stopped_.load() || pending_join_.has_value() ||
+             pending_sync_.has_value();
     });
   }
 }
@@ -89,7 +96,8 @@ void EmbeddedConsumer::heartbeat_if_due() {
   const auto now = Clock::now();
   if (now - last_heartbeat_ < settings_.heartbeat_interval) return;
   last_heartbeat_ = now;
-  const ErrorCode e = coordinator_.heartbeat({settings_.group, generation_, member_id_, std::nullopt});
+  const ErrorCode e =
+      coordinator_.heartbeat({settings_.group, generation_, member_id_, std::nullopt});
   if (e == ErrorCode::none) return;
   if (must_rejoin(e)) {
     if (e == ErrorCode::rebalance_in_progress && settings_.auto_commit) {
@@ -134,11 +142,13 @@ void EmbeddedConsumer::send_join() {
   join.session_timeout = settings_.session_timeout;
   join.rebalance_timeout = settings_.session_timeout;
   join.protocol_type = "consumer";
-  const std::string subscription = encode_subscription({settings_.topics});
-  join.protocols = {{std::string(kRangeAssignor), subscription}, {std::string(kRoundRobinAssignor), subscription}};
+  const std::string subscription = coordinator::encode_subscription(settings_.topics);
+  join.protocols = {{std::string(kRangeAssignor), subscription},
+                    {std::string(kRoundRobinAssignor), subscription}};
   membership_ = Membership::joining;
   const uint64_t id = ++request_id_;
-  auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+  auto weak = std::weak_ptr<EmbeddedConsumer>(
+      std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
   // The callback may run on this thread before join_group returns, or later on another one.
   coordinator_.join_group(join, [weak, id](coordinator::JoinResponse r) {
     if (auto self = weak.lock()) {
@@ -154,7 +164,8 @@ void EmbeddedConsumer::send_join() {
 
 void EmbeddedConsumer::on_joined(coordinator::JoinResponse response) {
   membership_ = Membership::idle;
-  if (response.error == ErrorCode::unknown_member_id || response.error == ErrorCode::fenced_instance_id) {
+  if (response.error == ErrorCode::unknown_member_id ||
+      response.error == ErrorCode::fenced_instance_id) {
     member_id_.clear();
     return;  // the next poll joins again as a new member
   }
@@ -171,21 +182,24 @@ void EmbeddedConsumer::on_joined(coordinator::JoinResponse response) {
     std::map<std::string, Subscription> subscriptions;
     std::set<std::string> topics;
     for (const auto& m : response.members) {
-      auto sub = decode_subscription(m.metadata);
-      subscriptions[m.member_id] = sub ? *sub : Subscription{};
-      if (sub) topics.insert(sub->topics.begin(), sub->topics.end());
+      auto sub = coordinator::decode_subscription_topics(m.metadata);
+      subscriptions[m.member_id] = sub ? Subscription{*sub} : Subscription{};
+      if (sub) topics.insert(sub->begin(), sub->end());
     }
     std::map<std::string, int32_t> counts;
     for (const auto& t : topics) {
       if (auto d = backend_->logs().describe_topic(t)) counts[t] = d->partitions;
     }
-    const Assignment plan = response.protocol_name == kRoundRobinAssignor ? assign_round_robin(subscriptions, counts)
-                                                                          : assign_range(subscriptions, counts);
-    for (const auto& [member, partitions] : plan) sync.assignments.push_back({member, encode_assignment(partitions)});
+    const Assignment plan = response.protocol_name == kRoundRobinAssignor
+                                ? assign_round_robin(subscriptions, counts)
+                                : assign_range(subscriptions, counts);
+    for (const auto& [member, partitions] : plan)
+      sync.assignments.push_back({member, encode_assignment(partitions)});
   }
   membership_ = Membership::syncing;
   const uint64_t id = ++request_id_;
-  auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+  auto weak = std::weak_ptr<EmbeddedConsumer>(
+      std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
   coordinator_.sync_group(sync, [weak, id](coordinator::SyncResponse r) {
     if (auto self = weak.lock()) {
       {
@@ -207,8 +221,9 @@ void EmbeddedConsumer::on_synced(coordinator::SyncResponse response) {
   throw_if_error(response.error, "syncing group '" + settings_.group + "'");
   auto assigned = decode_assignment(response.assignment);
   if (!assigned) {
-    throw kafka::GroupCoordinatorError(kafka::ErrorCode::inconsistent_group_protocol,
-                                       "group '" + settings_.group + "' sent an assignment this client cannot read");
+    throw kafka::GroupCoordinatorError(
+        kafka::ErrorCode::inconsistent_group_protocol,
+        "group '" + settings_.group + "' sent an assignment this client cannot read");
   }
   apply_assignment(*assigned);
   need_rejoin_ = false;
@@ -223,9 +238,11 @@ void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>
     // A partition kept across the rebalance resumes where it is; a new one starts from the
     // group's committed offset (another member may have moved it meanwhile).
     state.committed = -1;
-    if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition})) state.committed = c->offset;
+    if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition}))
+      state.committed = c->offset;
     state.position = start_position(tp, *state.log);
-    auto weak = std::weak_ptr<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
+    auto weak = std::weak_ptr<EmbeddedConsumer>(
+        std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
     state.subscription = state.log->on_append([weak](int64_t) {
       if (auto self = weak.lock()) {
         {
@@ -241,13 +258,17 @@ void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>
   next_partition_ = 0;
 }
 
-int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp, storage::PartitionLog& log) {
-  if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition}); c && c->offset >= 0) {
+int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp,
+                                         storage::PartitionLog& log) {
+  if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition});
+      c && c->offset >= 0) {
     return std::clamp(c->offset, log.log_start_offset(), log.high_watermark());
   }
   switch (settings_.offset.kind()) {
-    case kafka::Offset::Kind::earliest: return log.log_start_offset();
-    case kafka::Offset::Kind::latest: return log.high_watermark();
+    case kafka::Offset::Kind::earliest:
+      return log.log_start_offset();
+    case kafka::Offset::Kind::latest:
+      return log.high_watermark();
     case kafka::Offset::Kind::timestamp: {
       auto found = value_or_throw(log.offset_for_timestamp(to_ms(settings_.offset.time())));
       return found ? *found : log.high_watermark();
@@ -279,16 +300,19 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
   if (st.position < log.log_start_offset()) {
     // Retention removed records under us: restart where the offset policy says (Kafka's
     // auto.offset.reset).
-    st.position = settings_.offset.kind() == kafka::Offset::Kind::latest ? log.high_watermark() : log.log_start_offset();
+    st.position = settings_.offset.kind() == kafka::Offset::Kind::latest ? log.high_watermark()
+                                                                         : log.log_start_offset();
   }
   if (st.position >= log.high_watermark()) return;
   auto read = log.read(st.position, size_t(settings_.fetch_max_bytes));
   if (!read) {
-    if (read.error().code() == Errc::out_of_range) return;  // raced with retention; next poll resets
+    if (read.error().code() == Errc::out_of_range)
+      return;  // raced with retention; next poll resets
     throw_error(read.error(), Subject::partition);
   }
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
-  st.position = append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched);
+  st.position =
+      append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched);
 }
 
 void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
@@ -322,20 +346,22 @@ void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64
   request.member_id = member_id_;
   for (const auto& [tp, offset] : offsets) {
     if (!partitions_.count(tp)) {
-      throw kafka::RebalanceInProgressError("cannot commit " + tp.topic + "/" + std::to_string(tp.partition) +
-                                            ": the partition is no longer assigned to this consumer");
+      throw kafka::RebalanceInProgressError(
+          "cannot commit " + tp.topic + "/" + std::to_string(tp.partition) +
+          ": the partition is no longer assigned to this consumer");
     }
     request.offsets.push_back({tp.topic, tp.partition, offset, -1, std::nullopt});
   }
   if (member_id_.empty() || need_rejoin_) {
-    throw kafka::RebalanceInProgressError("cannot commit while the group '" + settings_.group + "' rebalances");
+    throw kafka::RebalanceInProgressError("cannot commit while the group '" + settings_.group +
+                                          "' rebalances");
   }
   const auto results = coordinator_.commit_offsets(request);
   for (const auto& r : results) {
     if (r.error != ErrorCode::none) {
       if (must_rejoin(r.error)) need_rejoin_ = true;
-      throw_if_error(r.error, "commit to " + r.topic + "/" + std::to_string(r.partition) + " in group '" +
-                                  settings_.group + "'");
+      throw_if_error(r.error, "commit to " + r.topic + "/" + std::to_string(r.partition) +
+                                  " in group '" + settings_.group + "'");
     }
   }
   for (const auto& [tp, offset] : offsets) {
@@ -362,7 +388,8 @@ void EmbeddedConsumer::commit(const std::string& topic, int32_t partition, int64
   commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
 }
 
-void EmbeddedConsumer::commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+void EmbeddedConsumer::commit_async(const std::string& topic, int32_t partition,
+                                    int64_t next_offset,
                                     std::function<void(const kafka::Error*)> done) {
   // In-process commits are one local append: done here, the callback runs before returning.
   try {
@@ -376,9 +403,7 @@ void EmbeddedConsumer::commit_async(const std::string& topic, int32_t partition,
 
 void EmbeddedConsumer::stop() {
   stopped_ = true;
-  {
-    std::lock_guard wake(wake_mu_);
-  }
+  { std::lock_guard wake(wake_mu_); }
   wake_cv_.notify_all();
 }
 
@@ -412,7 +437,8 @@ void EmbeddedConsumer::close() {
 
 void EmbeddedConsumer::leave() {
   if (member_id_.empty()) return;
-  (void)coordinator_.leave_group(settings_.group, {{member_id_, std::nullopt}});  // best effort: it expires anyway
+  (void)coordinator_.leave_group(settings_.group,
+                                 {{member_id_, std::nullopt}});  // best effort: it expires anyway
   member_id_.clear();
 }
 
