@@ -132,6 +132,16 @@ extern const Handler kLeaveGroupHandler;
 extern const Handler kSyncGroupHandler;
 extern const Handler kCreateTopicsHandler;
 extern const Handler kDeleteTopicsHandler;
+extern const Handler kDescribeGroupsHandler;
+extern const Handler kListGroupsHandler;
+extern const Handler kDeleteRecordsHandler;
+extern const Handler kDescribeConfigsHandler;
+extern const Handler kAlterConfigsHandler;
+extern const Handler kCreatePartitionsHandler;
+extern const Handler kDeleteGroupsHandler;
+extern const Handler kIncrementalAlterConfigsHandler;
+extern const Handler kOffsetDeleteHandler;
+extern const Handler kDescribeClusterHandler;
 
 // The answer of a group API when the broker runs without a coordinator.
 inline constexpr int16_t kNoCoordinator =

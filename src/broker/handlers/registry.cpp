@@ -6,11 +6,19 @@ namespace kafka_do::broker::handlers {
 namespace {
 
 // Api-key order, so ApiVersions lists them the way Kafka does.
-constexpr std::array<const Handler*, 14> kRegistry = {
-    &kProduceHandler,      &kFetchHandler,        &kListOffsetsHandler,     &kMetadataHandler,
-    &kOffsetCommitHandler, &kOffsetFetchHandler,  &kFindCoordinatorHandler, &kJoinGroupHandler,
-    &kHeartbeatHandler,    &kLeaveGroupHandler,   &kSyncGroupHandler,       &kApiVersionsHandler,
-    &kCreateTopicsHandler, &kDeleteTopicsHandler,
+constexpr std::array kRegistry = {
+    &kProduceHandler,         &kFetchHandler,
+    &kListOffsetsHandler,     &kMetadataHandler,
+    &kOffsetCommitHandler,    &kOffsetFetchHandler,
+    &kFindCoordinatorHandler, &kJoinGroupHandler,
+    &kHeartbeatHandler,       &kLeaveGroupHandler,
+    &kSyncGroupHandler,       &kDescribeGroupsHandler,
+    &kListGroupsHandler,      &kApiVersionsHandler,
+    &kCreateTopicsHandler,    &kDeleteTopicsHandler,
+    &kDeleteRecordsHandler,   &kDescribeConfigsHandler,
+    &kAlterConfigsHandler,    &kCreatePartitionsHandler,
+    &kDeleteGroupsHandler,    &kIncrementalAlterConfigsHandler,
+    &kOffsetDeleteHandler,    &kDescribeClusterHandler,
 };
 
 const Handler* find_handler(int16_t api_key) {
