@@ -40,12 +40,15 @@ enum class ErrorCode : int16_t {
   invalid_partitions = 37,
   invalid_config = 40,
   invalid_request = 42,
+  out_of_order_sequence_number = 45,
+  invalid_producer_epoch = 47,
   kafka_storage_error = 56,
   sasl_authentication_failed = 58,
   non_empty_group = 68,
   group_id_not_found = 69,
   invalid_record = 87,
   throttling_quota_exceeded = 89,
+  producer_fenced = 90,
 };
 
 class Error : public std::runtime_error {

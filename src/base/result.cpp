@@ -30,6 +30,10 @@ const char* errc_name(Errc code) {
       return "unsupported";
     case Errc::busy:
       return "busy";
+    case Errc::out_of_sequence:
+      return "out of sequence";
+    case Errc::fenced:
+      return "fenced";
   }
   return "unknown";
 }

@@ -25,6 +25,8 @@ enum class Errc {
   timeout,           // a bounded wait expired; the effect may or may not have happened
   unsupported,       // valid request for a feature or codec we do not implement
   busy,              // refused because of current state (e.g. group has active members)
+  out_of_sequence,   // an idempotent producer's batch is not the next one in its sequence
+  fenced,            // a producer with a newer epoch has taken over this producer id
 };
 
 const char* errc_name(Errc code);

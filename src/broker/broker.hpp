@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "broker/api_keys.hpp"
 #include "coordinator/group_coordinator.hpp"
+#include "coordinator/producer_ids.hpp"
 #include "storage/log_manager.hpp"
 
 namespace kafka_do::broker {
@@ -29,6 +31,11 @@ struct Broker {
   // Consumer groups and committed offsets; null answers the group APIs with
   // COORDINATOR_NOT_AVAILABLE (tests of the network layer need no coordinator).
   coordinator::GroupCoordinator* groups = nullptr;
+  // Producer ids for InitProducerId; null answers it with COORDINATOR_NOT_AVAILABLE.
+  coordinator::ProducerIdAllocator* producer_ids = nullptr;
+  // With keys, every connection must authenticate with SASL/PLAIN before anything but
+  // ApiVersions and the SASL requests; null accepts everyone.
+  const ApiKeyStore* api_keys = nullptr;
 };
 
 }  // namespace kafka_do::broker

@@ -163,6 +163,9 @@ int run(int argc, char** argv) {
                    "Partitions of auto-created topics")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  serve_cmd->add_option("--api-keys", serve_options.api_keys_file,
+                        "File of 'username:secret' lines; clients must authenticate with "
+                        "SASL/PLAIN as one of them (default: no authentication)");
   serve_cmd->callback([&] { command = [&] { return serve(global, serve_options); }; });
 
   // Subcommand help does not list the parent's options; say where they are.

@@ -63,6 +63,7 @@ struct ServeOptions {
   std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
+  std::optional<std::string> api_keys_file;  // SASL/PLAIN keys; none = no authentication
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);

@@ -1,6 +1,7 @@
 // `kafkado serve`: run the Kafka-protocol broker on a data directory until SIGINT/SIGTERM.
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "broker/broker.hpp"
 #include "broker/net/server.hpp"
@@ -37,11 +38,18 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   // Before any other thread starts, so that only its watcher thread receives the signals.
   StopSignal stop;
   KD_ASSIGN(auto listen, parse_host_port(options.listen));
+  std::optional<broker::ApiKeyStore> api_keys;
+  if (options.api_keys_file) {
+    KD_ASSIGN(api_keys, broker::ApiKeyStore::load(*options.api_keys_file));
+  }
   KD_ASSIGN(auto logs, open_data_dir(global));
 
   KD_ASSIGN(auto groups, coordinator::GroupCoordinator::open(*logs));
+  KD_ASSIGN(auto producer_ids,
+            coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
 
-  broker::Broker broker{*logs, {}, groups.get()};
+  broker::Broker broker{
+      *logs, {}, groups.get(), producer_ids.get(), api_keys ? &*api_keys : nullptr};
   broker.config.auto_create_topics = options.auto_create_topics;
   broker.config.default_partitions = options.default_partitions;
   broker::ServerOptions server_options;
@@ -61,11 +69,17 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   const std::string address =
       broker.config.advertised_host + ":" + std::to_string(broker.config.advertised_port);
+  const std::string sasl = api_keys
+                               ? " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN -X "
+                                 "sasl.username=USER -X sasl.password=SECRET"
+                               : "";
   std::fprintf(stderr,
-               "kafkado serve: listening on %s:%u (advertised as %s), data in %s; try: kcat -b "
-               "%s -L\n",
+               "kafkado serve: listening on %s:%u (advertised as %s), data in %s%s; try: kcat -b "
+               "%s%s -L\n",
                listen.first.c_str(), unsigned(server->port()), address.c_str(),
-               global.data_dir.c_str(), address.c_str());
+               global.data_dir.c_str(),
+               api_keys ? (", " + std::to_string(api_keys->size()) + " API keys").c_str() : "",
+               address.c_str(), sasl.c_str());
   std::fflush(stderr);
 
   broker::Server* running = server.get();

@@ -10,21 +10,37 @@ std::shared_ptr<const kafka::Error> convert(const Error& error, Subject subject)
     case Errc::not_found:
       if (subject == Subject::partition) return std::make_shared<kafka::PartitionNotFoundError>(m);
       if (subject == Subject::group) {
-        return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode::group_id_not_found, m);
+        return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode::group_id_not_found,
+                                                              m);
       }
       return std::make_shared<kafka::TopicNotFoundError>(m);
-    case Errc::already_exists: return std::make_shared<kafka::TopicAlreadyExistsError>(m);
-    case Errc::invalid_argument: return std::make_shared<kafka::ConfigError>(m);
-    case Errc::too_large: return std::make_shared<kafka::MessageTooLargeError>(m);
-    case Errc::out_of_range: return std::make_shared<kafka::OffsetOutOfRangeError>(m);
-    case Errc::timeout: return std::make_shared<kafka::TimeoutError>(m);
-    case Errc::busy: return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode::non_empty_group, m);
-    case Errc::corruption: return std::make_shared<kafka::Error>(kafka::ErrorCode::corrupt_message, m);
-    case Errc::unsupported: return std::make_shared<kafka::Error>(kafka::ErrorCode::unsupported_version, m);
+    case Errc::already_exists:
+      return std::make_shared<kafka::TopicAlreadyExistsError>(m);
+    case Errc::invalid_argument:
+      return std::make_shared<kafka::ConfigError>(m);
+    case Errc::too_large:
+      return std::make_shared<kafka::MessageTooLargeError>(m);
+    case Errc::out_of_range:
+      return std::make_shared<kafka::OffsetOutOfRangeError>(m);
+    case Errc::timeout:
+      return std::make_shared<kafka::TimeoutError>(m);
+    case Errc::busy:
+      return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode::non_empty_group, m);
+    case Errc::corruption:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::corrupt_message, m);
+    case Errc::unsupported:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::unsupported_version, m);
     case Errc::locked:
-    case Errc::io_error: return std::make_shared<kafka::Error>(kafka::ErrorCode::kafka_storage_error, m);
-    case Errc::closed: return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
-    case Errc::ok: break;
+    case Errc::io_error:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::kafka_storage_error, m);
+    case Errc::closed:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
+    case Errc::out_of_sequence:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::out_of_order_sequence_number, m);
+    case Errc::fenced:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::producer_fenced, m);
+    case Errc::ok:
+      break;
   }
   return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
 }
@@ -64,24 +80,32 @@ std::shared_ptr<const kafka::Error> clone_error(const kafka::Error& e) {
   std::abort();  // unreachable: the visitor always throws
 }
 
-std::shared_ptr<const kafka::Error> make_error(const Error& error, Subject subject) { return convert(error, subject); }
+std::shared_ptr<const kafka::Error> make_error(const Error& error, Subject subject) {
+  return convert(error, subject);
+}
 
 std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std::string& what) {
   const std::string m = what + " (" + model::error_code_name(code) + ")";
   using C = model::ErrorCode;
   switch (code) {
-    case C::unknown_topic_or_partition: return std::make_shared<kafka::TopicNotFoundError>(m);
+    case C::unknown_topic_or_partition:
+      return std::make_shared<kafka::TopicNotFoundError>(m);
     case C::message_too_large:
-    case C::record_list_too_large: return std::make_shared<kafka::MessageTooLargeError>(m);
-    case C::offset_out_of_range: return std::make_shared<kafka::OffsetOutOfRangeError>(m);
-    case C::not_leader_or_follower: return std::make_shared<kafka::NotLeaderError>(m);
+    case C::record_list_too_large:
+      return std::make_shared<kafka::MessageTooLargeError>(m);
+    case C::offset_out_of_range:
+      return std::make_shared<kafka::OffsetOutOfRangeError>(m);
+    case C::not_leader_or_follower:
+      return std::make_shared<kafka::NotLeaderError>(m);
     case C::rebalance_in_progress:
     case C::illegal_generation:
-    case C::unknown_member_id: return std::make_shared<kafka::RebalanceInProgressError>(m);
+    case C::unknown_member_id:
+      return std::make_shared<kafka::RebalanceInProgressError>(m);
     case C::coordinator_not_available:
     case C::coordinator_load_in_progress:
     case C::not_coordinator:
-      return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode(int16_t(code)), m, true);
+      return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode(int16_t(code)), m,
+                                                            true);
     case C::non_empty_group:
     case C::group_id_not_found:
     case C::invalid_group_id:
@@ -90,12 +114,17 @@ std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std:
       return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode(int16_t(code)), m);
     case C::topic_authorization_failed:
     case C::group_authorization_failed:
-    case C::sasl_authentication_failed: return std::make_shared<kafka::UnauthorizedError>(kafka::ErrorCode(int16_t(code)), m);
-    case C::request_timed_out: return std::make_shared<kafka::TimeoutError>(m);
-    case C::topic_already_exists: return std::make_shared<kafka::TopicAlreadyExistsError>(m);
+    case C::sasl_authentication_failed:
+      return std::make_shared<kafka::UnauthorizedError>(kafka::ErrorCode(int16_t(code)), m);
+    case C::request_timed_out:
+      return std::make_shared<kafka::TimeoutError>(m);
+    case C::topic_already_exists:
+      return std::make_shared<kafka::TopicAlreadyExistsError>(m);
     case C::invalid_config:
-    case C::invalid_partitions: return std::make_shared<kafka::ConfigError>(m);
-    default: return std::make_shared<kafka::Error>(kafka::ErrorCode(int16_t(code)), m);
+    case C::invalid_partitions:
+      return std::make_shared<kafka::ConfigError>(m);
+    default:
+      return std::make_shared<kafka::Error>(kafka::ErrorCode(int16_t(code)), m);
   }
 }
 

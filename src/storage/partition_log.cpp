@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "model/record_batch.hpp"
 #include "storage/segment_format.hpp"
@@ -93,6 +94,12 @@ Status PartitionLog::load(std::vector<std::string>* report) {
     segments_.push_back(std::move(seg));
   }
   next_offset_ = segments_.back()->next_offset();
+  // Producer state is not snapshotted: the active segment holds the recent batches a retrying
+  // producer may resend, so it is rebuilt from there (a producer last seen in an older segment
+  // counts as new, whose first batch is accepted at any sequence).
+  KD_TRY(segments_.back()->for_each_batch_header([this](const model::BatchHeader& h) {
+    if (ProducerStateTable::is_idempotent(h)) producers_.record(h);
+  }));
   written_offset_ = next_offset_;
   durable_offset_ = next_offset_;
   high_watermark_ = next_offset_;
@@ -135,6 +142,9 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
   KD_TRY(model::validate_batch(bytes, options.validate_records,
                                4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
 
+  KD_ASSIGN(const model::BatchHeader incoming, model::parse_batch_header(bytes));
+  const bool idempotent = ProducerStateTable::is_idempotent(incoming);
+
   AppendResult result;
   int64_t next;
   {
@@ -145,31 +155,44 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
     if (failed_)
       return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
                                        " failed an earlier write");
-    KD_TRY(maybe_roll(bytes.size(), config));
-    model::set_base_offset(batch.data(), next_offset_);
-    if (config.log_append_time()) {
-      result.log_append_time = wall_clock_ms();
-      model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
+    std::optional<ProducerBatch> original;
+    if (idempotent) {
+      KD_ASSIGN(original, producers_.check(incoming));
     }
-    KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
-    auto& active = segments_.back();  // only rolls (under append_mu_) change the back
-    const uint64_t before = active->size();
-    auto written = active->append(bytes, h);
-    if (!written) {
-      // Undo a partial write so the next batch does not land after garbage.
-      auto& file_error = written.error();
-      auto repaired = active->recover();
-      if (!repaired || repaired->valid_bytes != before) failed_ = true;
-      return file_error;
+    if (original) {
+      result.base_offset = original->base_offset;
+      result.last_offset = original->last_offset;
+      result.duplicate = true;
+      next = original->last_offset + 1;
+    } else {
+      KD_TRY(maybe_roll(bytes.size(), config));
+      model::set_base_offset(batch.data(), next_offset_);
+      if (config.log_append_time()) {
+        result.log_append_time = wall_clock_ms();
+        model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
+      }
+      KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
+      auto& active = segments_.back();  // only rolls (under append_mu_) change the back
+      const uint64_t before = active->size();
+      auto written = active->append(bytes, h);
+      if (!written) {
+        // Undo a partial write so the next batch does not land after garbage.
+        auto& file_error = written.error();
+        auto repaired = active->recover();
+        if (!repaired || repaired->valid_bytes != before) failed_ = true;
+        return file_error;
+      }
+      if (idempotent) producers_.record(h);
+      result.base_offset = h.base_offset;
+      result.last_offset = h.last_offset();
+      next_offset_ = h.next_offset();
+      next = next_offset_;
+      written_offset_.store(next, std::memory_order_release);
+      dirty_.store(true, std::memory_order_relaxed);
+      if (options_.flush_policy != FlushPolicy::every_batch) publish(next);
     }
-    result.base_offset = h.base_offset;
-    result.last_offset = h.last_offset();
-    next_offset_ = h.next_offset();
-    next = next_offset_;
-    written_offset_.store(next, std::memory_order_release);
-    dirty_.store(true, std::memory_order_relaxed);
-    if (options_.flush_policy != FlushPolicy::every_batch) publish(next);
   }
+  // A duplicate's original may still be on its way to disk: it is answered once durable too.
   if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
   result.log_start_offset = log_start_offset();
   return result;

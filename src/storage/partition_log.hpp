@@ -24,6 +24,7 @@
 
 #include "base/file_system.hpp"
 #include "storage/log_options.hpp"
+#include "storage/producer_state.hpp"
 #include "storage/segment.hpp"
 #include "storage/topic_config.hpp"
 
@@ -40,6 +41,9 @@ struct AppendResult {
   int64_t last_offset = -1;
   int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
   int64_t log_start_offset = 0;
+  // An idempotent producer's retry of a batch already in the log: nothing was written and the
+  // offsets are the original ones.
+  bool duplicate = false;
 };
 
 struct ReadResult {
@@ -162,6 +166,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   bool closed_ = false;
   bool failed_ = false;  // an append failed half way and the tail could not be repaired
   int64_t next_offset_ = 0;
+  // Idempotent producers' sequences; rebuilt from the active segment on open.
+  ProducerStateTable producers_;
 
   mutable std::mutex segments_mu_;
   std::vector<std::shared_ptr<Segment>> segments_;

@@ -278,4 +278,16 @@ Result<std::optional<int64_t>> Segment::find_offset_for_timestamp(int64_t timest
   return found;
 }
 
+Status Segment::for_each_batch_header(
+    const std::function<void(const model::BatchHeader&)>& visit) const {
+  std::string stop_reason;
+  return scan(
+      0, size(), false,
+      [&](const model::BatchHeader& h, uint64_t, std::string_view) {
+        visit(h);
+        return true;
+      },
+      &stop_reason);
+}
+
 }  // namespace kafka_do::storage

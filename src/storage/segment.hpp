@@ -77,6 +77,8 @@ class Segment {
                            int64_t end_offset) const;
   // The first offset whose record timestamp is >= timestamp, or nullopt when none below limit.
   Result<std::optional<int64_t>> find_offset_for_timestamp(int64_t timestamp, uint64_t limit) const;
+  // Calls `visit` with the header of every batch, in order (reads headers only).
+  Status for_each_batch_header(const std::function<void(const model::BatchHeader&)>& visit) const;
 
  private:
   Segment(std::shared_ptr<fs::FileSystem> fs, std::string dir, int64_t base_offset,

@@ -17,6 +17,11 @@
 #include "base/file_system.hpp"
 #include "protocol/gen/api_versions.hpp"
 #include "protocol/gen/fetch.hpp"
+#include "protocol/gen/init_producer_id.hpp"
+#include "protocol/gen/metadata.hpp"
+#include "protocol/gen/produce.hpp"
+#include "protocol/gen/sasl_authenticate.hpp"
+#include "protocol/gen/sasl_handshake.hpp"
 #include "protocol/headers.hpp"
 #include "support/batches.hpp"
 #include "support/temp_dir.hpp"
@@ -127,6 +132,35 @@ std::string fetch_request(int32_t correlation_id, int64_t offset, int32_t max_wa
   request.encode(writer, kVersion);
   put_be32(frame.data(), uint32_t(frame.size() - 4));
   return frame;
+}
+
+// A request frame of any non-flexible version (request header v1).
+template <typename Request>
+std::string request_frame(int32_t correlation_id, int16_t version, const Request& request) {
+  protocol::RequestHeader header;
+  header.request_api_key = Request::api_key;
+  header.request_api_version = version;
+  header.correlation_id = correlation_id;
+  header.client_id = "server-test";
+  std::string frame(4, '\0');
+  ByteWriter writer(frame);
+  protocol::encode_request_header(writer, header);
+  request.encode(writer, version);
+  put_be32(frame.data(), uint32_t(frame.size() - 4));
+  return frame;
+}
+
+// Sends `request` and decodes the (non-flexible, header v0) response.
+template <typename Response, typename Request>
+Response round_trip(RawClient& client, int16_t version, const Request& request) {
+  Response response;
+  EXPECT_TRUE(client.send_all(request_frame(77, version, request)));
+  const std::string frame = client.read_response();
+  EXPECT_GE(frame.size(), 4u);
+  if (frame.size() < 4) return response;
+  ByteReader reader(std::string_view(frame).substr(4));
+  EXPECT_TRUE(response.decode(reader, version));
+  return response;
 }
 
 // Decodes a Fetch v11 response frame (correlation id, then the body).
@@ -313,6 +347,145 @@ TEST_F(ServerTest, StopClosesIdleConnectionsAndRunReturns) {
   server_->request_stop();
   thread_.join();  // run() returns although a client still holds a connection open
   EXPECT_TRUE(idle.closed_by_peer());
+}
+
+// Produce v7 of one batch to `t` partition 0; returns (error code, base offset).
+std::pair<int16_t, int64_t> produce(RawClient& client, std::string batch) {
+  protocol::ProduceRequest request;
+  request.acks = -1;
+  request.timeout_ms = 5000;
+  request.topic_data.push_back({.name = "t", .partition_data = {}});
+  request.topic_data.back().partition_data.push_back({.index = 0, .records = std::move(batch)});
+  auto response = round_trip<protocol::ProduceResponse>(client, 7, request);
+  if (response.responses.size() != 1 || response.responses[0].partition_responses.size() != 1) {
+    ADD_FAILURE() << "malformed produce response";
+    return {-1, -1};
+  }
+  const auto& partition = response.responses[0].partition_responses[0];
+  return {partition.error_code, partition.base_offset};
+}
+
+std::string idempotent_batch(int64_t producer_id, int16_t epoch, int32_t sequence) {
+  model::BatchBuilder builder(
+      {.producer_id = producer_id, .producer_epoch = epoch, .base_sequence = sequence});
+  builder.add(1000, "k", "v" + std::to_string(sequence));
+  builder.add(1001, "k", "w" + std::to_string(sequence));
+  auto built = builder.build();
+  EXPECT_TRUE(built);
+  return built ? *built : std::string();
+}
+
+class IdempotenceTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    auto ids = coordinator::ProducerIdAllocator::open(fs::posix_file_system(), logs_->directory());
+    ASSERT_TRUE(ids) << ids.error().to_string();
+    producer_ids_ = std::move(*ids);
+    broker_->producer_ids = producer_ids_.get();  // before the first request reads it
+  }
+  std::unique_ptr<coordinator::ProducerIdAllocator> producer_ids_;
+};
+
+TEST_F(IdempotenceTest, RetriedBatchIsAcknowledgedOnceAndGapsAreRefused) {
+  ASSERT_TRUE(logs_->create_topic("t", 1));
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  protocol::InitProducerIdRequest init;
+  init.transactional_id = std::nullopt;
+  const auto first = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  const auto second = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  ASSERT_EQ(first.error_code, 0);
+  EXPECT_GE(first.producer_id, 0);
+  EXPECT_EQ(first.producer_epoch, 0);
+  EXPECT_NE(first.producer_id, second.producer_id);
+  const int64_t id = first.producer_id;
+
+  EXPECT_EQ(produce(client, idempotent_batch(id, 0, 0)), std::make_pair(int16_t(0), int64_t(0)));
+  EXPECT_EQ(produce(client, idempotent_batch(id, 0, 2)), std::make_pair(int16_t(0), int64_t(2)));
+  // A retry of the first batch: success with its original offset, nothing written.
+  EXPECT_EQ(produce(client, idempotent_batch(id, 0, 0)), std::make_pair(int16_t(0), int64_t(0)));
+  EXPECT_EQ((*logs_->partition("t", 0))->high_watermark(), 4);
+  // Sequence 6 skips 4..5.
+  EXPECT_EQ(produce(client, idempotent_batch(id, 0, 6)).first,
+            model::to_wire(model::ErrorCode::out_of_order_sequence_number));
+  EXPECT_EQ((*logs_->partition("t", 0))->high_watermark(), 4);
+}
+
+TEST_F(IdempotenceTest, TransactionalProducersAreRefused) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  protocol::InitProducerIdRequest init;
+  init.transactional_id = "txn-1";
+  init.transaction_timeout_ms = 60000;
+  const auto response = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  EXPECT_EQ(response.error_code,
+            model::to_wire(model::ErrorCode::transactional_id_authorization_failed));
+}
+
+class SaslTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    auto keys = ApiKeyStore::parse("# comment\n\nalice:s3cret:with-colon\n", "test keys");
+    ASSERT_TRUE(keys) << keys.error().to_string();
+    keys_ = std::move(*keys);
+    broker_->api_keys = &keys_;
+  }
+
+  // SaslHandshake v1 + SaslAuthenticate v1 with a PLAIN token; returns the authenticate error.
+  int16_t authenticate(RawClient& client, const std::string& user, const std::string& secret) {
+    protocol::SaslHandshakeRequest handshake;
+    handshake.mechanism = "PLAIN";
+    auto handshake_response = round_trip<protocol::SaslHandshakeResponse>(client, 1, handshake);
+    EXPECT_EQ(handshake_response.error_code, 0);
+    EXPECT_EQ(handshake_response.mechanisms, std::vector<std::string>{"PLAIN"});
+    protocol::SaslAuthenticateRequest auth;
+    auth.auth_bytes = std::string("\0", 1) + user + std::string("\0", 1) + secret;
+    return round_trip<protocol::SaslAuthenticateResponse>(client, 1, auth).error_code;
+  }
+
+  ApiKeyStore keys_;
+};
+
+TEST_F(SaslTest, RequestsBeforeAuthenticationCloseTheConnection) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(api_versions_request(1)));  // allowed: clients ask it first
+  ASSERT_EQ(client.read_response_correlation_id(), 1);
+  protocol::MetadataRequest metadata;
+  ASSERT_TRUE(client.send_all(request_frame(2, 1, metadata)));
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(SaslTest, WrongSecretFailsAndTheConnectionIsClosed) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(authenticate(client, "alice", "s3cret"),
+            model::to_wire(model::ErrorCode::sasl_authentication_failed));
+  protocol::MetadataRequest metadata;
+  ASSERT_TRUE(client.send_all(request_frame(2, 1, metadata)));
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(SaslTest, RightSecretOpensEveryApi) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(authenticate(client, "alice", "s3cret:with-colon"), 0);
+  protocol::MetadataRequest metadata;
+  auto response = round_trip<protocol::MetadataResponse>(client, 1, metadata);
+  ASSERT_EQ(response.brokers.size(), 1u);
+}
+
+TEST(ApiKeyStore, RefusesMalformedAndEmptyFiles) {
+  EXPECT_FALSE(ApiKeyStore::parse("no-colon-here\n", "f"));
+  EXPECT_FALSE(ApiKeyStore::parse("# only a comment\n", "f"));
+  EXPECT_FALSE(ApiKeyStore::parse("a:1\na:2\n", "f"));
+  auto keys = ApiKeyStore::parse("a:1\nb:two\n", "f");
+  ASSERT_TRUE(keys);
+  EXPECT_TRUE(keys->verify("b", "two"));
+  EXPECT_FALSE(keys->verify("b", "tw"));
+  EXPECT_FALSE(keys->verify("c", "two"));
 }
 
 }  // namespace

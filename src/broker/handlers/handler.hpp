@@ -53,9 +53,24 @@ class Waiter {
                                std::function<void()> done) = 0;
 };
 
+// A connection's SASL progress, kept by the network layer for the connection's lifetime.
+struct ConnectionAuth {
+  enum class Stage { start, handshaken, authenticated, failed };
+  Stage stage = Stage::start;
+  // SaslHandshake v0 (kafka-python): the next frame is a bare SASL token without a request
+  // header, answered by a bare (size-prefixed) token.
+  bool raw_tokens = false;
+  std::string principal;  // the authenticated username
+};
+
+// Checks a SASL/PLAIN token against the broker's API keys and moves `auth` to authenticated or
+// failed. Errc::invalid_argument for a malformed token, Errc::not_found for wrong credentials.
+Status authenticate_plain(const Broker& broker, ConnectionAuth& auth, std::string_view token);
+
 struct RequestContext {
   Broker& broker;
   Waiter& waiter;
+  ConnectionAuth& auth;
   const protocol::RequestHeader& header;
   std::string_view body;
 
@@ -112,6 +127,10 @@ inline int16_t partition_error(const Error& error) {
       return model::to_wire(model::ErrorCode::offset_out_of_range);
     case Errc::invalid_argument:
       return model::to_wire(model::ErrorCode::invalid_topic_exception);
+    case Errc::out_of_sequence:
+      return model::to_wire(model::ErrorCode::out_of_order_sequence_number);
+    case Errc::fenced:
+      return model::to_wire(model::ErrorCode::invalid_producer_epoch);
     default:
       return model::to_wire(model::ErrorCode::unknown_server_error);
   }
@@ -142,6 +161,9 @@ extern const Handler kDeleteGroupsHandler;
 extern const Handler kIncrementalAlterConfigsHandler;
 extern const Handler kOffsetDeleteHandler;
 extern const Handler kDescribeClusterHandler;
+extern const Handler kInitProducerIdHandler;
+extern const Handler kSaslHandshakeHandler;
+extern const Handler kSaslAuthenticateHandler;
 
 // The answer of a group API when the broker runs without a coordinator.
 inline constexpr int16_t kNoCoordinator =

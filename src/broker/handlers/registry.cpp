@@ -7,18 +7,33 @@ namespace {
 
 // Api-key order, so ApiVersions lists them the way Kafka does.
 constexpr std::array kRegistry = {
-    &kProduceHandler,         &kFetchHandler,
-    &kListOffsetsHandler,     &kMetadataHandler,
-    &kOffsetCommitHandler,    &kOffsetFetchHandler,
-    &kFindCoordinatorHandler, &kJoinGroupHandler,
-    &kHeartbeatHandler,       &kLeaveGroupHandler,
-    &kSyncGroupHandler,       &kDescribeGroupsHandler,
-    &kListGroupsHandler,      &kApiVersionsHandler,
-    &kCreateTopicsHandler,    &kDeleteTopicsHandler,
-    &kDeleteRecordsHandler,   &kDescribeConfigsHandler,
-    &kAlterConfigsHandler,    &kCreatePartitionsHandler,
-    &kDeleteGroupsHandler,    &kIncrementalAlterConfigsHandler,
-    &kOffsetDeleteHandler,    &kDescribeClusterHandler,
+    &kProduceHandler,
+    &kFetchHandler,
+    &kListOffsetsHandler,
+    &kMetadataHandler,
+    &kOffsetCommitHandler,
+    &kOffsetFetchHandler,
+    &kFindCoordinatorHandler,
+    &kJoinGroupHandler,
+    &kHeartbeatHandler,
+    &kLeaveGroupHandler,
+    &kSyncGroupHandler,
+    &kDescribeGroupsHandler,
+    &kListGroupsHandler,
+    &kSaslHandshakeHandler,
+    &kApiVersionsHandler,
+    &kCreateTopicsHandler,
+    &kDeleteTopicsHandler,
+    &kDeleteRecordsHandler,
+    &kInitProducerIdHandler,
+    &kDescribeConfigsHandler,
+    &kAlterConfigsHandler,
+    &kSaslAuthenticateHandler,
+    &kCreatePartitionsHandler,
+    &kDeleteGroupsHandler,
+    &kIncrementalAlterConfigsHandler,
+    &kOffsetDeleteHandler,
+    &kDescribeClusterHandler,
 };
 
 const Handler* find_handler(int16_t api_key) {
@@ -32,7 +47,23 @@ const Handler* find_handler(int16_t api_key) {
 
 std::span<const Handler* const> registry() { return kRegistry; }
 
+// Before authentication only these may be sent (Kafka's SaslServerAuthenticator does the same).
+bool allowed_before_authentication(int16_t api_key) {
+  const auto key = protocol::ApiKey(api_key);
+  return key == protocol::ApiKey::api_versions || key == protocol::ApiKey::sasl_handshake ||
+         key == protocol::ApiKey::sasl_authenticate;
+}
+
 void dispatch(const RequestContext& ctx, Respond respond) {
+  if (ctx.auth.stage == ConnectionAuth::Stage::failed) {
+    return respond(Reply{Reply::Kind::close, "request after failed SASL authentication"});
+  }
+  if (ctx.broker.api_keys != nullptr && ctx.auth.stage != ConnectionAuth::Stage::authenticated &&
+      !allowed_before_authentication(ctx.header.request_api_key)) {
+    return respond(Reply{Reply::Kind::close,
+                         "request (api key " + std::to_string(ctx.header.request_api_key) +
+                             ") before SASL authentication; this broker requires API keys"});
+  }
   const Handler* handler = find_handler(ctx.header.request_api_key);
   const int16_t version = ctx.version();
   if (handler != nullptr && version >= handler->min_version && version <= handler->max_version) {

@@ -52,6 +52,7 @@ struct Server::Impl final : handlers::Waiter {
     // True while waiting for the next request: the only state in which stop() cuts it off, so
     // a request being handled always gets its response.
     bool idle = true;
+    handlers::ConnectionAuth auth;
   };
 
   Impl(Broker& broker, ServerOptions options)
@@ -66,7 +67,8 @@ struct Server::Impl final : handlers::Waiter {
 
   asio::awaitable<void> listen();
   asio::awaitable<void> serve(tcp::socket socket, Session& session);
-  asio::awaitable<handlers::Reply> handle(const protocol::RequestFrame& frame);
+  asio::awaitable<handlers::Reply> handle(const protocol::RequestFrame& frame,
+                                          handlers::ConnectionAuth& auth);
   void stop();
 
   void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
@@ -124,12 +126,25 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
     std::string frame(size_t(size), '\0');
     auto [body_ec, m] = co_await asio::async_read(socket, asio::buffer(frame), kAsTuple);
     if (body_ec) co_return;
+    if (session.auth.raw_tokens &&
+        session.auth.stage == handlers::ConnectionAuth::Stage::handshaken) {
+      // After SaslHandshake v0 the frame is a bare SASL/PLAIN token; success is an empty token.
+      Status authenticated = handlers::authenticate_plain(broker, session.auth, frame);
+      if (!authenticated) {
+        log_line("closing %s: %s", peer.c_str(), authenticated.error().message().c_str());
+        co_return;
+      }
+      char empty_token[kSizePrefix] = {};
+      auto [write_ec, w] = co_await asio::async_write(socket, asio::buffer(empty_token), kAsTuple);
+      if (write_ec) co_return;
+      continue;
+    }
     auto request = protocol::decode_request_header(frame);
     if (!request) {
       log_line("closing %s: %s", peer.c_str(), request.error().message().c_str());
       co_return;
     }
-    handlers::Reply reply = co_await handle(*request);
+    handlers::Reply reply = co_await handle(*request, session.auth);
     if (reply.kind == handlers::Reply::Kind::close) {
       log_line("closing %s: %s", peer.c_str(), reply.body.c_str());
       co_return;
@@ -150,18 +165,19 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
   }
 }
 
-asio::awaitable<handlers::Reply> Server::Impl::handle(const protocol::RequestFrame& frame) {
+asio::awaitable<handlers::Reply> Server::Impl::handle(const protocol::RequestFrame& frame,
+                                                      handlers::ConnectionAuth& auth) {
   // Bridges the handlers' callback into this coroutine. The callback may run later (a Fetch
   // long-poll), so the completion is posted back to the connection's executor.
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(handlers::Reply)>(
-      [this, &frame](auto completion) {
+      [this, &frame, &auth](auto completion) {
         auto shared = std::make_shared<decltype(completion)>(std::move(completion));
         // A tracked executor counts as outstanding work while the callback is pending, so
         // run() cannot return (and the io_context go away) under a handler that answers
         // later, e.g. a JoinGroup completed by the coordinator's timer thread.
         auto work = asio::require(io.get_executor(), asio::execution::outstanding_work.tracked);
         auto executor = asio::get_associated_executor(*shared, io.get_executor());
-        const handlers::RequestContext ctx{broker, *this, frame.header, frame.body};
+        const handlers::RequestContext ctx{broker, *this, auth, frame.header, frame.body};
         handlers::dispatch(ctx, [shared, executor, work](handlers::Reply reply) {
           asio::post(executor, [shared, reply = std::move(reply)]() mutable {
             std::move (*shared)(std::move(reply));
