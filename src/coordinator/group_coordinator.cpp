@@ -76,6 +76,12 @@ GroupCoordinator::~GroupCoordinator() {
   }
   cv_.notify_all();
   if (timer_thread_.joinable()) timer_thread_.join();
+  abort_pending();
+  std::lock_guard lock(mu_);
+  groups_.clear();
+}
+
+void GroupCoordinator::abort_pending() {
   Deferred out;
   {
     std::lock_guard lock(mu_);
@@ -86,7 +92,6 @@ GroupCoordinator::~GroupCoordinator() {
         if (m.sync_cb) complete_sync_cb(m, sync_error(ErrorCode::coordinator_not_available), out);
       }
     }
-    groups_.clear();
   }
   run(out);
 }

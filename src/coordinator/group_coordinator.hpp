@@ -113,6 +113,11 @@ class GroupCoordinator {
   // Tombstones offsets whose topic or partition no longer exists; returns how many.
   Result<size_t> purge_deleted_topics();
 
+  // Answers every JoinGroup and SyncGroup still waiting for a rebalance with
+  // COORDINATOR_NOT_AVAILABLE, so that a server shutting down need not wait up to a rebalance
+  // timeout for them. Members stay; they rejoin (elsewhere or after a restart).
+  void abort_pending();
+
   OffsetStore& offset_store() { return *store_; }
   const GroupOptions& options() const { return options_; }
 

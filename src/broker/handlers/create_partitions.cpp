@@ -18,6 +18,10 @@ CreatePartitionsResponse::CreatePartitionsTopicResult grow(
     out.error_message = std::move(message);
     return out;
   };
+  if (is_internal_topic(broker, topic.name)) {
+    return fail(model::ErrorCode::invalid_topic_exception,
+                "cannot add partitions to internal topic " + topic.name);
+  }
   auto described = broker.logs.describe_topic(topic.name);
   if (!described) {
     return fail(model::ErrorCode::unknown_topic_or_partition, described.error().message());

@@ -15,6 +15,10 @@ DeleteRecordsResponse::DeleteRecordsPartitionResult delete_before(
   DeleteRecordsResponse::DeleteRecordsPartitionResult out;
   out.partition_index = partition.partition_index;
   out.low_watermark = -1;
+  if (is_internal_topic(broker, topic)) {
+    out.error_code = model::to_wire(model::ErrorCode::invalid_topic_exception);
+    return out;
+  }
   auto log = broker.logs.partition(topic, partition.partition_index);
   if (!log) {
     out.error_code = model::to_wire(model::ErrorCode::unknown_topic_or_partition);

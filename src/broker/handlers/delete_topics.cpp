@@ -14,7 +14,9 @@ void handle_delete_topics(const RequestContext& ctx, Respond respond) {
   for (const std::string& name : request.topic_names) {
     protocol::DeleteTopicsResponse::DeletableTopicResult out;
     out.name = name;
-    Status deleted = broker.logs.delete_topic(name);
+    Status deleted = is_internal_topic(broker, name)
+                         ? Error(Errc::invalid_argument, "cannot delete internal topic " + name)
+                         : broker.logs.delete_topic(name);
     if (!deleted) {
       out.error_code = partition_error(deleted.error());
       out.error_message = deleted.error().message();

@@ -165,6 +165,12 @@ extern const Handler kInitProducerIdHandler;
 extern const Handler kSaslHandshakeHandler;
 extern const Handler kSaslAuthenticateHandler;
 
+// Topics the broker writes itself (committed offsets): listed as internal; clients may read them
+// but not write, delete, grow or truncate them.
+inline bool is_internal_topic(const Broker& broker, std::string_view topic) {
+  return broker.groups != nullptr && topic == broker.groups->options().offsets.topic;
+}
+
 // The answer of a group API when the broker runs without a coordinator.
 inline constexpr int16_t kNoCoordinator =
     model::to_wire(model::ErrorCode::coordinator_not_available);

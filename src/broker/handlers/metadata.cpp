@@ -17,6 +17,7 @@ MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const std
     topic.error_code = model::to_wire(model::ErrorCode::unknown_topic_or_partition);
     return topic;
   }
+  topic.is_internal = is_internal_topic(broker, name);
   const int32_t self = broker.config.node_id;
   for (int32_t p = 0; p < description->partitions; ++p) {
     MetadataResponse::MetadataResponsePartition partition;

@@ -16,6 +16,11 @@ ProduceResponse::PartitionProduceResponse append(
   ProduceResponse::PartitionProduceResponse out;
   out.index = data.index;
   out.base_offset = -1;
+  if (is_internal_topic(broker, topic)) {
+    out.error_code = model::to_wire(model::ErrorCode::invalid_topic_exception);
+    out.error_message = "cannot write to internal topic " + topic;
+    return out;
+  }
   auto log = broker.logs.partition(topic, data.index);
   if (!log) {
     out.error_code = model::to_wire(model::ErrorCode::unknown_topic_or_partition);

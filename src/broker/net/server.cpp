@@ -4,6 +4,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <cstdio>
 #include <list>
+#include <set>
 
 #include "base/coding.hpp"
 #include "broker/handlers/handler.hpp"
@@ -63,6 +64,8 @@ struct Server::Impl final : handlers::Waiter {
   asio::io_context io{1};
   tcp::acceptor acceptor;
   std::list<Session> sessions;
+  // Long-poll waits in progress, cut short by stop().
+  std::set<std::shared_ptr<AppendWait>> waits;
   bool stopping = false;
 
   asio::awaitable<void> listen();
@@ -125,7 +128,14 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
     }
     std::string frame(size_t(size), '\0');
     auto [body_ec, m] = co_await asio::async_read(socket, asio::buffer(frame), kAsTuple);
-    if (body_ec) co_return;
+    if (body_ec) {
+      // A frame cut short is a client bug or a crash mid-request: worth one line.
+      if (!stopping) {
+        log_line("closing %s: connection ended after %zu of %d request frame bytes",
+                 peer.c_str(), m, size);
+      }
+      co_return;
+    }
     if (session.auth.raw_tokens &&
         session.auth.stage == handlers::ConnectionAuth::Stage::handshaken) {
       // After SaslHandshake v0 the frame is a bare SASL/PLAIN token; success is an empty token.
@@ -195,13 +205,19 @@ void Server::Impl::stop() {
   for (Session& session : sessions) {
     if (session.idle) session.cancel.emit(asio::cancellation_type::terminal);
   }
+  // Requests that wait on something else get their answer now rather than after their timeout:
+  // a long-poll Fetch answers with what it has; a JoinGroup or SyncGroup waiting for a
+  // rebalance (up to minutes) gets COORDINATOR_NOT_AVAILABLE and rejoins after the restart.
+  for (const auto& wait : std::set(waits)) wait->timer.cancel();
+  if (broker.groups != nullptr) broker.groups->abort_pending();
 }
 
 void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                                    std::function<void()> done) {
   auto wait = std::make_shared<AppendWait>(io);
   wait->done = std::move(done);
-  wait->timer.expires_after(timeout);
+  wait->timer.expires_after(stopping ? std::chrono::milliseconds(0) : timeout);
+  waits.insert(wait);
   bool moved = false;
   for (const Watch& watch : watches) {
     // Runs on the appending thread: only hand the wake-up over to the io thread.
@@ -213,9 +229,10 @@ void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::mill
     moved = moved || watch.log->high_watermark() != watch.seen_high_watermark;
   }
   if (moved) wait->timer.expires_after(std::chrono::milliseconds(0));
-  wait->timer.async_wait([wait](const asio::error_code&) {
+  wait->timer.async_wait([this, wait](const asio::error_code&) {
     if (wait->fired) return;
     wait->fired = true;
+    waits.erase(wait);
     // Dropping the subscriptions also breaks the log -> listener -> wait reference cycle.
     wait->subscriptions.clear();
     auto done = std::move(wait->done);
