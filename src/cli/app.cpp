@@ -163,6 +163,12 @@ int run(int argc, char** argv) {
                    "Partitions of auto-created topics")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-request-bytes", serve_options.max_request_bytes,
+                   "Largest request frame accepted; larger ones close the connection unread "
+                   "(Kafka's socket.request.max.bytes)")
+      ->check(CLI::Range(size_t(1024), size_t(1) << 30))
+      ->capture_default_str();
   serve_cmd->add_option("--api-keys", serve_options.api_keys_file,
                         "File of 'username:secret' lines; clients must authenticate with "
                         "SASL/PLAIN as one of them (default: no authentication)");

@@ -64,6 +64,7 @@ struct ServeOptions {
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   std::optional<std::string> api_keys_file;  // SASL/PLAIN keys; none = no authentication
+  size_t max_request_bytes = size_t(100) << 20;  // larger request frames are refused
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);

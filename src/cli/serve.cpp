@@ -55,6 +55,7 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   broker::ServerOptions server_options;
   server_options.listen_host = listen.first;
   server_options.listen_port = listen.second;
+  server_options.max_frame_bytes = options.max_request_bytes;
   KD_ASSIGN(auto server, broker::Server::create(broker, server_options));
 
   // Without --advertise, clients are told the address we listen on (with the real port when
