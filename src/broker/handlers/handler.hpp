@@ -51,6 +51,10 @@ class Waiter {
   // a handler's read and its wait) or `timeout` has passed, whichever is first.
   virtual void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                                std::function<void()> done) = 0;
+  // Runs `work` on a worker thread, for work that may block on the disk (appends, which with
+  // --flush every-batch wait for fdatasync): the network thread keeps serving other
+  // connections meanwhile, and concurrent appends to one partition share one sync.
+  virtual void run_blocking(std::function<void()> work) = 0;
 };
 
 // A connection's SASL progress, kept by the network layer for the connection's lifetime.

@@ -44,11 +44,9 @@ ProduceResponse::PartitionProduceResponse append(
   return out;
 }
 
-void handle_produce(const RequestContext& ctx, Respond respond) {
-  protocol::ProduceRequest request;
-  if (!decode_request(ctx, request)) return respond(malformed(ctx));
+void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t version,
+                Respond& respond) {
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
-
   ProduceResponse response;
   for (auto& topic : request.topic_data) {
     ProduceResponse::TopicProduceResponse topic_response;
@@ -62,13 +60,26 @@ void handle_produce(const RequestContext& ctx, Respond respond) {
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
-      topic_response.partition_responses.push_back(append(ctx.broker, topic.name, data));
+      topic_response.partition_responses.push_back(append(broker, topic.name, data));
     }
     response.responses.push_back(std::move(topic_response));
   }
-  // acks=0: the client does not read a response, so writing one would desynchronise it.
+  // acks=0: the client does not read a response, so writing one would desynchronise it. The
+  // connection still waits for this (empty) answer before reading its next request, which keeps
+  // an acks=0 producer from queueing appends faster than the disk takes them.
   if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}});
-  respond(encode_response(ctx, response));
+  Reply reply;
+  ByteWriter writer(reply.body);
+  response.encode(writer, version);
+  respond(std::move(reply));
+}
+
+void handle_produce(const RequestContext& ctx, Respond respond) {
+  auto request = std::make_shared<protocol::ProduceRequest>();
+  if (!decode_request(ctx, *request)) return respond(malformed(ctx));
+  ctx.waiter.run_blocking(
+      [&broker = ctx.broker, request, version = ctx.version(),
+       respond = std::move(respond)]() mutable { append_all(broker, *request, version, respond); });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/thread_pool.hpp>
 #include <cstdio>
 #include <list>
 #include <set>
@@ -19,6 +20,9 @@ using asio::ip::tcp;
 constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr size_t kSizePrefix = 4;
+// Threads for appends. More than the cores on purpose: with --flush every-batch they mostly wait
+// for fdatasync, and appenders to one partition waiting together share one sync.
+constexpr size_t kBlockingThreads = 4;
 
 template <typename... Args>
 void log_line(const char* format, Args... args) {
@@ -76,7 +80,15 @@ struct Server::Impl final : handlers::Waiter {
 
   void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                        std::function<void()> done) override;
+  void run_blocking(std::function<void()> work) override;
+
+  // Declared after `io`, so destroyed (joined) before it: its tasks post answers to `io`.
+  asio::thread_pool blocking_pool{kBlockingThreads};
 };
+
+void Server::Impl::run_blocking(std::function<void()> work) {
+  asio::post(blocking_pool, std::move(work));
+}
 
 asio::awaitable<void> Server::Impl::listen() {
   for (;;) {
@@ -131,8 +143,8 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
     if (body_ec) {
       // A frame cut short is a client bug or a crash mid-request: worth one line.
       if (!stopping) {
-        log_line("closing %s: connection ended after %zu of %d request frame bytes",
-                 peer.c_str(), m, size);
+        log_line("closing %s: connection ended after %zu of %d request frame bytes", peer.c_str(),
+                 m, size);
       }
       co_return;
     }
