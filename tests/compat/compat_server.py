@@ -10,16 +10,22 @@ import time
 
 
 @contextlib.contextmanager
-def kafkado_server(kafkado, default_partitions=1):
+def kafkado_server(kafkado, default_partitions=1, api_keys=None):
     """Yields the bootstrap address of a fresh server on a free loopback port. On a clean exit
-    of the block the server gets SIGTERM and must exit 0; on an exception its log is printed."""
+    of the block the server gets SIGTERM and must exit 0; on an exception its log is printed.
+    api_keys: None (no authentication) or the text of an `--api-keys` file (`username:password`
+    lines), which makes the server require SASL/PLAIN."""
     with tempfile.TemporaryDirectory(prefix="kafka-do-compat-") as workdir:
         log_path = os.path.join(workdir, "server.log")
+        command = [kafkado, "serve", "--data", os.path.join(workdir, "data"),
+                   "--listen", "127.0.0.1:0", "--default-partitions", str(default_partitions)]
+        if api_keys is not None:
+            keys_path = os.path.join(workdir, "api-keys")
+            with open(keys_path, "w") as f:
+                f.write(api_keys)
+            command += ["--api-keys", keys_path]
         with open(log_path, "w") as log:
-            server = subprocess.Popen(
-                [kafkado, "serve", "--data", os.path.join(workdir, "data"),
-                 "--listen", "127.0.0.1:0", "--default-partitions", str(default_partitions)],
-                stderr=log)
+            server = subprocess.Popen(command, stderr=log)
         try:
             yield wait_for_listening(server, log_path)
         except BaseException:
@@ -42,6 +48,6 @@ def wait_for_listening(server, log_path):
         if m:
             return "127.0.0.1:" + m.group(1)
         if server.poll() is not None:
-            break
+            raise RuntimeError(f"server exited with {server.returncode} before listening")
         time.sleep(0.05)
     raise RuntimeError("server did not start listening within 10 s")

@@ -2,13 +2,19 @@
 """The broker against kafka-python 2.0.2 (pure Python; it pipelines ApiVersions v0 and
 Metadata v0 on its first connection and picks versions by inferred broker release): produce
 keyed records with headers, read them back through a consumer group, commit, and resume;
-look offsets up by timestamp.
+look offsets up by timestamp. KafkaAdminClient: create_topics (with a config; duplicate
+refused), describe_configs, alter_configs, create_partitions (grow; shrink refused),
+list_consumer_groups, describe_consumer_groups (a live member with its subscription and
+assignment, then Empty), list_consumer_group_offsets, delete_consumer_groups, delete_topics.
 
 Usage: /usr/bin/python3 kafka_python_test.py KAFKADO
 """
 import sys
+import time
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
+from kafka.errors import InvalidPartitionsError, TopicAlreadyExistsError
 
 from compat_server import kafkado_server
 
@@ -55,7 +61,104 @@ def main():
         assert consumer.beginning_offsets([tp])[tp] == 0
         assert consumer.end_offsets([tp])[tp] == 3
         consumer.close()
+
+        admin(broker)
     print("PASS")
+
+
+def topic_configs(client, topic):
+    """describe_configs (DescribeConfigs v2) of one topic: {name: (value, config_source)}."""
+    responses = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    resources = [r for response in responses for r in response.resources]
+    assert [(r[0], r[2], r[3]) for r in resources] == \
+        [(0, ConfigResourceType.TOPIC.value, topic)], resources
+    return {entry[0]: (entry[1], entry[3]) for entry in resources[0][4]}
+
+
+def partition_count(client, topic):
+    (described,) = client.describe_topics([topic])
+    assert (described["topic"], described["error_code"]) == (topic, 0), described
+    return len(described["partitions"])
+
+
+def admin(broker):
+    client = KafkaAdminClient(bootstrap_servers=broker, client_id="kp-admin")
+
+    # CreateTopics v3 with a topic config; a second create is refused.
+    response = client.create_topics(
+        [NewTopic("kp-admin", 2, 1, topic_configs={"retention.ms": "86400000"})])
+    assert [e[:2] for e in response.topic_errors] == [("kp-admin", 0)], response
+    try:
+        client.create_topics([NewTopic("kp-admin", 1, 1)])
+        raise AssertionError("creating an existing topic succeeded")
+    except TopicAlreadyExistsError:
+        pass
+    assert "kp-admin" in client.list_topics()
+    assert partition_count(client, "kp-admin") == 2
+
+    # DescribeConfigs v2: the override (source 1 = DYNAMIC_TOPIC_CONFIG) and a default
+    # (source 5 = DEFAULT_CONFIG); AlterConfigs v1 replaces the overrides.
+    configs = topic_configs(client, "kp-admin")
+    assert configs["retention.ms"] == ("86400000", 1), configs["retention.ms"]
+    assert configs["cleanup.policy"] == ("delete", 5), configs["cleanup.policy"]
+    response = client.alter_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"retention.ms": "3600000"})])
+    assert [(r[0], r[2], r[3]) for r in response.resources] == \
+        [(0, ConfigResourceType.TOPIC.value, "kp-admin")], response
+    assert topic_configs(client, "kp-admin")["retention.ms"] == ("3600000", 1)
+
+    # CreatePartitions v1: grow 2 -> 4; shrinking is refused.
+    response = client.create_partitions({"kp-admin": NewPartitions(4)})
+    assert [e[:2] for e in response.topic_errors] == [("kp-admin", 0)], response
+    assert partition_count(client, "kp-admin") == 4
+    try:
+        client.create_partitions({"kp-admin": NewPartitions(3)})
+        raise AssertionError("create_partitions to fewer partitions succeeded")
+    except InvalidPartitionsError:
+        pass
+    assert partition_count(client, "kp-admin") == 4
+
+    # Groups: kp-group (no members, offsets committed by consume()) and a live member of
+    # kp-live.
+    live = KafkaConsumer("kp-topic", bootstrap_servers=broker, group_id="kp-live",
+                         client_id="kp-live-client", auto_offset_reset="earliest",
+                         enable_auto_commit=False)
+    deadline = time.monotonic() + 30
+    while not live.assignment() and time.monotonic() < deadline:
+        live.poll(timeout_ms=200)
+    assert live.assignment() == {TopicPartition("kp-topic", 0)}, live.assignment()
+    groups = client.list_consumer_groups()
+    assert sorted(g for g in groups if g[0].startswith("kp-")) == \
+        [("kp-group", "consumer"), ("kp-live", "consumer")], groups
+
+    kp_group, kp_live = client.describe_consumer_groups(["kp-group", "kp-live"])
+    assert kp_group[:6] == (0, "kp-group", "Empty", "consumer", "", []), kp_group
+    assert kp_live[:5] == (0, "kp-live", "Stable", "consumer", "range"), kp_live
+    (member,) = kp_live.members
+    assert member.client_id == "kp-live-client", member
+    assert member.member_metadata.subscription == ["kp-topic"], member
+    assert member.member_assignment.assignment == [("kp-topic", [0])], member
+    live.close()
+    (kp_live,) = client.describe_consumer_groups(["kp-live"])
+    assert kp_live[:6] == (0, "kp-live", "Empty", "consumer", "", []), kp_live
+
+    # OffsetFetch v3 with all partitions (null topics): consume() committed 51 on kp-topic.
+    offsets = client.list_consumer_group_offsets("kp-group")
+    assert {tp: o.offset for tp, o in offsets.items()} == {TopicPartition("kp-topic", 0): 51}, \
+        offsets
+    assert client.list_consumer_group_offsets("kp-live") == {}
+
+    # DeleteGroups v1: the group and its offsets are gone.
+    assert [(g, e.errno) for g, e in client.delete_consumer_groups(["kp-group"])] == \
+        [("kp-group", 0)]
+    assert "kp-group" not in [g[0] for g in client.list_consumer_groups()]
+    assert client.list_consumer_group_offsets("kp-group") == {}
+
+    # DeleteTopics v3.
+    response = client.delete_topics(["kp-admin"])
+    assert response.topic_error_codes == [("kp-admin", 0)], response
+    assert "kp-admin" not in client.list_topics()
+    client.close()
 
 
 if __name__ == "__main__":
