@@ -1,0 +1,1040 @@
+// broker_bench: kafka-do as a network broker, driven by a real Kafka client (librdkafka), next to
+// Redis Streams measured in the same run on the same machine, so that the ratio means something
+// on a noisy machine.
+//
+//   1. starts `kafkado serve` (fresh data directory, free loopback port) and redis-server
+//      (persistence off) as child processes;
+//   2. Kafka: produces N x 100 B and M x 1 KiB records with acks=all to a 1-partition topic each
+//      (records/s, MB/s, enqueue -> delivery latency), then reads each topic back from the
+//      beginning with a plain assign() consumer, checking every offset and value;
+//   3. acks=all round trips, one record in flight at a time (the broker's latency without load);
+//   4. Redis: XADD of the same 100 B values, pipelined, over one connection speaking RESP;
+//   5. the broker's peak RSS (VmHWM of the server process, read just before it is stopped).
+//
+// A plain program rather than Google Benchmark, like storage_bench: each figure is one long,
+// fixed-work run and the interesting output is the comparison with Redis and the targets.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bench_support.hpp"
+
+namespace kafka_do::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Settings {
+  bool quick = false;
+  std::string dir;
+  std::string kafkado;  // default: ../src/cli/kafkado next to this binary in the build tree
+  std::string redis_server = "/usr/bin/redis-server";
+  std::string flush = "interval";  // kafkado's --flush policy (its default)
+  uint64_t small_records = 1'000'000;
+  uint64_t large_records = 200'000;
+  uint64_t round_trips = 2'000;
+  size_t pipeline = 1000;
+  // Client batching: linger.ms and batch.size as a throughput-minded application sets them.
+  int linger_ms = 5;
+  int batch_bytes = 1'000'000;  // librdkafka's message.max.bytes default, under the broker's 1 MiB
+  // librdkafka's default queue.buffering.max.messages: the client-side backlog while producing
+  // flat out, which the latency under load includes.
+  int queue_messages = 100'000;
+  std::string rdkafka_debug;  // librdkafka "debug" contexts, for looking into a slow phase
+};
+
+constexpr double kMiBd = double(kMiB);
+constexpr double kRssBudgetMiB = 256;
+constexpr double kLargeTargetMBps = 300;
+// A stalled server or client fails the run instead of hanging it (and the smoke test's timeout).
+constexpr auto kStallLimit = 30s;
+
+std::string fill_pattern(size_t size, uint32_t seed) {
+  std::string s(size, '\0');
+  std::minstd_rand rng(seed);
+  for (auto& c : s) c = char('a' + rng() % 26);
+  return s;
+}
+
+// Record i's value: a slice of a random pattern, so values differ and can be checked on the way
+// back without storing them.
+std::string_view value_of(const std::string& pattern, size_t value_size, uint64_t i) {
+  return std::string_view(pattern).substr((i * 131) % 4096, value_size);
+}
+
+std::string value_label(size_t value_size) {
+  return value_size >= 1024 ? "1 KiB" : std::to_string(value_size) + " B";
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// A field of /proc/<pid>/status (VmRSS:, VmHWM:), in bytes; 0 when the process is gone.
+size_t proc_status_bytes(pid_t pid, const char* field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  const size_t n = std::strlen(field);
+  while (std::getline(in, line)) {
+    if (line.compare(0, n, field) == 0)
+      return size_t(std::strtoull(line.c_str() + n + 1, nullptr, 10)) * 1024;
+  }
+  return 0;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// CPU seconds (user + system) the process has used so far; 0 when it is gone.
+double proc_cpu_seconds(pid_t pid) {
+  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  // The command name, in parentheses, may hold spaces: fields are counted after its ')'.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // state is field 3; utime 14, stime 15
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+}
+
+// What one phase cost: the CPU time of the client (this process, librdkafka's threads included)
+// and of the server, each as a share of one core over the phase's timed seconds, which tells
+// who was the bottleneck on a small machine; and the server's RSS after the phase.
+struct PhaseUse {
+  double client_cpu = 0;
+  double server_cpu = 0;
+  size_t server_rss = 0;
+};
+
+class PhaseMeter {
+ public:
+  explicit PhaseMeter(pid_t server)
+      : server_(server),
+        client_start_(proc_cpu_seconds(::getpid())),
+        server_start_(proc_cpu_seconds(server)) {}
+  PhaseUse finish(double phase_seconds) const {
+    PhaseUse use;
+    if (phase_seconds > 0) {
+      use.client_cpu = (proc_cpu_seconds(::getpid()) - client_start_) / phase_seconds;
+      use.server_cpu = (proc_cpu_seconds(server_) - server_start_) / phase_seconds;
+    }
+    use.server_rss = proc_status_bytes(server_, "VmRSS:");
+    return use;
+  }
+
+ private:
+  pid_t server_;
+  double client_start_;
+  double server_start_;
+};
+
+std::string tail(const std::string& text, size_t max_chars = 2000) {
+  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sockets and child processes.
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A loopback port nobody listens on right now. Redis has no "port 0" mode that reports the
+// port it picked, so the port is chosen here; the gap until redis binds it is a few ms.
+int free_port() {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    die(std::string("finding a free port: ") + std::strerror(errno));
+  }
+  return ntohs(addr.sin_port);
+}
+
+Fd connect_loopback(int port) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(uint16_t(port));
+  if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return {};
+  const int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+class ServerProcess;
+// Servers still running; die() exits without unwinding, so an atexit handler stops these.
+std::vector<ServerProcess*> g_running;
+
+// A server run as a child process with stdout and stderr going to a log file. Stopped with
+// SIGTERM (then SIGKILL if it does not exit in time) when stop() is called or it goes out of
+// scope; it also gets SIGTERM if this process dies, so a crashed bench leaves no server behind.
+class ServerProcess {
+ public:
+  ServerProcess(std::string name, const std::vector<std::string>& args, std::string log_path)
+      : name_(std::move(name)), log_path_(std::move(log_path)) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) die("fork: " + std::string(std::strerror(errno)));
+    if (pid_ == 0) {
+      // Only async-signal-safe calls from here on: the child of a fork.
+      const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (log < 0 || null < 0 || ::dup2(null, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0)
+        ::_exit(126);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(126);  // the bench died before prctl took effect
+      ::execv(argv[0], argv.data());
+      const char msg[] = "exec failed\n";
+      [[maybe_unused]] auto ignored = ::write(2, msg, sizeof(msg) - 1);
+      ::_exit(127);
+    }
+    g_running.push_back(this);
+  }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+  ~ServerProcess() { stop(); }
+
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+  std::string log() const { return read_text(log_path_); }
+
+  // True while the process has not exited; reaps it if it has.
+  bool running() {
+    if (exited_) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) finish(status);
+    return !exited_;
+  }
+
+  // SIGTERM, then waits; returns false unless the server exited with status 0 by itself.
+  bool stop() {
+    if (!exited_ && running()) {
+      ::kill(pid_, SIGTERM);
+      const auto deadline = Clock::now() + kStallLimit;
+      while (running() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+      if (!exited_) {
+        std::fprintf(stderr, "%s (pid %d) did not stop within %llds of SIGTERM; killing it\n",
+                     name_.c_str(), int(pid_),
+                     static_cast<long long>(std::chrono::seconds(kStallLimit).count()));
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        finish(status);
+        clean_ = false;
+      }
+    }
+    return clean_;
+  }
+
+  std::string exit_description() const {
+    if (WIFEXITED(status_)) return "exit status " + std::to_string(WEXITSTATUS(status_));
+    if (WIFSIGNALED(status_)) return std::string("signal ") + strsignal(WTERMSIG(status_));
+    return "unknown status";
+  }
+
+ private:
+  void finish(int status) {
+    exited_ = true;
+    status_ = status;
+    clean_ = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::erase(g_running, this);
+  }
+
+  std::string name_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  bool clean_ = false;
+  int status_ = 0;
+};
+
+// The broker under test: waits on the client check that it is still alive, so that a crashed
+// broker fails the run at once with its log rather than after the client's timeouts.
+ServerProcess* g_broker = nullptr;
+
+void check_broker_alive(const std::string& during) {
+  if (g_broker != nullptr && !g_broker->running()) {
+    die("kafkado serve exited (" + g_broker->exit_description() + ") during " + during + ":\n" +
+        tail(g_broker->log()));
+  }
+}
+
+// Waits for `kafkado serve` to print "listening on HOST:PORT" and returns that address.
+std::string wait_for_kafkado(ServerProcess& broker) {
+  const auto deadline = Clock::now() + kStallLimit;
+  while (Clock::now() < deadline) {
+    const std::string log = broker.log();
+    const size_t at = log.find("listening on ");
+    if (at != std::string::npos) {
+      const size_t start = at + std::strlen("listening on ");
+      const size_t end = log.find_first_of(" \n,", start);
+      if (end != std::string::npos) return log.substr(start, end - start);
+    }
+    if (!broker.running()) {
+      die("kafkado serve exited (" + broker.exit_description() + ") before listening:\n" +
+          tail(log));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  die("kafkado serve did not report listening within 30 s:\n" + tail(broker.log()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis: RESP over one TCP connection (no client library needed for a handful of commands).
+
+struct Reply {
+  char type = 0;  // '+' simple string, '-' error, ':' integer, '$' bulk string
+  std::string text;
+};
+
+class RespConnection {
+ public:
+  explicit RespConnection(Fd fd) : fd_(std::move(fd)) {}
+
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) die("redis: send: " + std::string(std::strerror(errno)));
+      bytes.remove_prefix(size_t(n));
+    }
+  }
+
+  Reply read_reply() {
+    Reply reply;
+    while (!parse(reply)) fill();
+    return reply;
+  }
+
+  // A command from its arguments, as a RESP array of bulk strings.
+  static std::string command(std::initializer_list<std::string_view> args) {
+    std::string out = "*" + std::to_string(args.size()) + "\r\n";
+    for (std::string_view a : args) {
+      out += "$" + std::to_string(a.size()) + "\r\n";
+      out += a;
+      out += "\r\n";
+    }
+    return out;
+  }
+
+  Reply call(std::initializer_list<std::string_view> args) {
+    send(command(args));
+    return read_reply();
+  }
+
+ private:
+  // Parses one reply at pos_; false when the buffer does not hold all of it yet.
+  bool parse(Reply& reply) {
+    const size_t eol = in_.find("\r\n", pos_);
+    if (eol == std::string::npos) return false;
+    const char type = in_[pos_];
+    std::string_view line(in_.data() + pos_ + 1, eol - pos_ - 1);
+    if (type == '+' || type == '-' || type == ':') {
+      reply = {type, std::string(line)};
+      pos_ = eol + 2;
+      return true;
+    }
+    if (type != '$') die("redis: unexpected reply type '" + std::string(1, type) + "'");
+    const long long len = std::strtoll(std::string(line).c_str(), nullptr, 10);
+    if (len < 0) {  // null bulk string
+      reply = {type, {}};
+      pos_ = eol + 2;
+      return true;
+    }
+    if (in_.size() < eol + 2 + size_t(len) + 2) return false;
+    reply = {type, in_.substr(eol + 2, size_t(len))};
+    pos_ = eol + 2 + size_t(len) + 2;
+    return true;
+  }
+
+  void fill() {
+    if (pos_ > 0) {  // drop what was parsed, so the buffer stays the size of one read
+      in_.erase(0, pos_);
+      pos_ = 0;
+    }
+    char buf[64 * 1024];
+    ssize_t n;
+    do {
+      n = ::recv(fd_.get(), buf, sizeof(buf), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) die("redis: connection closed");
+    if (n < 0) die("redis: recv: " + std::string(std::strerror(errno)));
+    in_.append(buf, size_t(n));
+  }
+
+  Fd fd_;
+  std::string in_;
+  size_t pos_ = 0;
+};
+
+// Connects once redis-server accepts connections and answers PING.
+RespConnection wait_for_redis(ServerProcess& redis, int port) {
+  const auto deadline = Clock::now() + kStallLimit;
+  while (Clock::now() < deadline) {
+    Fd fd = connect_loopback(port);
+    if (fd) {
+      RespConnection conn(std::move(fd));
+      const Reply pong = conn.call({"PING"});
+      if (pong.type == '+' && pong.text == "PONG") return conn;
+    }
+    if (!redis.running()) {
+      die("redis-server exited (" + redis.exit_description() + ") before accepting connections:\n" +
+          tail(redis.log()));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  die("redis-server did not accept connections within 30 s:\n" + tail(redis.log()));
+}
+
+std::string redis_version(RespConnection& conn) {
+  const Reply info = conn.call({"INFO", "server"});
+  const size_t at = info.text.find("redis_version:");
+  if (at == std::string::npos) return "unknown version";
+  const size_t start = at + std::strlen("redis_version:");
+  return info.text.substr(start, info.text.find_first_of("\r\n", start) - start);
+}
+
+struct Figures {
+  uint64_t records = 0;
+  uint64_t payload_bytes = 0;
+  double seconds = 0;
+  double records_per_s() const { return seconds > 0 ? double(records) / seconds : 0; }
+  double payload_mbps() const { return seconds > 0 ? double(payload_bytes) / kMB / seconds : 0; }
+};
+
+// XADD stream * v <value> for n values, `pipeline` commands per write; every reply is read
+// before the next write, as redis-benchmark -P does. Checks XLEN at the end.
+Figures measure_redis(RespConnection& conn, const std::string& stream, size_t value_size,
+                      uint64_t n, size_t pipeline) {
+  const std::string pattern = fill_pattern(value_size + 4096, 23);
+  // Everything up to the value's length: the same for every command.
+  const std::string prefix = "*5\r\n$4\r\nXADD\r\n$" + std::to_string(stream.size()) + "\r\n" +
+                             stream + "\r\n$1\r\n*\r\n$1\r\nv\r\n$" + std::to_string(value_size) +
+                             "\r\n";
+  std::string out;
+  out.reserve(pipeline * (prefix.size() + value_size + 2));
+  Figures f;
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n;) {
+    const uint64_t end = std::min<uint64_t>(n, i + pipeline);
+    out.clear();
+    for (uint64_t j = i; j < end; ++j) {
+      out += prefix;
+      out += value_of(pattern, value_size, j);
+      out += "\r\n";
+    }
+    conn.send(out);
+    for (; i < end; ++i) {
+      const Reply r = conn.read_reply();
+      if (r.type != '$') die("redis: XADD " + std::to_string(i) + " failed: " + r.text);
+    }
+  }
+  f.seconds = seconds_since(start);
+  f.records = n;
+  f.payload_bytes = n * value_size;
+  const Reply len = conn.call({"XLEN", stream});
+  if (len.type != ':' || std::strtoull(len.text.c_str(), nullptr, 10) != n)
+    die("redis: XLEN " + stream + " is " + len.text + ", expected " + std::to_string(n));
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// librdkafka handles, owned.
+
+template <auto Destroy>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const {
+    Destroy(p);
+  }
+};
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Deleter<rd_kafka_conf_destroy>>;
+// rd_kafka_destroy also closes a consumer (leaves its assignment) before destroying it.
+using KafkaPtr = std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
+using AdminOptionsPtr =
+    std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                         Deleter<rd_kafka_topic_partition_list_destroy>>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
+
+ConfPtr make_conf(const Settings& s,
+                  std::initializer_list<std::pair<const char*, std::string>> settings) {
+  ConfPtr conf(rd_kafka_conf_new());
+  char err[512];
+  std::vector<std::pair<const char*, std::string>> all(settings);
+  if (!s.rdkafka_debug.empty()) all.emplace_back("debug", s.rdkafka_debug);
+  for (const auto& [key, value] : all) {
+    if (rd_kafka_conf_set(conf.get(), key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
+      die(std::string("librdkafka config ") + key + "=" + value + ": " + err);
+  }
+  return conf;
+}
+
+KafkaPtr make_client(rd_kafka_type_t type, ConfPtr conf) {
+  char err[512];
+  // rd_kafka_new takes the configuration only when it succeeds.
+  KafkaPtr rk(rd_kafka_new(type, conf.get(), err, sizeof(err)));
+  if (!rk) die(std::string("rd_kafka_new: ") + err);
+  (void)conf.release();
+  return rk;
+}
+
+// CreateTopics with 1 partition, through the admin API (rather than metadata auto-creation, so
+// that the partition count is explicit and a broker refusing it fails the run).
+void create_topic(rd_kafka_t* rk, const std::string& topic) {
+  char err[512];
+  NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), 1, 1, err, sizeof(err)));
+  if (!new_topic) die("NewTopic " + topic + ": " + err);
+  AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), 10'000, err, sizeof(err));
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
+  rd_kafka_CreateTopics(rk, topics, 1, options.get(), queue.get());
+  EventPtr event(rd_kafka_queue_poll(queue.get(), 30'000));
+  if (!event) die("CreateTopics " + topic + ": no answer within 30 s");
+  if (rd_kafka_event_error(event.get()))
+    die("CreateTopics " + topic + ": " + rd_kafka_event_error_string(event.get()));
+  const auto* result = rd_kafka_event_CreateTopics_result(event.get());
+  if (result == nullptr) die("CreateTopics " + topic + ": unexpected event");
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  if (count != 1) die("CreateTopics " + topic + ": " + std::to_string(count) + " results");
+  if (rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* message = rd_kafka_topic_result_error_string(results[0]);
+    die("CreateTopics " + topic + ": " + (message ? message : "error"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka produce.
+
+struct Latency {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+Latency percentiles(std::vector<int64_t> ns) {
+  Latency l;
+  if (ns.empty()) return l;
+  auto at = [&](double q) {
+    const size_t k = std::min(ns.size() - 1, size_t(q * double(ns.size())));
+    std::nth_element(ns.begin(), ns.begin() + ptrdiff_t(k), ns.end());
+    return double(ns[k]) / 1e6;
+  };
+  l.p50_ms = at(0.50);
+  l.p99_ms = at(0.99);
+  l.max_ms = double(*std::max_element(ns.begin(), ns.end())) / 1e6;
+  return l;
+}
+
+// What the delivery report callback fills in; the callback runs inside rd_kafka_poll/flush on
+// this thread, so nothing here needs to be atomic.
+struct Deliveries {
+  // Per record: the steady-clock time it was enqueued, replaced by its latency once delivered.
+  std::vector<int64_t> ns;
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  std::string first_error;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto& d = *static_cast<Deliveries*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (d.failed++ == 0) d.first_error = rd_kafka_err2str(m->err);
+    return;
+  }
+  const auto i = reinterpret_cast<uintptr_t>(m->_private);
+  d.ns[i] = now_ns() - d.ns[i];
+  ++d.delivered;
+}
+
+struct ProduceFigures {
+  Figures figures;
+  Latency latency;
+};
+
+struct Producer {
+  Deliveries deliveries;  // outlives rk, whose callbacks point to it
+  KafkaPtr rk;
+  TopicPtr topic;
+};
+
+// A producer with acks=all and the settings' batching, with `topic` created and its metadata
+// known (so the clock starts with a connected client). linger_ms overrides the settings'.
+std::unique_ptr<Producer> make_producer(const Settings& s, const std::string& bootstrap,
+                                        const std::string& topic, int linger_ms) {
+  auto p = std::make_unique<Producer>();
+  ConfPtr conf = make_conf(s, {{"bootstrap.servers", bootstrap},
+                               {"client.id", "broker-bench"},
+                               {"acks", "all"},
+                               {"linger.ms", std::to_string(linger_ms)},
+                               {"batch.size", std::to_string(s.batch_bytes)},
+                               {"batch.num.messages", "1000000"},  // batch.size decides
+                               {"compression.type", "none"},
+                               {"queue.buffering.max.messages", std::to_string(s.queue_messages)},
+                               {"socket.nagle.disable", "true"},
+                               {"message.timeout.ms", "120000"}});
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_conf_set_opaque(conf.get(), &p->deliveries);
+  p->rk = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  create_topic(p->rk.get(), topic);
+  p->topic.reset(rd_kafka_topic_new(p->rk.get(), topic.c_str(), nullptr));
+  if (!p->topic)
+    die("rd_kafka_topic_new " + topic + ": " + rd_kafka_err2str(rd_kafka_last_error()));
+  const rd_kafka_metadata_t* raw = nullptr;
+  const auto err = rd_kafka_metadata(p->rk.get(), 0, p->topic.get(), &raw, 10'000);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    die("metadata for " + topic + ": " + rd_kafka_err2str(err));
+  MetadataPtr metadata(raw);
+  if (metadata->topic_cnt != 1 || metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      metadata->topics[0].partition_cnt != 1) {
+    die("metadata for " + topic + ": expected one topic with one partition");
+  }
+  return p;
+}
+
+// Enqueues record i, waiting for room in the client's queue when it is full.
+void enqueue(Producer& p, const std::string& pattern, size_t value_size, uint64_t i) {
+  const std::string_view value = value_of(pattern, value_size, i);
+  Clock::time_point full_since{};
+  for (;;) {
+    p.deliveries.ns[i] = now_ns();
+    // RD_KAFKA_MSG_F_COPY: librdkafka copies the value (the API is not const-correct).
+    if (rd_kafka_produce(p.topic.get(), 0, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
+                         value.size(), nullptr, 0, reinterpret_cast<void*>(uintptr_t(i))) == 0) {
+      return;
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(err));
+    rd_kafka_poll(p.rk.get(), 1);  // serves delivery reports, which frees room
+    if (full_since == Clock::time_point{}) {
+      full_since = Clock::now();
+    } else if (Clock::now() - full_since > 1s) {  // not the usual brief wait: is it stuck?
+      check_broker_alive("produce to " + std::string(rd_kafka_topic_name(p.topic.get())));
+      if (Clock::now() - full_since > kStallLimit) {
+        die("produce: the client's queue stayed full for 30 s at record " + std::to_string(i));
+      }
+    }
+  }
+}
+
+// Waits until the first n records are acknowledged; dies on a failed record, or when nothing
+// was acknowledged for kStallLimit.
+void wait_delivered(Producer& p, uint64_t n, const std::string& topic) {
+  const Deliveries& d = p.deliveries;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  auto last_progress = Clock::now();
+  for (uint64_t seen = d.delivered;;) {
+    err = rd_kafka_flush(p.rk.get(), 100);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || d.failed > 0) break;
+    check_broker_alive("produce to " + topic);
+    if (d.delivered != seen) {
+      seen = d.delivered;
+      last_progress = Clock::now();
+    } else if (Clock::now() - last_progress > kStallLimit) {
+      break;
+    }
+  }
+  if (d.failed > 0) {
+    die(topic + ": " + std::to_string(d.failed) + " of " + std::to_string(n) +
+        " records failed: " + d.first_error);
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || d.delivered != n) {
+    die(topic + ": " + std::to_string(d.delivered) + " of " + std::to_string(n) +
+        " records delivered (" + rd_kafka_err2str(err) + ", " +
+        std::to_string(rd_kafka_outq_len(p.rk.get())) + " still queued)");
+  }
+}
+
+// n records flat out: the clock runs from the first enqueue until every record is acknowledged.
+ProduceFigures measure_produce(const Settings& s, const std::string& bootstrap,
+                               const std::string& topic, size_t value_size, uint64_t n) {
+  auto p = make_producer(s, bootstrap, topic, s.linger_ms);
+  p->deliveries.ns.assign(n, 0);
+  const std::string pattern = fill_pattern(value_size + 4096, 23);
+  ProduceFigures f;
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    enqueue(*p, pattern, value_size, i);
+    // Delivery reports are timed when served: serve them often, not only when the queue fills.
+    if ((i & 63) == 0) rd_kafka_poll(p->rk.get(), 0);
+  }
+  wait_delivered(*p, n, topic);
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = n;
+  f.figures.payload_bytes = n * value_size;
+  f.latency = percentiles(std::move(p->deliveries.ns));
+  return f;
+}
+
+// One record at a time, each waited for (linger.ms=0): the broker's acks=all round trip
+// without load.
+ProduceFigures measure_round_trips(const Settings& s, const std::string& bootstrap,
+                                   const std::string& topic, size_t value_size, uint64_t n) {
+  auto p = make_producer(s, bootstrap, topic, 0);
+  p->deliveries.ns.assign(n, 0);
+  const std::string pattern = fill_pattern(value_size + 4096, 23);
+  ProduceFigures f;
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    enqueue(*p, pattern, value_size, i);
+    wait_delivered(*p, i + 1, topic);
+  }
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = n;
+  f.figures.payload_bytes = n * value_size;
+  f.latency = percentiles(std::move(p->deliveries.ns));
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka consume.
+
+struct ConsumeFigures {
+  Figures figures;             // from assign() until the last record arrived
+  double startup_seconds = 0;  // assign() -> first record
+};
+
+// Reads partition 0 of `topic` from the beginning with assign() (no group membership), until
+// n records arrived; checks that offsets are dense and each value is the one produced.
+ConsumeFigures measure_consume(const Settings& s, const std::string& bootstrap,
+                               const std::string& topic, size_t value_size, uint64_t n) {
+  // assign() needs a group.id in librdkafka, but joins no group; nothing is committed.
+  KafkaPtr rk = make_client(RD_KAFKA_CONSUMER, make_conf(s, {{"bootstrap.servers", bootstrap},
+                                                             {"client.id", "broker-bench"},
+                                                             {"group.id", "broker-bench"},
+                                                             {"enable.auto.commit", "false"},
+                                                             {"enable.auto.offset.store", "false"},
+                                                             {"socket.nagle.disable", "true"}}));
+  // Offset 0 (the topic is new) rather than RD_KAFKA_OFFSET_BEGINNING: librdkafka resolves
+  // BEGINNING with a ListOffsets that, when assign() runs before its broker thread has taken the
+  // partition, waits for a 0.5 s retry timer (seen in about a third of runs in its debug log).
+  PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), 0)->offset = 0;
+  const std::string pattern = fill_pattern(value_size + 4096, 23);
+  ConsumeFigures f;
+  const auto assigned = Clock::now();
+  if (const auto err = rd_kafka_assign(rk.get(), assignment.get()))
+    die("assign " + topic + ": " + rd_kafka_err2str(err));
+  auto last_progress = Clock::now();
+  uint64_t next = 0;
+  while (next < n) {
+    MessagePtr m(rd_kafka_consumer_poll(rk.get(), 100));
+    if (!m) {
+      check_broker_alive("consume from " + topic);
+      if (Clock::now() - last_progress > kStallLimit) {
+        die("consume " + topic + ": stalled at " + std::to_string(next) + " of " +
+            std::to_string(n) + " records");
+      }
+      continue;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      die("consume " + topic + ": " + rd_kafka_message_errstr(m.get()));
+    if (m->offset != int64_t(next)) {
+      die("consume " + topic + ": got offset " + std::to_string(m->offset) + ", expected " +
+          std::to_string(next));
+    }
+    const std::string_view value(static_cast<const char*>(m->payload), m->len);
+    if (value != value_of(pattern, value_size, next))
+      die("consume " + topic + ": record " + std::to_string(next) + " has the wrong value");
+    if (next == 0) f.startup_seconds = seconds_since(assigned);
+    f.figures.payload_bytes += m->len;
+    ++next;
+    last_progress = Clock::now();
+  }
+  f.figures.seconds = seconds_since(assigned);
+  f.figures.records = next;
+  // Exactly n records in the partition: none lost (above) and none duplicated by a retry.
+  int64_t low = 0, high = 0;
+  if (const auto err =
+          rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), 0, &low, &high, 10'000)) {
+    die("watermarks of " + topic + ": " + rd_kafka_err2str(err));
+  }
+  if (low != 0 || high != int64_t(n)) {
+    die(topic + " holds offsets [" + std::to_string(low) + ", " + std::to_string(high) +
+        "), expected [0, " + std::to_string(n) + ")");
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+std::string mib(size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f MiB", double(bytes) / kMiBd);
+  return buf;
+}
+
+void print_header() {
+  std::printf("  %-6s %-8s %8s %6s %9s %7s %8s %8s %8s %8s %8s %10s\n", "value", "phase", "records",
+              "secs", "records/s", "MB/s", "p50 ms", "p99 ms", "max ms", "cli CPU", "srv CPU",
+              "srv RSS");
+}
+
+void print_row(size_t value_size, const char* phase, const Figures& f, const Latency* l,
+               const PhaseUse& use) {
+  std::printf("  %-6s %-8s %8llu %6.2f %9.0f %7.1f", value_label(value_size).c_str(), phase,
+              static_cast<unsigned long long>(f.records), f.seconds, f.records_per_s(),
+              f.payload_mbps());
+  if (l != nullptr) {
+    std::printf(" %8.2f %8.2f %8.2f", l->p50_ms, l->p99_ms, l->max_ms);
+  } else {
+    std::printf(" %8s %8s %8s", "-", "-", "-");
+  }
+  std::printf(" %7.0f%% %7.0f%% %10s\n", 100 * use.client_cpu, 100 * use.server_cpu,
+              mib(use.server_rss).c_str());
+  std::fflush(stdout);
+}
+
+std::string default_kafkado() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "kafkado";
+  return (self.parent_path() / ".." / "src" / "cli" / "kafkado").lexically_normal().string();
+}
+
+int run(const Settings& s) {
+  if (::access(s.kafkado.c_str(), X_OK) != 0)
+    die("kafkado not found at " + s.kafkado + " (build it, or pass --kafkado PATH)");
+  if (::access(s.redis_server.c_str(), X_OK) != 0) {
+    die("redis-server not found at " + s.redis_server +
+        " (scripts/install-deps installs it, or pass --redis-server PATH)");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(s.dir, ec);
+  std::string pattern = s.dir + "/broker-bench-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr)
+    die("mkdtemp in " + s.dir + ": " + std::strerror(errno));
+  const std::string root = pattern;
+  // Stops the servers, then removes the scratch directory, however the run ends (die() exits
+  // without unwinding).
+  static std::string cleanup_root;
+  cleanup_root = root;
+  std::atexit([] {
+    while (!g_running.empty()) g_running.back()->stop();
+    std::error_code e;
+    std::filesystem::remove_all(cleanup_root, e);
+  });
+  std::filesystem::create_directories(root + "/redis");
+
+  // Both servers start before any librdkafka thread exists, so fork() copies a single thread.
+  ServerProcess broker("kafkado serve",
+                       {s.kafkado, "serve", "--data", root + "/kafka", "--flush", s.flush,
+                        "--listen", "127.0.0.1:0"},
+                       root + "/kafkado.log");
+  const int redis_port = free_port();
+  ServerProcess redis(
+      "redis-server",
+      {s.redis_server, "--port", std::to_string(redis_port), "--bind", "127.0.0.1", "--save", "",
+       "--appendonly", "no", "--dir", root + "/redis", "--daemonize", "no", "--logfile", ""},
+      root + "/redis.log");
+  const std::string bootstrap = wait_for_kafkado(broker);
+  g_broker = &broker;
+  RespConnection redis_conn = wait_for_redis(redis, redis_port);
+
+  struct statvfs vfs {};
+  ::statvfs(root.c_str(), &vfs);
+  char when[64];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  std::printf("kafka-do broker_bench (%s run) %s\n", s.quick ? "quick" : "full", when);
+  std::printf("  scratch dir %s (%.1f GiB free), %u hardware threads\n", root.c_str(),
+              double(vfs.f_bavail) * double(vfs.f_frsize) / double(1ull << 30),
+              std::thread::hardware_concurrency());
+  std::printf("  broker: %s serve --flush %s, on %s (pid %d)\n", s.kafkado.c_str(), s.flush.c_str(),
+              bootstrap.c_str(), int(broker.pid()));
+  std::printf("  reference: redis-server %s on 127.0.0.1:%d (pid %d), persistence off\n",
+              redis_version(redis_conn).c_str(), redis_port, int(redis.pid()));
+  std::printf(
+      "  client: librdkafka %s, acks=all, linger.ms=%d, batch.size=%d, compression none,\n"
+      "  1 partition per topic; consumer: assign() at offset 0, default fetch sizes.\n"
+      "  Latency = enqueue -> delivery report; while producing flat out it includes the wait in\n"
+      "  the client's queue (up to %d records). Client and servers share the machine's cores:\n"
+      "  cli/srv CPU = CPU time of this process (librdkafka included) and of the server over\n"
+      "  the phase (100%% = one core); srv RSS = the server's RSS after the phase.\n"
+      "  MB = 10^6 bytes of values. Every figure is a single run.\n\n",
+      rd_kafka_version_str(), s.linger_ms, s.batch_bytes, s.queue_messages);
+  std::fflush(stdout);
+
+  const size_t value_sizes[2] = {100, 1024};
+  const uint64_t counts[2] = {s.small_records, s.large_records};
+  ProduceFigures produced[2];
+  ConsumeFigures consumed[2];
+  std::printf("Kafka protocol: librdkafka -> kafkado serve\n");
+  print_header();
+  for (int v = 0; v < 2; ++v) {
+    const std::string topic = "bench-" + std::to_string(value_sizes[v]);
+    const PhaseMeter producing(broker.pid());
+    produced[v] = measure_produce(s, bootstrap, topic, value_sizes[v], counts[v]);
+    print_row(value_sizes[v], "produce", produced[v].figures, &produced[v].latency,
+              producing.finish(produced[v].figures.seconds));
+    const PhaseMeter consuming(broker.pid());
+    consumed[v] = measure_consume(s, bootstrap, topic, value_sizes[v], counts[v]);
+    print_row(value_sizes[v], "consume", consumed[v].figures, nullptr,
+              consuming.finish(consumed[v].figures.seconds));
+  }
+  const PhaseMeter round_trips(broker.pid());
+  const ProduceFigures sync =
+      measure_round_trips(s, bootstrap, "bench-round-trip", value_sizes[0], s.round_trips);
+  print_row(value_sizes[0], "1-by-1", sync.figures, &sync.latency,
+            round_trips.finish(sync.figures.seconds));
+  std::printf(
+      "  (consume: timed from assign() to the last record; the first record came after\n"
+      "  %.0f ms and %.0f ms)\n"
+      "  (1-by-1: one record in flight, linger.ms=0, each acknowledged before the next)\n",
+      1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds);
+
+  std::printf(
+      "\nRedis Streams reference: XADD bench-100 * v <value>, %zu commands per pipeline write,\n"
+      "  one connection, RESP over TCP\n",
+      s.pipeline);
+  print_header();
+  const PhaseMeter adding(redis.pid());
+  const Figures xadd =
+      measure_redis(redis_conn, "bench-100", value_sizes[0], counts[0], s.pipeline);
+  print_row(value_sizes[0], "XADD", xadd, nullptr, adding.finish(xadd.seconds));
+
+  // Peak RSS of both servers, just before they are stopped.
+  const size_t broker_peak = proc_status_bytes(broker.pid(), "VmHWM:");
+  const size_t redis_peak = proc_status_bytes(redis.pid(), "VmHWM:");
+  g_broker = nullptr;
+  if (!broker.stop()) die("kafkado serve did not stop cleanly: " + broker.exit_description());
+  if (!redis.stop()) die("redis-server did not stop cleanly: " + redis.exit_description());
+
+  const double ratio = produced[0].figures.records_per_s() / xadd.records_per_s();
+  const double large_mbps = produced[1].figures.payload_mbps();
+  const double peak_mib = double(broker_peak) / kMiBd;
+  std::printf("\nComparison and targets\n");
+  std::printf("  100 B produce vs Redis XADD (records/s): %.0f / %.0f = %.2fx\n",
+              produced[0].figures.records_per_s(), xadd.records_per_s(), ratio);
+  std::printf("  1 KiB produce: %.1f MB/s against the %.0f MB/s target -> %s\n", large_mbps,
+              kLargeTargetMBps, large_mbps >= kLargeTargetMBps ? "MET" : "MISSED");
+  std::printf("  broker peak RSS (VmHWM): %.1f MiB against the %.0f MiB budget -> %s\n", peak_mib,
+              kRssBudgetMiB, peak_mib <= kRssBudgetMiB ? "MET" : "MISSED");
+  std::printf("  (redis-server peak RSS %s, holding the %llu-entry stream in memory)\n",
+              mib(redis_peak).c_str(), static_cast<unsigned long long>(counts[0]));
+  if (s.quick) std::printf("  (quick run: sizes too small for the figures to mean anything)\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace kafka_do::bench
+
+int main(int argc, char** argv) {
+  kafka_do::bench::Settings s;
+  const char* tmp = std::getenv("TMPDIR");
+  s.dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  s.kafkado = kafka_do::bench::default_kafkado();
+  CLI::App app{"kafka-do broker benchmark: librdkafka against kafkado serve, next to Redis"};
+  // scripts/run-bench passes defaults first; a user's own value later on the line wins.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("--quick", s.quick, "Tiny sizes (a few seconds): a smoke run, not a measurement");
+  app.add_option("--dir", s.dir, "Scratch directory parent (use the data directory's filesystem)")
+      ->capture_default_str();
+  app.add_option("--kafkado", s.kafkado, "The kafkado binary")->capture_default_str();
+  app.add_option("--redis-server", s.redis_server, "The redis-server binary")
+      ->capture_default_str();
+  app.add_option("--flush", s.flush, "The broker's --flush policy")
+      ->check(CLI::IsMember({"every-batch", "interval", "os"}))
+      ->capture_default_str();
+  auto* small = app.add_option("--records-100", s.small_records, "100 B records produced")
+                    ->check(CLI::PositiveNumber)
+                    ->capture_default_str();
+  auto* large = app.add_option("--records-1k", s.large_records, "1 KiB records produced")
+                    ->check(CLI::PositiveNumber)
+                    ->capture_default_str();
+  auto* trips = app.add_option("--round-trips", s.round_trips, "Records sent one at a time")
+                    ->check(CLI::PositiveNumber)
+                    ->capture_default_str();
+  app.add_option("--pipeline", s.pipeline, "Redis commands per pipeline write")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--linger-ms", s.linger_ms, "Producer linger.ms")
+      ->check(CLI::Range(0, 10'000))
+      ->capture_default_str();
+  app.add_option("--batch-bytes", s.batch_bytes, "Producer batch.size")
+      ->check(CLI::Range(1, 1 << 30))
+      ->capture_default_str();
+  app.add_option("--rdkafka-debug", s.rdkafka_debug,
+                 "librdkafka debug contexts (e.g. fetch,protocol), logged to stderr");
+  CLI11_PARSE(app, argc, argv);
+  if (s.quick) {
+    if (small->count() == 0) s.small_records = 20'000;
+    if (large->count() == 0) s.large_records = 5'000;
+    if (trips->count() == 0) s.round_trips = 200;
+  }
+  return kafka_do::bench::run(s);
+}
