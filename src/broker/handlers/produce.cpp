@@ -4,6 +4,7 @@
 #include <span>
 
 #include "broker/handlers/handler.hpp"
+#include "model/record_batch.hpp"
 
 namespace kafka_do::broker::handlers {
 namespace {
@@ -11,8 +12,8 @@ namespace {
 using protocol::ProduceResponse;
 
 ProduceResponse::PartitionProduceResponse append(
-    Broker& broker, const std::string& topic,
-    protocol::ProduceRequest::PartitionProduceData& data) {
+    Broker& broker, const std::string& topic, protocol::ProduceRequest::PartitionProduceData& data,
+    int16_t version) {
   ProduceResponse::PartitionProduceResponse out;
   out.index = data.index;
   out.base_offset = -1;
@@ -28,6 +29,13 @@ ProduceResponse::PartitionProduceResponse append(
   }
   if (!data.records || data.records->empty()) {
     out.error_code = model::to_wire(model::ErrorCode::corrupt_message);
+    return out;
+  }
+  // Kafka refuses zstd below v7: older clients could not read it back (KIP-110).
+  auto header = model::parse_batch_header(*data.records);
+  if (header && header->compression() == model::Compression::zstd && version < 7) {
+    out.error_code = model::to_wire(model::ErrorCode::unsupported_compression_type);
+    out.error_message = "zstd batches need Produce v7 or later";
     return out;
   }
   // The log validates the batch (magic 2, CRC, one batch, records well formed) and rewrites its
@@ -60,7 +68,7 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
-      topic_response.partition_responses.push_back(append(broker, topic.name, data));
+      topic_response.partition_responses.push_back(append(broker, topic.name, data, version));
     }
     response.responses.push_back(std::move(topic_response));
   }
