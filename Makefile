@@ -7,7 +7,7 @@ BUILD := build/release
 KAFKADO := $(BUILD)/src/cli/kafkado
 DATA ?= ./kafka-do-data
 
-.PHONY: all deps configure build test test-asan run demo bench format clean
+.PHONY: all deps configure build test test-asan fuzz run demo bench format clean
 
 all: build
 
@@ -27,6 +27,28 @@ test-asan: deps
 	@test -f build/asan/CMakeCache.txt || cmake --preset asan-ubsan
 	cmake --build --preset asan-ubsan -j $(JOBS)
 	ctest --preset asan-ubsan -j $(JOBS)
+
+# libFuzzer over the request decoder and the record-batch validator (tests/fuzz/README.md). Builds
+# only the fuzz targets (clang, ASan+UBSan, build/fuzz), then runs each for FUZZ_SECONDS over a
+# scratch copy of its seed corpus; a crash, leak, sanitizer report or failed check fails the target
+# and leaves the input in build/fuzz/work/<fuzzer>/artifacts.
+FUZZ_SECONDS ?= 60
+FUZZERS := request_fuzzer record_batch_fuzzer
+fuzz: deps
+	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	@set -e; for f in $(FUZZERS); do \
+	  work=build/fuzz/work/$$f; rm -rf $$work; mkdir -p $$work/corpus $$work/artifacts; \
+	  cp tests/fuzz/corpus/$${f%_fuzzer}/* $$work/corpus/; \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS) s (log: $$work/log)"; \
+	  if ! UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	      -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$$work/artifacts/ \
+	      $$work/corpus >$$work/log 2>&1; then \
+	    grep -v '# Uses:' $$work/log | tail -n 40; \
+	    echo "fuzz: $$f FAILED; the input is in $$work/artifacts/"; ls $$work/artifacts; exit 1; \
+	  fi; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $$work/log; \
+	done
 
 # The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
 run: build

@@ -6,6 +6,17 @@ if(KAFKA_DO_SANITIZE)
                                                   -fno-sanitize-recover=undefined)
   target_link_options(kafka_do_flags INTERFACE -fsanitize=address,undefined)
 endif()
+# KAFKA_DO_FUZZ: coverage instrumentation for libFuzzer plus ASan+UBSan on every library, so the
+# fuzz targets (tests/fuzz) see the code they drive. Without Clang they fall back to replay runners.
+if(KAFKA_DO_FUZZ)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(kafka_do_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                    -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(kafka_do_flags INTERFACE -fsanitize=address,undefined)
+  else()
+    message(WARNING "KAFKA_DO_FUZZ needs Clang; building the fuzz replay runners instead")
+  endif()
+endif()
 
 # kafka_do_library(<layer> DEPS ...): one static library per src/<layer> folder, built from every
 # .cpp in it (subfolders included), aliased kafka_do::<layer>.

@@ -10,6 +10,14 @@ namespace kafka_do::model {
 
 using namespace batch_format;
 
+namespace {
+// Base + delta from a batch we did not write: a hostile batch may carry values whose sum
+// overflows, which must wrap (as Java's long arithmetic does in Kafka) rather than be undefined.
+int64_t wrapping_add(int64_t base, int64_t delta) {
+  return int64_t(uint64_t(base) + uint64_t(delta));
+}
+}  // namespace
+
 Result<BatchHeader> parse_batch_header(std::string_view bytes) {
   if (bytes.size() < kHeaderSize) {
     return Error(Errc::corruption, "record batch shorter than its 61-byte header");
@@ -65,7 +73,7 @@ void BatchBuilder::add(int64_t timestamp, std::optional<std::string_view> key,
                        std::span<const RecordHeader> headers) {
   if (count_ == 0) base_timestamp_ = timestamp;
   max_timestamp_ = std::max(max_timestamp_, timestamp);
-  const int64_t timestamp_delta = timestamp - base_timestamp_;
+  const int64_t timestamp_delta = int64_t(uint64_t(timestamp) - uint64_t(base_timestamp_));
   const int32_t offset_delta = count_;
 
   // Body size first: the record starts with its own length as a varint.
@@ -278,8 +286,8 @@ Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_byte
   KD_TRY(
       walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
         Record rec;
-        rec.offset = h.base_offset + offset_delta;
-        rec.timestamp = append_time ? h.max_timestamp : base_ts + timestamp_delta;
+        rec.offset = wrapping_add(h.base_offset, offset_delta);
+        rec.timestamp = append_time ? h.max_timestamp : wrapping_add(base_ts, timestamp_delta);
         rec.key = read_nullable(r);
         rec.value = read_nullable(r);
         const int64_t count = r.varint();
@@ -305,7 +313,7 @@ Result<std::vector<RecordPosition>> record_positions(std::string_view batch, siz
   if (h.log_append_time()) {
     // Every record carries the batch's append time.
     for (int32_t i = 0; i <= h.last_offset_delta && i < h.record_count; ++i) {
-      out.push_back({h.base_offset + i, h.max_timestamp});
+      out.push_back({wrapping_add(h.base_offset, i), h.max_timestamp});
     }
     return out;
   }
@@ -313,7 +321,8 @@ Result<std::vector<RecordPosition>> record_positions(std::string_view batch, siz
   KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
   KD_TRY(
       walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
-        out.push_back({h.base_offset + offset_delta, h.base_timestamp + timestamp_delta});
+        out.push_back({wrapping_add(h.base_offset, offset_delta),
+                       wrapping_add(h.base_timestamp, timestamp_delta)});
         skip_nullable(r);
         skip_nullable(r);
         skip_headers(r);
