@@ -2,7 +2,8 @@
 // kafka::Client: the entry point. One API, chosen backend by URL:
 //   unset / "file:PATH"  embedded durable engine in this process (default ./kafka-do-data)
 //   "memory:"            embedded engine in memory, nothing on disk (tests)
-//   "kafka://..."        a Kafka-protocol cluster (not available in this build yet: ConfigError)
+//   "kafka://host:port"  a Kafka-protocol cluster (kafkado serve, Apache Kafka, ...) through
+//                        librdkafka; api_key "user:secret" is sent as SASL/PLAIN
 // Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY and KAFKA_DO_DATA.
 //
 // Copies of a Client share one backend; producers, consumers and admins keep it alive, so they

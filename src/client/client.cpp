@@ -5,6 +5,7 @@
 
 #include "client/backend.hpp"
 #include "client/embedded/embedded_backend.hpp"
+#include "client/kafka/kafka_backend.hpp"
 
 namespace kafka {
 namespace detail {
@@ -25,17 +26,20 @@ std::shared_ptr<Backend> make_backend(const ClientOptions& options) {
   if (url.empty() || url == "file:" || url.rfind("file:", 0) == 0) {
     std::string dir = url.size() > 5 ? url.substr(5) : env("KAFKA_DO_DATA");
     if (dir.empty()) dir = "./kafka-do-data";
-    return kafka_do::client::make_embedded_backend(resolved, "file:" + dir, dir, /*in_memory=*/false);
+    return kafka_do::client::make_embedded_backend(resolved, "file:" + dir, dir,
+                                                   /*in_memory=*/false);
   }
   if (url == "memory:" || url.rfind("memory:", 0) == 0) {
-    return kafka_do::client::make_embedded_backend(resolved, "memory:", "/kafka-do", /*in_memory=*/true);
+    return kafka_do::client::make_embedded_backend(resolved, "memory:", "/kafka-do",
+                                                   /*in_memory=*/true);
   }
   const auto scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? url : url.substr(0, scheme_end);
   if (scheme == "kafka" || scheme == "kafka+ssl") {
-    throw ConfigError("url '" + url + "': the kafka:// backend is not available in this build yet; use file: or memory:");
+    return kafka_do::client::make_kafka_backend(resolved);
   }
-  throw ConfigError("url '" + url + "': unknown scheme (use file:PATH, memory: or kafka://host:port)");
+  throw ConfigError("url '" + url +
+                    "': unknown scheme (use file:PATH, memory: or kafka://host:port)");
 }
 
 }  // namespace detail
@@ -63,7 +67,8 @@ void validate(const ProducerOptions& o) {
   if (o.buffer_memory == 0) throw ConfigError("buffer_memory must be positive");
 }
 
-detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o, const Offset& default_offset) {
+detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o,
+                                  const Offset& default_offset) {
   if (o.group.empty()) throw ConfigError("consumer needs a group (.group = \"...\")");
   if (topics.empty()) throw ConfigError("consumer needs at least one topic");
   if (o.max_poll_records <= 0) throw ConfigError("max_poll_records must be positive");
@@ -105,10 +110,12 @@ Consumer Client::consumer(const std::string& topic, const ConsumerOptions& optio
 }
 
 Consumer Client::consumer(const std::vector<std::string>& topics, const ConsumerOptions& options) {
-  return Consumer(live(backend_).make_consumer(settings(topics, options, live(backend_).default_offset())));
+  return Consumer(
+      live(backend_).make_consumer(settings(topics, options, live(backend_).default_offset())));
 }
 
-BatchConsumer Client::batch_consumer(const std::string& topic, const BatchConsumerOptions& options) {
+BatchConsumer Client::batch_consumer(const std::string& topic,
+                                     const BatchConsumerOptions& options) {
   if (options.batch_size <= 0) throw ConfigError("batch_size must be positive");
   ConsumerOptions o;
   o.group = options.group;
@@ -119,8 +126,9 @@ BatchConsumer Client::batch_consumer(const std::string& topic, const BatchConsum
   o.heartbeat_interval = options.heartbeat_interval;
   o.fetch_max_bytes = options.fetch_max_bytes;
   o.stop = options.stop;
-  return BatchConsumer(live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
-                       options.batch_size, options.batch_timeout);
+  return BatchConsumer(
+      live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
+      options.batch_size, options.batch_timeout);
 }
 
 Admin Client::admin() { return Admin(live(backend_).make_admin()); }

@@ -88,14 +88,19 @@ TEST_P(AdminTest, DeletedTopicRecreatedStartsWithoutOldCommittedOffsets) {
   EXPECT_EQ(consumer.first(10s).value(), 100);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AdminTest, ::testing::Values(Backend::memory, Backend::file),
+INSTANTIATE_TEST_SUITE_P(Backends, AdminTest,
+                         ::testing::Values(Backend::memory, Backend::file, Backend::kafka),
                          backend_name);
 
 TEST(ClientTest, UrlsChooseTheBackend) {
   EXPECT_EQ(kafka::Client({.url = "memory:"}).url(), "memory:");
   testing::TempDir tmp;
   EXPECT_EQ(kafka::Client({.url = "file:" + tmp.path()}).url(), "file:" + tmp.path());
-  EXPECT_THROW(kafka::Client({.url = "kafka://127.0.0.1:9092"}), kafka::ConfigError);
+  // kafka:// connects lazily: constructing the client needs no broker.
+  EXPECT_EQ(kafka::Client({.url = "kafka://127.0.0.1:9092"}).url(), "kafka://127.0.0.1:9092");
+  EXPECT_THROW(kafka::Client({.url = "kafka://"}), kafka::ConfigError);
+  EXPECT_THROW(kafka::Client({.url = "kafka://127.0.0.1:9092", .api_key = "no-colon"}),
+               kafka::ConfigError);
   EXPECT_THROW(kafka::Client({.url = "https://kafka.do"}), kafka::ConfigError);
   EXPECT_THROW(kafka::Client({.url = "memory:", .default_partitions = 0}), kafka::ConfigError);
 }

@@ -293,7 +293,8 @@ TEST_P(ConsumerTest, OptionsAreValidated) {
                kafka::ConfigError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, ::testing::Values(Backend::memory, Backend::file),
+INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest,
+                         ::testing::Values(Backend::memory, Backend::file, Backend::kafka),
                          backend_name);
 
 }  // namespace

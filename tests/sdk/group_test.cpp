@@ -235,7 +235,8 @@ TEST_P(GroupTest, DeleteGroupIsRefusedWhileActiveAndForgetsOffsetsAfter) {
   EXPECT_THROW(admin.delete_group("doomed"), kafka::GroupCoordinatorError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, GroupTest, ::testing::Values(Backend::memory, Backend::file),
+INSTANTIATE_TEST_SUITE_P(Backends, GroupTest,
+                         ::testing::Values(Backend::memory, Backend::file, Backend::kafka),
                          backend_name);
 
 }  // namespace

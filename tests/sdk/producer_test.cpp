@@ -260,7 +260,8 @@ TEST_P(ProducerTest, FullBufferBlocksUntilThereIsRoom) {
   EXPECT_EQ(n, 5000u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ProducerTest, ::testing::Values(Backend::memory, Backend::file),
+INSTANTIATE_TEST_SUITE_P(Backends, ProducerTest,
+                         ::testing::Values(Backend::memory, Backend::file, Backend::kafka),
                          backend_name);
 
 }  // namespace

@@ -1,0 +1,38 @@
+#pragma once
+// Admin on the kafka:// backend: topics through librdkafka's Admin API (CreateTopics,
+// DescribeConfigs, AlterConfigs, CreatePartitions, DeleteTopics), groups through ListGroups /
+// DescribeGroups, OffsetFetch (ListConsumerGroupOffsets), OffsetCommit (AlterConsumerGroupOffsets)
+// and DeleteGroups — the same semantics as the embedded admin.
+
+#include <memory>
+
+#include "client/backend.hpp"
+
+namespace kafka_do::client {
+
+class KafkaBackend;
+
+class KafkaAdmin final : public kafka::detail::AdminCore {
+ public:
+  explicit KafkaAdmin(std::shared_ptr<KafkaBackend> backend) : backend_(std::move(backend)) {}
+
+  void create_topic(const std::string& name, const kafka::TopicOptions& options) override;
+  std::vector<kafka::TopicInfo> list_topics() override;
+  kafka::TopicInfo describe_topic(const std::string& name) override;
+  void alter_topic(const std::string& name, const kafka::TopicAlteration& changes) override;
+  void add_partitions(const std::string& name, int partitions) override;
+  void delete_topic(const std::string& name) override;
+  std::vector<kafka::GroupInfo> list_groups() override;
+  kafka::GroupDescription describe_group(const std::string& group) override;
+  void reset_offsets(const std::string& group, const std::string& topic,
+                     const kafka::Offset& to) override;
+  void delete_group(const std::string& group) override;
+
+ private:
+  // Committed offsets of `group` (OffsetFetch for every partition).
+  std::map<kafka::TopicPartition, int64_t> committed(const std::string& group);
+
+  std::shared_ptr<KafkaBackend> backend_;
+};
+
+}  // namespace kafka_do::client

@@ -1,0 +1,318 @@
+#include "client/kafka/kafka_consumer.hpp"
+
+#include "client/kafka/kafka_backend.hpp"
+#include "client/kafka/records.hpp"
+
+namespace kafka_do::client {
+namespace {
+
+std::string name(const kafka::TopicPartition& tp) {
+  return tp.topic + "/" + std::to_string(tp.partition);
+}
+
+// Errors in consumer_poll() that the application must see; the rest (a broker connection lost,
+// a coordinator moving) librdkafka recovers from by itself.
+bool fatal(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+         err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR__FATAL;
+}
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(std::shared_ptr<KafkaBackend> backend,
+                             kafka::detail::ConsumerSettings settings)
+    : backend_(std::move(backend)), settings_(std::move(settings)) {}
+
+KafkaConsumer::~KafkaConsumer() {
+  try {
+    close();
+  } catch (...) {  // close() errors are for callers of close(); a destructor must not throw
+  }
+}
+
+void KafkaConsumer::start() {
+  auto conf = rdk::base_config(backend_->options(), &backend_->state());
+  auto* c = conf.get();
+  rdk::set(c, "group.id", settings_.group);
+  rdk::set(c, "client.id", settings_.client_id);
+  rdk::set(c, "enable.auto.commit", "false");
+  rdk::set(c, "enable.auto.offset.store", "false");
+  rdk::set(c, "auto.offset.reset",
+           settings_.offset.kind() == kafka::Offset::Kind::earliest ? "earliest" : "latest");
+  rdk::set(c, "session.timeout.ms", std::to_string(rdk::to_int_ms(settings_.session_timeout)));
+  // librdkafka heartbeats from a background thread, so a member that stops polling would stay in
+  // the group; the SDK's contract (as the embedded backend's) is that it leaves after
+  // session_timeout without a poll.
+  rdk::set(c, "max.poll.interval.ms", std::to_string(rdk::to_int_ms(settings_.session_timeout)));
+  rdk::set(c, "heartbeat.interval.ms",
+           std::to_string(rdk::to_int_ms(settings_.heartbeat_interval)));
+  rdk::set(c, "fetch.min.bytes", std::to_string(settings_.fetch_min_bytes));
+  rdk::set(c, "fetch.wait.max.ms", std::to_string(rdk::to_int_ms(settings_.fetch_max_wait)));
+  rdk::set(c, "max.partition.fetch.bytes", std::to_string(settings_.fetch_max_bytes));
+  rdk::set(c, "partition.assignment.strategy", "range,roundrobin");
+  // This object is the opaque of both callbacks (the error one forwards to the backend's state).
+  rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
+  rd_kafka_conf_set_error_cb(c, on_error);
+  rd_kafka_conf_set_opaque(c, this);
+  rk_ = rdk::create(RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_poll_set_consumer(rk_.get());
+  auto topics = rdk::new_list(int(settings_.topics.size()));
+  for (const auto& t : settings_.topics)
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  rdk::check(rd_kafka_subscribe(rk_.get(), topics.get()),
+             "subscribing group '" + settings_.group + "'");
+  if (settings_.stop.stop_possible()) {
+    stop_callback_.emplace(settings_.stop, std::function<void()>([this] { stop(); }));
+  }
+}
+
+void KafkaConsumer::on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->backend_->state().record(rd_kafka_resp_err_t(err),
+                                                                reason ? reason : "");
+}
+
+void KafkaConsumer::on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<KafkaConsumer*>(opaque);
+  // Exceptions must not cross librdkafka's C frames: poll() rethrows them.
+  try {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->assign(partitions);
+    } else {
+      self->revoke();
+    }
+  } catch (...) {
+    if (!self->callback_error_) self->callback_error_ = std::current_exception();
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(self->rk_.get(), partitions);  // librdkafka waits for an assign either way
+    } else {
+      rd_kafka_assign(self->rk_.get(), nullptr);
+    }
+  }
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::position(
+    rd_kafka_topic_partition_list_t* partitions) {
+  const int timeout = rdk::to_int_ms(backend_->timeout());
+  std::map<kafka::TopicPartition, int64_t> committed;
+  rdk::check(rd_kafka_committed(rk_.get(), partitions, timeout),
+             "committed offsets of group '" + settings_.group + "'");
+  auto by_time = rdk::new_list();
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto& p = partitions->elems[i];
+    if (p.offset >= 0) {
+      committed[{p.topic, p.partition}] = p.offset;
+      continue;
+    }
+    switch (settings_.offset.kind()) {
+      case kafka::Offset::Kind::earliest:
+        p.offset = RD_KAFKA_OFFSET_BEGINNING;
+        break;
+      case kafka::Offset::Kind::latest:
+        // Resolved now, not when the first fetch happens: records produced after the assignment
+        // must be read.
+        p.offset = backend_->watermarks(p.topic, p.partition).second;
+        break;
+      case kafka::Offset::Kind::timestamp:
+        rd_kafka_topic_partition_list_add(by_time.get(), p.topic, p.partition)->offset =
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                settings_.offset.time().time_since_epoch())
+                .count();
+        break;
+    }
+  }
+  if (by_time->cnt > 0) {
+    rdk::check(rd_kafka_offsets_for_times(rk_.get(), by_time.get(), timeout), "offsets for time");
+    for (int i = 0; i < by_time->cnt; ++i) {
+      const auto& t = by_time->elems[i];
+      int64_t offset = t.offset;
+      if (t.err || offset < 0)
+        offset = backend_->watermarks(t.topic, t.partition).second;  // none at or after it
+      rd_kafka_topic_partition_list_find(partitions, t.topic, t.partition)->offset = offset;
+    }
+  }
+  return committed;
+}
+
+void KafkaConsumer::assign(rd_kafka_topic_partition_list_t* partitions) {
+  const auto committed = position(partitions);
+  rdk::check(rd_kafka_assign(rk_.get(), partitions),
+             "assigning partitions of group '" + settings_.group + "'");
+  std::lock_guard lock(mu_);
+  partitions_.clear();
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const kafka::TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
+    auto c = committed.find(tp);
+    partitions_[tp].committed = c == committed.end() ? -1 : c->second;
+  }
+}
+
+void KafkaConsumer::revoke() {
+  std::exception_ptr failure;
+  {
+    std::lock_guard lock(mu_);
+    // Still a member of this generation: hand over what was consumed before partitions move.
+    if (settings_.auto_commit && !closed_) {
+      try {
+        if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+      } catch (const kafka::Error&) {  // the group moved on already; records will be redelivered
+      }
+    }
+    partitions_.clear();
+  }
+  rdk::check(rd_kafka_assign(rk_.get(), nullptr),
+             "revoking partitions of group '" + settings_.group + "'");
+}
+
+std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout,
+                                               size_t max_records) {
+  if (max_records == 0) max_records = size_t(settings_.max_poll_records);
+  {
+    std::lock_guard lock(mu_);
+    (void)live();
+  }
+  const auto deadline = Clock::now() + timeout;
+  auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
+  std::vector<kafka::Record> out;
+  while (!stopped_ && out.size() < max_records) {
+    maybe_auto_commit();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // The first record is waited for; the ones librdkafka already fetched are only collected.
+    const int wait = out.empty() ? int(std::max<int64_t>(0, left.count())) : 0;
+    rdk::Message m(rd_kafka_consumer_poll(rk_.get(), wait));
+    if (callback_error_) std::rethrow_exception(std::exchange(callback_error_, nullptr));
+    backend_->state().check();
+    if (!m) {
+      if (!out.empty() || Clock::now() >= deadline) break;
+      continue;
+    }
+    if (m->err) {
+      if (fatal(m->err)) rdk::throw_error(m->err, "consumer of group '" + settings_.group + "'");
+      continue;  // partition EOF, transient broker errors: librdkafka retries
+    }
+    out.push_back(rdk::to_record(m.get(), self));
+  }
+  return out;
+}
+
+void KafkaConsumer::mark_consumed(const kafka::Record& record) {
+  std::lock_guard lock(mu_);
+  auto it = partitions_.find({record.topic(), record.partition()});
+  if (it == partitions_.end()) return;  // from an earlier assignment: nothing to track
+  it->second.consumed = std::max(it->second.consumed, record.offset() + 1);
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::uncommitted() const {
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  for (const auto& [tp, st] : partitions_) {
+    if (st.consumed > st.committed) offsets[tp] = st.consumed;
+  }
+  return offsets;
+}
+
+void KafkaConsumer::maybe_auto_commit() {
+  if (!settings_.auto_commit) return;
+  const auto now = Clock::now();
+  if (now - last_auto_commit_ < settings_.auto_commit_interval) return;
+  last_auto_commit_ = now;
+  std::lock_guard lock(mu_);
+  try {
+    if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+  } catch (const kafka::RebalanceInProgressError&) {  // retried after the rebalance, or redelivered
+  }
+}
+
+rd_kafka_t* KafkaConsumer::live() const {
+  if (closed_ || !rk_) throw kafka::Error(kafka::ErrorCode::unknown, "consumer is closed");
+  return rk_.get();
+}
+
+void KafkaConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  rd_kafka_t* rk = live();
+  auto list = rdk::new_list(int(offsets.size()));
+  for (const auto& [tp, offset] : offsets) {
+    if (!partitions_.count(tp)) {
+      throw kafka::RebalanceInProgressError(
+          "cannot commit " + name(tp) + ": the partition is no longer assigned to this consumer");
+    }
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  const std::string what = "commit in group '" + settings_.group + "'";
+  rdk::check(rd_kafka_commit(rk, list.get(), /*async=*/0), what);
+  for (int i = 0; i < list->cnt; ++i)
+    rdk::check(list->elems[i].err, what + " to " + list->elems[i].topic);
+  for (const auto& [tp, offset] : offsets) partitions_.at(tp).committed = offset;
+}
+
+void KafkaConsumer::commit_consumed() {
+  std::lock_guard lock(mu_);
+  if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+}
+
+void KafkaConsumer::commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  std::lock_guard lock(mu_);
+  commit_locked(offsets);
+}
+
+void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
+  std::lock_guard lock(mu_);
+  commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
+}
+
+void KafkaConsumer::commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+                                 std::function<void(const kafka::Error*)> done) {
+  // Completed before returning, like the embedded backend: a commit is one round trip, and
+  // librdkafka would otherwise only report async results from inside poll().
+  try {
+    commit(topic, partition, next_offset);
+  } catch (const kafka::Error& e) {
+    if (done) done(&e);
+    return;
+  }
+  if (done) done(nullptr);
+}
+
+void KafkaConsumer::stop() {
+  stopped_ = true;
+  std::lock_guard lock(yield_mu_);
+  if (rk_) rd_kafka_yield(rk_.get());  // ends a consumer_poll() in progress
+}
+
+void KafkaConsumer::close() {
+  stopped_ = true;
+  std::exception_ptr failure;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || !rk_) return;
+    if (settings_.auto_commit) {
+      try {
+        if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+      } catch (const kafka::Error&) {
+        failure = std::current_exception();
+      }
+    }
+    closed_ = true;  // commits from other threads fail from now on
+  }
+  // Leaves the group (its revoke callback runs here) so partitions move without a session timeout.
+  rd_kafka_consumer_close(rk_.get());
+  stop_callback_.reset();
+  {
+    std::lock_guard lock(mu_);
+    std::lock_guard yield(yield_mu_);
+    partitions_.clear();
+    rk_.reset();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<kafka::TopicPartition> KafkaConsumer::assignment() const {
+  std::lock_guard lock(mu_);
+  std::vector<kafka::TopicPartition> out;
+  for (const auto& [tp, st] : partitions_) out.push_back(tp);
+  return out;
+}
+
+}  // namespace kafka_do::client

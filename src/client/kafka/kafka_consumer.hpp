@@ -1,0 +1,83 @@
+#pragma once
+// A group consumer on the kafka:// backend: one librdkafka consumer handle that subscribes to the
+// topics and takes part in the group with Kafka's own protocol (range/roundrobin, eager).
+//
+// Offsets are the SDK's, not librdkafka's: auto-commit and offset store are off, and this class
+// commits what the application moved past (mark_consumed), as the embedded backend does — every
+// auto_commit_interval, before partitions are revoked, and at close. Where a newly assigned
+// partition starts is decided in the rebalance callback, before the assignment takes effect (the
+// committed offset, else earliest / latest / the first record at a time), so a producer that
+// writes after wait_for_assignment() returned is never skipped by a lazily resolved "latest".
+//
+// Thread safety: poll() from one thread at a time (the Consumer's; the rebalance callback runs
+// inside it); commits, stop() and mark_consumed() from any thread.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "client/backend.hpp"
+#include "client/kafka/rdkafka_util.hpp"
+
+namespace kafka_do::client {
+
+class KafkaBackend;
+
+class KafkaConsumer final : public kafka::detail::ConsumerCore {
+ public:
+  KafkaConsumer(std::shared_ptr<KafkaBackend> backend, kafka::detail::ConsumerSettings settings);
+  ~KafkaConsumer() override;
+  // Creates the handle and subscribes (after construction: callbacks need the finished object).
+  void start();
+
+  std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
+  void mark_consumed(const kafka::Record& record) override;
+  void commit_consumed() override;
+  void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
+  void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
+  void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
+                    std::function<void(const kafka::Error*)> done) override;
+  void stop() override;
+  bool stopped() const override { return stopped_; }
+  void close() override;
+  std::vector<kafka::TopicPartition> assignment() const override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct PartitionState {
+    int64_t consumed = -1;   // next offset after what the application moved past (-1: nothing)
+    int64_t committed = -1;  // the group's committed offset as this member last saw it
+  };
+
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void assign(rd_kafka_topic_partition_list_t* partitions);
+  void revoke();
+  // Sets each partition's start offset (committed, else the offset policy). Returns committed ones.
+  std::map<kafka::TopicPartition, int64_t> position(rd_kafka_topic_partition_list_t* partitions);
+  // The offsets consumed past what was committed. REQUIRES: mu_.
+  std::map<kafka::TopicPartition, int64_t> uncommitted() const;
+  // REQUIRES: mu_. Throws kafka::Error.
+  void commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets);
+  void maybe_auto_commit();
+  rd_kafka_t* live() const;  // REQUIRES: mu_; throws when closed
+
+  const std::shared_ptr<KafkaBackend> backend_;
+  const kafka::detail::ConsumerSettings settings_;
+  rdk::Handle rk_;
+
+  mutable std::mutex mu_;  // partitions_, closed_, rk_ (for commits)
+  std::mutex yield_mu_;    // rk_ for stop(), which must not wait for a commit in progress
+  bool closed_ = false;
+  std::atomic<bool> stopped_{false};
+  std::map<kafka::TopicPartition, PartitionState> partitions_;
+  Clock::time_point last_auto_commit_ = Clock::now();
+  std::exception_ptr callback_error_;  // thrown by poll() after the callback returned
+  std::optional<std::stop_callback<std::function<void()>>> stop_callback_;
+};
+
+}  // namespace kafka_do::client
