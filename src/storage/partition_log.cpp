@@ -94,9 +94,21 @@ Status PartitionLog::load(std::vector<std::string>* report) {
     segments_.push_back(std::move(seg));
   }
   next_offset_ = segments_.back()->next_offset();
-  // Producer state is not snapshotted: the active segment holds the recent batches a retrying
-  // producer may resend, so it is rebuilt from there (a producer last seen in an older segment
-  // counts as new, whose first batch is accepted at any sequence).
+  // Producer state: the snapshot taken when the active segment was created, then the active
+  // segment's batches. A missing or damaged snapshot only costs duplicate detection for
+  // producers last seen before this segment (they count as new).
+  const std::string snapshot = fs::join_path(dir_, sf::file_stem(segments_.back()->base_offset()) +
+                                                       std::string(sf::kProducerSnapshotSuffix));
+  if (fs_->exists(snapshot)) {
+    auto bytes = fs::read_file(*fs_, snapshot);
+    auto table =
+        bytes ? ProducerStateTable::decode(*bytes) : Result<ProducerStateTable>(bytes.error());
+    if (table) {
+      producers_ = std::move(*table);
+    } else if (report != nullptr) {
+      report->push_back(where + ": ignored " + snapshot + " (" + table.error().message() + ")");
+    }
+  }
   KD_TRY(segments_.back()->for_each_batch_header([this](const model::BatchHeader& h) {
     if (ProducerStateTable::is_idempotent(h)) producers_.record(h);
   }));
@@ -214,11 +226,24 @@ Status PartitionLog::roll_locked() {
   auto active = segments_.back();
   if (active->empty()) return {};
   KD_TRY(active->seal());  // syncs the log: everything before the new segment is durable
+  KD_TRY(snapshot_producers(next_offset_, active->base_offset()));
   KD_ASSIGN(auto fresh, Segment::create(fs_, dir_, next_offset_, options_.index_interval_bytes));
   {
     std::lock_guard lock(segments_mu_);
     segments_.push_back(std::move(fresh));
   }
+  return {};
+}
+
+Status PartitionLog::snapshot_producers(int64_t base_offset, int64_t previous_base) {
+  const auto path = [&](int64_t base) {
+    return fs::join_path(dir_, sf::file_stem(base) + std::string(sf::kProducerSnapshotSuffix));
+  };
+  if (producers_.producer_count() > 0) {
+    KD_TRY(fs::write_file_atomically(*fs_, path(base_offset), producers_.encode()));
+  }
+  // Only the latest snapshot is ever read.
+  if (fs_->exists(path(previous_base))) KD_TRY(fs_->remove_file(path(previous_base)));
   return {};
 }
 

@@ -148,6 +148,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // REQUIRES: append_mu_ held.
   Status maybe_roll(size_t incoming_bytes, const TopicConfig& config);
   Status roll_locked();
+  // Writes the producer state as of `base_offset` (the segment about to start) and drops the
+  // snapshot of the segment before it. REQUIRES: append_mu_ held.
+  Status snapshot_producers(int64_t base_offset, int64_t previous_base);
   Status sync_to(int64_t target);
   void publish(int64_t high_watermark);
   Status persist_log_start_offset(int64_t offset);

@@ -11,7 +11,11 @@
 //     duplicate; otherwise its first sequence must follow the last one (wrapping after
 //     INT32_MAX), or it is out of sequence;
 //   - an unknown producer id is accepted at any sequence: its state may have been lost with the
-//     segment that held it (the table is rebuilt from the active segment on open).
+//     segment that held it (retention), and refusing would wedge the producer.
+//
+// Persistence: when a segment rolls, the table is snapshotted next to the new segment
+// (<base>.producers, docs/format/log_format.md); on open the latest snapshot is loaded and the
+// active segment's batch headers are replayed on top of it.
 //
 // Not thread-safe: PartitionLog uses it under its append lock.
 
@@ -37,6 +41,10 @@ class ProducerStateTable {
   // How many recent batches per producer are remembered for duplicate detection (Kafka keeps 5,
   // which is also the most in-flight requests an idempotent producer may have).
   static constexpr size_t kRetainedBatches = 5;
+  // Producers remembered per partition. Every producer restart brings a new id, so without a cap
+  // a long-running broker would remember them forever; past the cap the one that wrote longest
+  // ago is forgotten (it counts as new if it ever comes back).
+  static constexpr size_t kMaxProducers = 10'000;
 
   // Whether `header` (an idempotent batch: producer id and base sequence set) may be appended.
   // Returns the original batch for a duplicate, nullopt for a batch to append, or an error
@@ -46,6 +54,10 @@ class ProducerStateTable {
   void record(const model::BatchHeader& header);
 
   size_t producer_count() const { return producers_.size(); }
+
+  // The snapshot file's bytes, and back (Errc::corruption for a damaged file).
+  std::string encode() const;
+  static Result<ProducerStateTable> decode(std::string_view bytes);
 
   // The sequence number of the last record of `header`'s batch.
   static int32_t last_sequence(const model::BatchHeader& header);

@@ -9,6 +9,8 @@
 //                                                         i64 max timestamp of every batch before
 //                                                         this one, u32 relative offset
 //   <partition dir>/log-start-offset                    decimal text; absent = first segment base
+//   <partition dir>/<base offset, 20 digits>.producers  idempotent producers' state as of the
+//                                                         start of that segment (latest only)
 // All integers big-endian.
 
 #include <cstddef>
@@ -22,6 +24,7 @@ inline constexpr std::string_view kLogSuffix = ".log";
 inline constexpr std::string_view kIndexSuffix = ".index";
 inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
 inline constexpr std::string_view kLogStartOffsetFile = "log-start-offset";
+inline constexpr std::string_view kProducerSnapshotSuffix = ".producers";
 inline constexpr int kOffsetDigits = 20;
 
 inline constexpr size_t kOffsetEntrySize = 8;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/file_system.hpp"
 #include "storage/partition_log.hpp"
 #include "support/batches.hpp"
 
@@ -114,6 +115,91 @@ TEST_F(ProducerStateTest, StateIsRebuiltFromTheLogOnReopen) {
   ASSERT_FALSE(gap);
   EXPECT_EQ(gap.error().code(), Errc::out_of_sequence);
   EXPECT_EQ(log->high_watermark(), 6);
+}
+
+TEST_F(ProducerStateTest, StateSurvivesASegmentRollAndAReopen) {
+  {
+    auto log = open();
+    ASSERT_TRUE(append(*log, 9, 0, 0));
+    ASSERT_TRUE(append(*log, 9, 0, 3));
+    ASSERT_TRUE(log->roll());  // the producer's batches are now all in a sealed segment
+    ASSERT_TRUE(log->close());
+  }
+  std::vector<std::string> report;
+  auto log = PartitionLog::open(fs_, "/data/p0", "t", 0, {}, {}, &report);
+  ASSERT_TRUE(log) << log.error().to_string();
+  EXPECT_TRUE(report.empty());
+  auto retry = append(**log, 9, 0, 3);
+  ASSERT_TRUE(retry) << retry.error().to_string();
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->base_offset, 3);
+  auto gap = append(**log, 9, 0, 9);
+  ASSERT_FALSE(gap);
+  EXPECT_EQ(gap.error().code(), Errc::out_of_sequence);
+}
+
+TEST_F(ProducerStateTest, ADamagedSnapshotIsReportedAndIgnored) {
+  {
+    auto log = open();
+    ASSERT_TRUE(append(*log, 9, 0, 0));
+    ASSERT_TRUE(log->roll());
+    ASSERT_TRUE(log->close());
+  }
+  const std::string snapshot = "/data/p0/00000000000000000003.producers";
+  ASSERT_TRUE(fs_->exists(snapshot));
+  auto bytes = fs::read_file(*fs_, snapshot);
+  ASSERT_TRUE(bytes);
+  std::string damaged = *bytes;
+  damaged[damaged.size() / 2] ^= 0x40;
+  ASSERT_TRUE(fs::write_file_atomically(*fs_, snapshot, damaged));
+  std::vector<std::string> report;
+  auto log = PartitionLog::open(fs_, "/data/p0", "t", 0, {}, {}, &report);
+  ASSERT_TRUE(log) << log.error().to_string();
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_NE(report[0].find("checksum"), std::string::npos) << report[0];
+  // The producer counts as new: its next batch is accepted at any sequence.
+  EXPECT_TRUE(append(**log, 9, 0, 42));
+}
+
+TEST(ProducerStateTable, ForgetsTheProducerThatWroteLongestAgoPastTheCap) {
+  ProducerStateTable table;
+  model::BatchHeader h;
+  h.producer_epoch = 0;
+  h.base_sequence = 0;
+  for (size_t i = 0; i <= ProducerStateTable::kMaxProducers; ++i) {
+    h.producer_id = int64_t(i);
+    h.base_offset = int64_t(i);
+    table.record(h);
+  }
+  EXPECT_EQ(table.producer_count(), ProducerStateTable::kMaxProducers);
+  h.producer_id = 0;  // the first producer was forgotten: a gap is no longer detected
+  h.base_sequence = 7;
+  auto first = table.check(h);
+  ASSERT_TRUE(first);
+  h.producer_id = 1;  // the second is still known
+  EXPECT_FALSE(table.check(h));
+}
+
+TEST(ProducerStateTable, SnapshotRoundTrips) {
+  ProducerStateTable table;
+  model::BatchHeader h;
+  h.producer_id = 5;
+  h.producer_epoch = 2;
+  for (int32_t i = 0; i < 7; ++i) {
+    h.base_sequence = i * 2;
+    h.last_offset_delta = 1;
+    h.base_offset = 100 + i * 2;
+    table.record(h);
+  }
+  auto decoded = ProducerStateTable::decode(table.encode());
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  EXPECT_EQ(decoded->encode(), table.encode());
+  h.base_sequence = 12;  // the last batch: a duplicate in the decoded table too
+  auto checked = decoded->check(h);
+  ASSERT_TRUE(checked);
+  ASSERT_TRUE(checked->has_value());
+  EXPECT_EQ((*checked)->base_offset, 112);
+  EXPECT_FALSE(ProducerStateTable::decode(table.encode().substr(1)));
 }
 
 TEST_F(ProducerStateTest, AnUnknownProducerIsAcceptedAtAnySequence) {
