@@ -135,5 +135,11 @@ class TopicAlreadyExistsError : public Error {
   explicit TopicAlreadyExistsError(const std::string& m)
       : Error(ErrorCode::topic_already_exists, m) {}
 };
+// The log refused a well-formed record: a record without a key sent to a compacted topic
+// (cleanup.policy=compact), which keeps only the latest record of each key.
+class InvalidRecordError : public Error {
+ public:
+  explicit InvalidRecordError(const std::string& m) : Error(ErrorCode::invalid_record, m) {}
+};
 
 }  // namespace kafka

@@ -34,6 +34,8 @@ const char* errc_name(Errc code) {
       return "out of sequence";
     case Errc::fenced:
       return "fenced";
+    case Errc::invalid_record:
+      return "invalid record";
   }
   return "unknown";
 }

@@ -27,6 +27,7 @@ enum class Errc {
   busy,              // refused because of current state (e.g. group has active members)
   out_of_sequence,   // an idempotent producer's batch is not the next one in its sequence
   fenced,            // a producer with a newer epoch has taken over this producer id
+  invalid_record,    // a well-formed record the log refuses (no key for a compacted topic)
 };
 
 const char* errc_name(Errc code);

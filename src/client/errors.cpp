@@ -39,6 +39,8 @@ std::shared_ptr<const kafka::Error> convert(const Error& error, Subject subject)
       return std::make_shared<kafka::Error>(kafka::ErrorCode::out_of_order_sequence_number, m);
     case Errc::fenced:
       return std::make_shared<kafka::Error>(kafka::ErrorCode::producer_fenced, m);
+    case Errc::invalid_record:
+      return std::make_shared<kafka::InvalidRecordError>(m);
     case Errc::ok:
       break;
   }
@@ -65,6 +67,7 @@ decltype(auto) visit_error(const kafka::Error& e, Fn&& fn) {
   if (auto p = dynamic_cast<const kafka::SerializationError*>(&e)) return fn(*p);
   if (auto p = dynamic_cast<const kafka::ConfigError*>(&e)) return fn(*p);
   if (auto p = dynamic_cast<const kafka::TopicAlreadyExistsError*>(&e)) return fn(*p);
+  if (auto p = dynamic_cast<const kafka::InvalidRecordError*>(&e)) return fn(*p);
   return fn(e);
 }
 }  // namespace
@@ -90,6 +93,9 @@ std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std:
   switch (code) {
     case C::unknown_topic_or_partition:
       return std::make_shared<kafka::TopicNotFoundError>(m);
+    case C::corrupt_message:  // what a broker answers for a keyless record to a compacted topic
+    case C::invalid_record:
+      return std::make_shared<kafka::InvalidRecordError>(m);
     case C::message_too_large:
     case C::record_list_too_large:
       return std::make_shared<kafka::MessageTooLargeError>(m);

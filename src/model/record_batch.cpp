@@ -183,8 +183,8 @@ Result<std::string_view> record_section(const BatchHeader& h, std::string_view b
   return std::string_view(storage);
 }
 
-// Walks records, calling fn(ByteReader& at-key, timestamp_delta, offset_delta) for each; the
-// callback must consume key, value and headers.
+// Walks records, calling fn(ByteReader& at-key, timestamp_delta, offset_delta, where the offset
+// delta starts) for each; the callback must consume key, value and headers.
 template <typename Fn>
 Status walk_records(const BatchHeader& h, std::string_view section, Fn&& fn) {
   ByteReader r(section);
@@ -197,8 +197,9 @@ Status walk_records(const BatchHeader& h, std::string_view section, Fn&& fn) {
     ByteReader body(r.bytes(size_t(length)));
     body.i8();  // attributes
     const int64_t timestamp_delta = body.varint();
+    const char* offset_delta_at = body.position();
     const int32_t offset_delta = body.varint32();
-    fn(body, timestamp_delta, offset_delta);
+    fn(body, timestamp_delta, offset_delta, offset_delta_at);
     if (!body.ok() || !body.empty()) {
       return Error(Errc::corruption, "record " + std::to_string(i) + " of batch at offset " +
                                          std::to_string(h.base_offset) + " is malformed");
@@ -265,7 +266,7 @@ Status validate_batch(std::string_view batch, bool check_records, size_t max_rec
   KD_ASSIGN(std::string_view section, record_section(h, batch, max_record_bytes, storage));
   int32_t expected_delta = 0;
   bool deltas_ok = true;
-  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t, int32_t offset_delta) {
+  KD_TRY(walk_records(h, section, [&](ByteReader& r, int64_t, int32_t offset_delta, const char*) {
     deltas_ok = deltas_ok && offset_delta == expected_delta++;
     skip_nullable(r);
     skip_nullable(r);
@@ -283,8 +284,8 @@ Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_byte
   records.reserve(size_t(std::min<int32_t>(h.record_count, 1 << 16)));
   const int64_t base_ts = h.base_timestamp;
   const bool append_time = h.log_append_time();
-  KD_TRY(
-      walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+  KD_TRY(walk_records(
+      h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta, const char*) {
         Record rec;
         rec.offset = wrapping_add(h.base_offset, offset_delta);
         rec.timestamp = append_time ? h.max_timestamp : wrapping_add(base_ts, timestamp_delta);
@@ -310,24 +311,59 @@ Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_byte
 Result<std::vector<RecordPosition>> record_positions(std::string_view batch, size_t max_bytes) {
   KD_ASSIGN(BatchHeader h, checked_header(batch));
   std::vector<RecordPosition> out;
-  if (h.log_append_time()) {
-    // Every record carries the batch's append time.
-    for (int32_t i = 0; i <= h.last_offset_delta && i < h.record_count; ++i) {
-      out.push_back({wrapping_add(h.base_offset, i), h.max_timestamp});
-    }
-    return out;
-  }
   std::string storage;
   KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
-  KD_TRY(
-      walk_records(h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta) {
+  // Offsets come from the records, never from counting: a compacted batch has gaps. Every record
+  // of a LogAppendTime batch carries the batch's append time.
+  KD_TRY(walk_records(
+      h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta, const char*) {
         out.push_back({wrapping_add(h.base_offset, offset_delta),
-                       wrapping_add(h.base_timestamp, timestamp_delta)});
+                       h.log_append_time() ? h.max_timestamp
+                                           : wrapping_add(h.base_timestamp, timestamp_delta)});
         skip_nullable(r);
         skip_nullable(r);
         skip_headers(r);
       }));
   return out;
+}
+
+Status for_each_record(std::string_view batch, const std::function<void(const RecordView&)>& visit,
+                       size_t max_bytes) {
+  KD_ASSIGN(BatchHeader h, checked_header(batch));
+  std::string storage;
+  KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
+  return walk_records(
+      h, section,
+      [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta, const char* after_ts) {
+        RecordView view;
+        view.offset = wrapping_add(h.base_offset, offset_delta);
+        view.timestamp = wrapping_add(h.base_timestamp, timestamp_delta);
+        view.offset_delta = offset_delta;
+        const int64_t key_size = r.varint();
+        if (key_size >= 0) {
+          if (size_t(key_size) > r.remaining()) return r.fail();
+          view.key = r.bytes(size_t(key_size));
+        } else if (key_size != -1) {
+          return r.fail();
+        }
+        const int64_t value_size = r.varint();
+        view.null_value = value_size == -1;
+        if (value_size >= 0) {
+          if (size_t(value_size) > r.remaining()) return r.fail();
+          r.skip(size_t(value_size));
+        } else if (value_size != -1) {
+          return r.fail();
+        }
+        skip_headers(r);
+        if (!r.ok()) return;
+        view.after_timestamp = std::string_view(after_ts, size_t(r.position() - after_ts));
+        visit(view);
+      });
+}
+
+std::optional<int64_t> delete_horizon(const BatchHeader& h) {
+  if (!(h.attributes & kDeleteHorizonBit)) return std::nullopt;
+  return h.base_timestamp;
 }
 
 Status validate_topic_name(std::string_view name) {

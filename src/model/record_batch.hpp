@@ -6,6 +6,7 @@
 // Format: docs/format/log_format.md and record_batch_format.hpp.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -130,6 +131,25 @@ struct RecordPosition {
 };
 Result<std::vector<RecordPosition>> record_positions(std::string_view batch,
                                                      size_t max_bytes = 256u << 20);
+
+// One record of a batch as stored, without copying anything: what a reader that only looks at
+// keys (compaction, key checks) or copies records through unchanged needs.
+struct RecordView {
+  int64_t offset = 0;
+  int64_t timestamp = kNoTimestamp;  // CreateTime of the record (base timestamp + delta)
+  int32_t offset_delta = 0;
+  std::optional<std::string_view> key;
+  bool null_value = false;  // a tombstone
+  // The record's bytes after its timestamp delta: offset delta, key, value, headers.
+  std::string_view after_timestamp;
+};
+// Calls `visit` for every record of one batch (CRC verified first, decompressing as needed).
+Status for_each_record(std::string_view batch, const std::function<void(const RecordView&)>& visit,
+                       size_t max_bytes = 256u << 20);
+
+// The delete horizon a compacted batch carries (KIP-534: attribute bit 6 set, base timestamp
+// holds the horizon), or nullopt.
+std::optional<int64_t> delete_horizon(const BatchHeader& h);
 
 // Valid Kafka topic name: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 Status validate_topic_name(std::string_view name);

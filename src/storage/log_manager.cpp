@@ -25,15 +25,22 @@ Error topic_not_found(const std::string& name) {
 }  // namespace
 
 LogManager::LogManager(std::shared_ptr<fs::FileSystem> fs, std::string dir, LogOptions options)
-    : fs_(std::move(fs)), dir_(std::move(dir)), options_(options) {}
+    : fs_(std::move(fs)),
+      dir_(std::move(dir)),
+      options_(std::move(options)),
+      cleaner_(options_.cleaner_map_bytes) {}
 
 LogManager::~LogManager() { ignore_error(close()); }
 
 Result<std::unique_ptr<LogManager>> LogManager::open(std::shared_ptr<fs::FileSystem> fs,
                                                      std::string dir, LogOptions options) {
-  std::unique_ptr<LogManager> manager(new LogManager(std::move(fs), std::move(dir), options));
+  std::unique_ptr<LogManager> manager(
+      new LogManager(std::move(fs), std::move(dir), std::move(options)));
   KD_TRY(manager->load());
   manager->maintenance_ = std::thread([m = manager.get()] { m->maintenance_loop(); });
+  if (manager->options_.cleaner_enabled) {
+    manager->cleaner_thread_ = std::thread([m = manager.get()] { m->cleaner_loop(); });
+  }
   return manager;
 }
 
@@ -279,6 +286,67 @@ Result<size_t> LogManager::apply_retention(int64_t now) {
   return deleted;
 }
 
+Result<std::vector<CleanResult>> LogManager::clean_due(int64_t now) {
+  std::vector<std::pair<double, std::shared_ptr<PartitionLog>>> due;
+  {
+    std::shared_lock lock(topics_mu_);
+    for (const auto& [n, t] : topics_) {
+      for (const auto& p : t->partitions) {
+        const Cleanability c = LogCleaner::assess(*p, now);
+        if (c.due || now >= p->earliest_delete_horizon()) due.emplace_back(c.dirty_ratio(), p);
+      }
+    }
+  }
+  std::stable_sort(due.begin(), due.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<CleanResult> results;
+  std::lock_guard pass(cleaner_mu_);
+  for (const auto& [ratio, p] : due) {
+    auto cleaned = cleaner_.clean(*p, now);
+    std::string line;
+    {
+      std::lock_guard lock(cleaner_stats_mu_);
+      if (!cleaned) {
+        if (cleaned.error().code() == Errc::closed) continue;  // topic deleted or engine closing
+        ++cleaner_stats_.errors;
+        cleaner_stats_.last_error =
+            p->topic() + "-" + std::to_string(p->partition()) + ": " + cleaned.error().to_string();
+        line = "cleaner: " + cleaner_stats_.last_error;
+      } else if (cleaned->cleaned) {
+        ++cleaner_stats_.passes;
+        cleaner_stats_.bytes_read += cleaned->bytes_before;
+        cleaner_stats_.bytes_written += cleaned->bytes_after;
+        cleaner_stats_.records_removed += uint64_t(cleaned->records_removed);
+        cleaner_stats_.tombstones_removed += uint64_t(cleaned->tombstones_removed);
+        cleaner_stats_.last_summary = line = cleaned->summary();
+      }
+    }
+    if (!line.empty() && options_.cleaner_log) options_.cleaner_log(line);
+    if (!cleaned) return cleaned.error();
+    if (cleaned->cleaned) results.push_back(std::move(*cleaned));
+  }
+  return results;
+}
+
+CleanerStats LogManager::cleaner_stats() const {
+  std::lock_guard lock(cleaner_stats_mu_);
+  return cleaner_stats_;
+}
+
+void LogManager::cleaner_loop() {
+  std::unique_lock lock(maintenance_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto cleaned = clean_due(now_ms());
+    // More may be due at once (a pass that filled its map, another dirty partition); after an
+    // error or when all is clean, back off.
+    const bool again = cleaned && !cleaned->empty();
+    lock.lock();
+    if (again) continue;
+    maintenance_cv_.wait_for(lock, options_.cleaner_backoff, [&] { return stopping_; });
+  }
+}
+
 void LogManager::maintenance_loop() {
   using clock = std::chrono::steady_clock;
   auto next_flush = clock::now() + options_.flush_interval;
@@ -315,6 +383,13 @@ Status LogManager::close() {
   maintenance_cv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
   std::map<std::string, std::shared_ptr<Topic>> topics;
+  // Closing the partitions first makes a cleaning pass in progress stop at its next batch.
+  {
+    std::shared_lock lock(topics_mu_);
+    for (const auto& [n, t] : topics_)
+      for (const auto& p : t->partitions) ignore_error(p->close());
+  }
+  if (cleaner_thread_.joinable()) cleaner_thread_.join();
   {
     std::unique_lock lock(topics_mu_);
     topics.swap(topics_);

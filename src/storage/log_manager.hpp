@@ -23,11 +23,24 @@
 #include <vector>
 
 #include "base/file_system.hpp"
+#include "storage/log_cleaner.hpp"
 #include "storage/log_options.hpp"
 #include "storage/partition_log.hpp"
 #include "storage/topic_config.hpp"
 
 namespace kafka_do::storage {
+
+// What the cleaner has done since the engine opened (counters for metrics).
+struct CleanerStats {
+  uint64_t passes = 0;  // partitions cleaned
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  uint64_t records_removed = 0;
+  uint64_t tombstones_removed = 0;
+  uint64_t errors = 0;
+  std::string last_error;
+  std::string last_summary;
+};
 
 struct TopicDescription {
   std::string name;
@@ -64,6 +77,10 @@ class LogManager {
   Status flush_all();
   // Applies retention to every partition now; returns the number of segments deleted.
   Result<size_t> apply_retention(int64_t now_ms);
+  // Cleans every compacted partition that is due, dirtiest first, once each; returns what each
+  // pass did (the background cleaner calls the same).
+  Result<std::vector<CleanResult>> clean_due(int64_t now_ms);
+  CleanerStats cleaner_stats() const;
   // What recovery found at open: one line per truncated or inconsistent segment.
   const std::vector<std::string>& recovery_report() const { return recovery_report_; }
 
@@ -88,6 +105,7 @@ class LogManager {
   std::string topic_dir(const std::string& name) const;
   std::string partition_dir(const std::string& name, int32_t partition) const;
   void maintenance_loop();
+  void cleaner_loop();
 
   const std::shared_ptr<fs::FileSystem> fs_;
   const std::string dir_;
@@ -106,6 +124,12 @@ class LogManager {
   bool stopping_ = false;
   bool closed_ = false;
   std::thread maintenance_;
+
+  std::mutex cleaner_mu_;  // one pass at a time: the LogCleaner and its map are single-user
+  LogCleaner cleaner_;
+  mutable std::mutex cleaner_stats_mu_;
+  CleanerStats cleaner_stats_;
+  std::thread cleaner_thread_;
 };
 
 }  // namespace kafka_do::storage

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <string>
 
 namespace kafka_do::storage {
 
@@ -27,6 +29,16 @@ struct LogOptions {
   size_t index_interval_bytes = 4096;
   // How often the background thread applies retention (Kafka's log.retention.check.interval.ms).
   std::chrono::milliseconds retention_check_interval{5 * 60 * 1000};
+
+  // Compaction (log_cleaner.hpp). The background cleaner runs on its own thread.
+  bool cleaner_enabled = true;
+  // Memory of the cleaner's key -> offset map (Kafka's log.cleaner.dedupe.buffer.size): about
+  // 700k distinct keys per pass at the default.
+  size_t cleaner_map_bytes = 16u << 20;
+  // How long the cleaner sleeps when no partition needs cleaning (log.cleaner.backoff.ms).
+  std::chrono::milliseconds cleaner_backoff{15000};
+  // Receives the cleaner's log lines (one per cleaned partition, one per failure).
+  std::function<void(const std::string&)> cleaner_log;
 };
 
 }  // namespace kafka_do::storage

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cinttypes>
+#include <cstdio>
 #include <optional>
 
 #include "model/record_batch.hpp"
@@ -18,6 +20,19 @@ bool older_than(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
   int64_t cutoff = 0;
   if (__builtin_sub_overflow(now_ms, age_ms, &cutoff)) return false;
   return timestamp < cutoff;
+}
+
+// Compaction keeps the latest record per key, so a compacted topic refuses records without one
+// (as Kafka does).
+Status require_keys(std::string_view batch, const std::string& topic) {
+  int64_t keyless = -1;
+  KD_TRY(model::for_each_record(batch, [&](const model::RecordView& r) {
+    if (!r.key && keyless < 0) keyless = r.offset_delta;
+  }));
+  if (keyless < 0) return {};
+  return Error(Errc::invalid_record, "compacted topic " + topic +
+                                         " cannot accept a record without a key (record " +
+                                         std::to_string(keyless) + " of the batch)");
 }
 
 int64_t wall_clock_ms() {
@@ -49,8 +64,33 @@ Result<std::shared_ptr<PartitionLog>> PartitionLog::open(std::shared_ptr<fs::Fil
   return log;
 }
 
+static Result<int64_t> read_offset_file(fs::FileSystem& fs, const std::string& path) {
+  KD_ASSIGN(auto stored, fs::read_file(fs, path));
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), v);
+  if (ec != std::errc() || end != stored.data() + stored.size() || v < 0)
+    return Error(Errc::corruption, path + " does not hold an offset");
+  return v;
+}
+
 Status PartitionLog::load(std::vector<std::string>* report) {
   KD_TRY(fs_->create_directories(dir_));
+  const std::string where = topic_ + "-" + std::to_string(partition_);
+  // An interrupted cleaning pass: a log still being written is discarded; a swap that was
+  // committed (renamed to .swap) is completed, so old and cleaned segments never both survive.
+  {
+    KD_ASSIGN(auto names, fs_->list(dir_));
+    for (const auto& name : names) {
+      int64_t base = 0, end = 0;
+      if (sf::parse_file_name(name, sf::kCleanedSuffix) >= 0) {
+        KD_TRY(fs_->remove_file(fs::join_path(dir_, name)));
+        if (report != nullptr) report->push_back(where + ": discarded unfinished " + name);
+      } else if (sf::parse_swap_file_name(name, &base, &end)) {
+        KD_TRY(complete_swap(base, end));
+        if (report != nullptr) report->push_back(where + ": completed interrupted swap " + name);
+      }
+    }
+  }
   KD_ASSIGN(auto names, fs_->list(dir_));
   std::vector<int64_t> bases;
   for (const auto& name : names) {
@@ -58,7 +98,6 @@ Status PartitionLog::load(std::vector<std::string>* report) {
     if (base >= 0) bases.push_back(base);
   }
   std::sort(bases.begin(), bases.end());
-  const std::string where = topic_ + "-" + std::to_string(partition_);
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool active = i + 1 == bases.size();
     SegmentRecovery rec;
@@ -68,9 +107,9 @@ Status PartitionLog::load(std::vector<std::string>* report) {
       report->push_back(where + ": truncated " + std::to_string(rec.truncated_bytes) + " bytes (" +
                         rec.reason + ")");
     }
-    if (!segments_.empty() && seg->base_offset() != segments_.back()->next_offset()) {
-      // A gap or overlap between segments: a sealed segment lost its tail (corruption before the
-      // tail). Keep serving what is intact; report it.
+    if (!segments_.empty() && seg->base_offset() < segments_.back()->next_offset()) {
+      // Segments overlap: a sealed segment's index or log disagrees with its successor. Keep
+      // serving what is intact; report it. (A gap is normal: compaction leaves them.)
       if (report != nullptr) {
         report->push_back(where + ": segment " + seg->log_path() + " starts at " +
                           std::to_string(seg->base_offset()) +
@@ -116,15 +155,33 @@ Status PartitionLog::load(std::vector<std::string>* report) {
   durable_offset_ = next_offset_;
   high_watermark_ = next_offset_;
 
+  // The log start is the stored one when there is one (DeleteRecords, retention and the cleaner
+  // write it whenever they move past the first segment), else the first segment's base.
   int64_t start = segments_.front()->base_offset();
-  auto stored = fs::read_file(*fs_, fs::join_path(dir_, sf::kLogStartOffsetFile));
-  if (stored) {
-    int64_t v = 0;
-    const auto [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), v);
-    (void)end;
-    if (ec == std::errc() && v > start) start = std::min(v, next_offset_);
+  const std::string start_file = fs::join_path(dir_, sf::kLogStartOffsetFile);
+  if (fs_->exists(start_file)) {
+    auto stored = read_offset_file(*fs_, start_file);
+    if (stored) {
+      start = std::min(*stored, next_offset_);
+    } else if (report != nullptr) {
+      report->push_back(where + ": ignored " + start_file + " (" + stored.error().message() + ")");
+    }
   }
   log_start_offset_ = start;
+  // "<checkpoint> <earliest delete horizon>\n"; a missing or damaged file only costs a full
+  // pass (everything counts as dirty).
+  int64_t checkpoint = start;
+  const std::string checkpoint_file = fs::join_path(dir_, sf::kCleanerCheckpointFile);
+  if (fs_->exists(checkpoint_file)) {
+    auto stored = fs::read_file(*fs_, checkpoint_file);
+    int64_t offset = -1, horizon = INT64_MAX;
+    if (stored && std::sscanf(stored->c_str(), "%" SCNd64 " %" SCNd64, &offset, &horizon) >= 1 &&
+        offset >= 0) {
+      checkpoint = std::clamp(offset, start, next_offset_);
+      earliest_delete_horizon_ = horizon;
+    }
+  }
+  cleaner_checkpoint_ = checkpoint;
   return {};
 }
 
@@ -133,13 +190,13 @@ std::shared_ptr<Segment> PartitionLog::active_segment() const {
   return segments_.back();
 }
 
-std::shared_ptr<Segment> PartitionLog::segment_for(int64_t offset) const {
+std::array<std::shared_ptr<Segment>, 2> PartitionLog::segments_at(int64_t offset) const {
   std::lock_guard lock(segments_mu_);
   auto it = std::upper_bound(
       segments_.begin(), segments_.end(), offset,
       [](int64_t o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
-  if (it == segments_.begin()) return nullptr;
-  return *std::prev(it);
+  if (it == segments_.begin()) return {*it, nullptr};
+  return {*std::prev(it), it == segments_.end() ? nullptr : *it};
 }
 
 Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOptions& options) {
@@ -155,6 +212,7 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
                                4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
 
   KD_ASSIGN(const model::BatchHeader incoming, model::parse_batch_header(bytes));
+  if (config.compacts() && !incoming.control()) KD_TRY(require_keys(bytes, topic_));
   const bool idempotent = ProducerStateTable::is_idempotent(incoming);
 
   AppendResult result;
@@ -303,19 +361,17 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
                                          "-" + std::to_string(partition_));
   }
   if (offset == result.high_watermark) return result;
-  auto segment = segment_for(offset);
-  while (segment != nullptr) {
+  // The first batch that ends at or after `offset`: in the segment that covers it or, past that
+  // segment's last batch (a compaction gap), the first of the next one. Both come from one view
+  // of the segment list, which the cleaner may change between two reads.
+  for (const auto& segment : segments_at(offset)) {
+    if (segment == nullptr || segment->base_offset() >= result.high_watermark) break;
     const uint64_t limit = segment->size();
     KD_ASSIGN(auto position, segment->find_batch(offset, limit));
     if (position) {
       KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, result.high_watermark));
       return result;
     }
-    // The offset is past this segment's last batch: it must be in the next one.
-    const int64_t next = segment->next_offset();
-    if (next <= offset || next >= result.high_watermark) break;
-    segment = segment_for(next);
-    offset = next;
   }
   return result;
 }
@@ -396,6 +452,8 @@ Status PartitionLog::flush() {
 Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
   const TopicConfig config = this->config();
   if (!config.retention_deletes()) return size_t{0};
+  std::lock_guard cleaning(cleaning_mu_);
+  const int64_t old_start = log_start_offset();
   std::vector<std::shared_ptr<Segment>> doomed;
   {
     std::lock_guard lock(segments_mu_);
@@ -419,6 +477,7 @@ Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
     const int64_t new_start = std::max(log_start_offset(), segments_.front()->base_offset());
     log_start_offset_.store(new_start, std::memory_order_release);
   }
+  if (log_start_offset() != old_start) KD_TRY(persist_log_start_offset(log_start_offset()));
   for (const auto& s : doomed) KD_TRY(s->remove_files());
   return doomed.size();
 }
@@ -429,6 +488,7 @@ Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
     return Error(Errc::out_of_range, "delete-records offset " + std::to_string(offset) +
                                          " is past the high watermark " + std::to_string(hwm));
   }
+  std::lock_guard cleaning(cleaning_mu_);
   if (offset > log_start_offset()) {
     KD_TRY(persist_log_start_offset(offset));
     log_start_offset_.store(offset, std::memory_order_release);
@@ -444,6 +504,72 @@ Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
   }
   for (const auto& s : doomed) KD_TRY(s->remove_files());
   return log_start_offset();
+}
+
+Status PartitionLog::persist_cleaner_checkpoint(int64_t offset, int64_t earliest_delete_horizon) {
+  KD_TRY(fs::write_file_atomically(
+      *fs_, fs::join_path(dir_, sf::kCleanerCheckpointFile),
+      std::to_string(offset) + " " + std::to_string(earliest_delete_horizon) + "\n"));
+  cleaner_checkpoint_.store(offset, std::memory_order_release);
+  earliest_delete_horizon_.store(earliest_delete_horizon, std::memory_order_release);
+  return {};
+}
+
+Status PartitionLog::complete_swap(int64_t base, int64_t end) {
+  const std::string swap = fs::join_path(dir_, sf::swap_file_name(base, end));
+  KD_ASSIGN(auto names, fs_->list(dir_));
+  for (const auto& name : names) {
+    for (auto suffix : {sf::kLogSuffix, sf::kIndexSuffix, sf::kTimeIndexSuffix}) {
+      const int64_t b = sf::parse_file_name(name, suffix);
+      // <base>.log itself is replaced by the rename below (atomically), never left missing.
+      if (b >= base && b < end && !(b == base && suffix == sf::kLogSuffix)) {
+        KD_TRY(fs_->remove_file(fs::join_path(dir_, name)));
+      }
+    }
+  }
+  const std::string log = fs::join_path(dir_, sf::file_stem(base) + std::string(sf::kLogSuffix));
+  KD_ASSIGN(auto file, fs_->open(swap, fs::OpenMode::read_write));
+  const bool empty = file->size() == 0;
+  file.reset();
+  if (empty) {
+    // Nothing of these segments survived: the old base log goes first, then the swap, so a
+    // crash in between leaves the swap to finish the job.
+    KD_TRY(fs_->remove_file(log));
+    KD_TRY(fs_->remove_file(swap));
+  } else {
+    KD_TRY(fs_->rename(swap, log));
+  }
+  return fs_->sync_directory(dir_);
+}
+
+Status PartitionLog::install_cleaned(int64_t base, int64_t end, const std::string& cleaned_path) {
+  // The commit point: once the swap name exists, recovery completes the swap.
+  KD_TRY(fs_->rename(cleaned_path, fs::join_path(dir_, sf::swap_file_name(base, end))));
+  KD_TRY(fs_->sync_directory(dir_));
+  KD_TRY(complete_swap(base, end));
+  std::shared_ptr<Segment> cleaned;
+  const std::string log = fs::join_path(dir_, sf::file_stem(base) + std::string(sf::kLogSuffix));
+  if (fs_->exists(log)) {
+    SegmentRecovery recovery;
+    KD_ASSIGN(cleaned, Segment::open(fs_, dir_, base, options_.index_interval_bytes,
+                                     /*active=*/false, &recovery));
+    if (recovery.truncated_bytes > 0) {
+      return Error(Errc::corruption,
+                   "cleaned segment " + log + " failed validation: " + recovery.reason);
+    }
+  }
+  // Readers holding the replaced segments keep reading them through their open files.
+  std::lock_guard lock(segments_mu_);
+  auto first = std::find_if(segments_.begin(), segments_.end(),
+                            [&](const auto& s) { return s->base_offset() >= base; });
+  auto last =
+      std::find_if(first, segments_.end(), [&](const auto& s) { return s->base_offset() >= end; });
+  if (last == segments_.end()) {
+    return Error(Errc::invalid_argument, "a cleaned range must end before the active segment");
+  }
+  auto at = segments_.erase(first, last);
+  if (cleaned) segments_.insert(at, std::move(cleaned));
+  return {};
 }
 
 Status PartitionLog::persist_log_start_offset(int64_t offset) {
@@ -476,6 +602,7 @@ Status PartitionLog::close() {
 
 Status PartitionLog::destroy() {
   ignore_error(close());
+  std::lock_guard cleaning(cleaning_mu_);  // a cleaning pass sees closed and stops
   {
     std::lock_guard lock(segments_mu_);
     segments_.clear();

@@ -10,6 +10,7 @@
 // Thread safety: every method may be called from any thread. Appends are serialised; reads run
 // concurrently with appends and with each other.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -134,6 +135,15 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   void set_config(TopicConfig config);
   TopicConfig config() const;
 
+  // The first offset the cleaner has not yet indexed (compacted topics; the log start when it
+  // never ran).
+  int64_t cleaner_checkpoint() const { return cleaner_checkpoint_.load(std::memory_order_acquire); }
+  // The earliest delete horizon among the tombstones the cleaner kept (INT64_MAX: none); once
+  // it passes, the partition is worth a pass even with nothing new to index.
+  int64_t earliest_delete_horizon() const {
+    return earliest_delete_horizon_.load(std::memory_order_acquire);
+  }
+
   // Flushes and closes; later appends fail with Errc::closed. Waiters wake up.
   Status close();
   // Closes and deletes every file of the partition (topic deletion).
@@ -144,7 +154,6 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
                int32_t partition, TopicConfig config, LogOptions options);
   Status load(std::vector<std::string>* report);
   std::shared_ptr<Segment> active_segment() const;
-  std::shared_ptr<Segment> segment_for(int64_t offset) const;
   // REQUIRES: append_mu_ held.
   Status maybe_roll(size_t incoming_bytes, const TopicConfig& config);
   Status roll_locked();
@@ -154,6 +163,20 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   Status sync_to(int64_t target);
   void publish(int64_t high_watermark);
   Status persist_log_start_offset(int64_t offset);
+  // The segment that covers `offset` (the first one when `offset` is below it) and the one after
+  // it (nullptr when there is none), from one view of the list.
+  std::array<std::shared_ptr<Segment>, 2> segments_at(int64_t offset) const;
+
+  // Compaction (log_cleaner.cpp drives it; the swap protocol is docs/format/compaction.md).
+  friend class LogCleaner;
+  // Finishes a swap whose `<base>.<end>.swap` file exists: removes the files of every segment
+  // with a base in [base, end) and renames the swap to `<base>.log` (or drops it when empty).
+  // Idempotent, so recovery can call it after a crash at any step.
+  Status complete_swap(int64_t base, int64_t end);
+  // Replaces the sealed segments with bases in [base, end) by the synced cleaned log at
+  // `cleaned_path` (which may be empty). REQUIRES: cleaning_mu_ held.
+  Status install_cleaned(int64_t base, int64_t end, const std::string& cleaned_path);
+  Status persist_cleaner_checkpoint(int64_t offset, int64_t earliest_delete_horizon);
 
   const std::shared_ptr<fs::FileSystem> fs_;
   const std::string dir_;
@@ -179,6 +202,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::atomic<int64_t> log_start_offset_{0};
   std::atomic<int64_t> written_offset_{0};
   std::atomic<bool> dirty_{false};
+
+  // Held by the cleaner for a whole pass, and by retention, delete-records and destroy, so that
+  // none of them removes a segment the others are working on.
+  std::mutex cleaning_mu_;
+  std::atomic<int64_t> cleaner_checkpoint_{0};
+  std::atomic<int64_t> earliest_delete_horizon_{INT64_MAX};
 
   // Group commit (every_batch).
   std::mutex sync_mu_;

@@ -145,9 +145,10 @@ Result<SegmentRecovery> Segment::recover() {
                    ", position " + std::to_string(position) + " of " + log_path_;
           return false;
         }
-        if (h.base_offset != expected) {
+        // Offsets only grow; a compacted segment has gaps between (and inside) batches.
+        if (h.base_offset < expected) {
           reason = "batch offset " + std::to_string(h.base_offset) + " where " +
-                   std::to_string(expected) + " was expected, position " +
+                   std::to_string(expected) + " or higher was expected, position " +
                    std::to_string(position) + " of " + log_path_;
           return false;
         }
@@ -176,14 +177,17 @@ Result<std::optional<uint64_t>> Segment::find_batch(int64_t offset, uint64_t lim
   const uint64_t start = index_.position_for_offset(offset);
   std::optional<uint64_t> found;
   std::string reason;
-  int64_t expected = -1;  // offsets must be contiguous; base_offset is not covered by the CRC
+  // Offsets must grow (base_offset is not covered by the CRC); gaps are compaction's doing. The
+  // batch wanted is the first that ends at or after `offset`: when `offset` fell into a gap, that
+  // is the next batch, which is what a fetch there returns.
+  int64_t expected = -1;
   KD_TRY(scan(
       start, limit, /*whole=*/false,
       [&](const BatchHeader& h, uint64_t position, std::string_view) {
-        if ((expected >= 0 && h.base_offset != expected) || h.base_offset > offset) {
+        if (h.base_offset < expected) {
           reason = "batch at position " + std::to_string(position) + " of " + log_path_ +
                    " has offset " + std::to_string(h.base_offset) + " where " +
-                   std::to_string(expected >= 0 ? expected : offset) + " or lower was expected";
+                   std::to_string(expected) + " or higher was expected";
           return false;
         }
         if (h.last_offset() >= offset) {
@@ -231,7 +235,7 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   int64_t expected = first.next_offset();
   while (out.size() - used >= kHeaderSize) {
     auto h = model::parse_batch_header(std::string_view(out).substr(used));
-    if (!h || h->base_offset != expected || h->base_offset >= end_offset ||
+    if (!h || h->base_offset < expected || h->base_offset >= end_offset ||
         used + h->total_size() > out.size())
       break;
     expected = h->next_offset();
@@ -276,6 +280,22 @@ Result<std::optional<int64_t>> Segment::find_offset_for_timestamp(int64_t timest
       &reason));
   KD_TRY(inner);
   return found;
+}
+
+Status Segment::for_each_batch(
+    const std::function<Status(const model::BatchHeader&, std::string_view)>& visit) const {
+  std::string stop_reason;
+  Status inner;
+  KD_TRY(scan(
+      0, size(), /*whole=*/true,
+      [&](const model::BatchHeader& h, uint64_t, std::string_view batch) {
+        inner = visit(h, batch);
+        return bool(inner);
+      },
+      &stop_reason));
+  KD_TRY(inner);
+  if (!stop_reason.empty()) return Error(Errc::corruption, stop_reason);
+  return {};
 }
 
 Status Segment::for_each_batch_header(

@@ -67,7 +67,8 @@ class Segment {
   // Deletes the segment's files (open handles keep working until released).
   Status remove_files();
 
-  // Position of the batch that contains `offset`, or nullopt when no batch below `limit` does.
+  // Position of the first batch that ends at or after `offset` (the one holding it, or the next
+  // one when `offset` fell into a compaction gap), or nullopt when no batch below `limit` does.
   Result<std::optional<uint64_t>> find_batch(int64_t offset, uint64_t limit) const;
   // Reads whole batches starting at `position`: at least one batch (even if larger than
   // max_bytes), then more while they fit in max_bytes, never past `limit` or past a batch whose
@@ -77,6 +78,10 @@ class Segment {
                            int64_t end_offset) const;
   // The first offset whose record timestamp is >= timestamp, or nullopt when none below limit.
   Result<std::optional<int64_t>> find_offset_for_timestamp(int64_t timestamp, uint64_t limit) const;
+  // Calls `visit` with every whole batch, in order, stopping at the first error it returns; a
+  // malformed batch is Errc::corruption. The batch's CRC is the visitor's to check.
+  Status for_each_batch(
+      const std::function<Status(const model::BatchHeader&, std::string_view)>& visit) const;
   // Calls `visit` with the header of every batch, in order (reads headers only).
   Status for_each_batch_header(const std::function<void(const model::BatchHeader&)>& visit) const;
 

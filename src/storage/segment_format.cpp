@@ -23,4 +23,16 @@ int64_t parse_file_name(std::string_view name, std::string_view suffix) {
   return value;
 }
 
+std::string swap_file_name(int64_t base, int64_t end) {
+  return file_stem(base) + "." + file_stem(end) + std::string(kSwapSuffix);
+}
+
+bool parse_swap_file_name(std::string_view name, int64_t* base, int64_t* end) {
+  const size_t digits = size_t(kOffsetDigits);
+  if (name.size() != 2 * digits + 1 + kSwapSuffix.size() || name[digits] != '.') return false;
+  *base = parse_file_name(name.substr(0, digits + 1), ".");
+  *end = parse_file_name(name.substr(digits + 1), kSwapSuffix);
+  return *base >= 0 && *end > *base;
+}
+
 }  // namespace kafka_do::storage::segment_format

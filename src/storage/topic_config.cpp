@@ -43,6 +43,27 @@ Entry number(std::string_view name, std::string_view type, std::string_view doc,
                [=](const TopicConfig& c) { return std::to_string(c.*field); }};
 }
 
+Entry ratio(std::string_view name, std::string_view doc, double TopicConfig::*field) {
+  return Entry{{name, "double", doc},
+               [=](TopicConfig& c, std::string_view v) -> Status {
+                 double d = 0;
+                 const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+                 if (ec != std::errc() || end != v.data() + v.size() || !(d >= 0 && d <= 1)) {
+                   return Error(Errc::invalid_argument, "config " + std::string(name) + ": '" +
+                                                            std::string(v) +
+                                                            "' is not a number in [0, 1]");
+                 }
+                 c.*field = d;
+                 return {};
+               },
+               [=](const TopicConfig& c) {
+                 char buf[32];
+                 const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), c.*field);
+                 (void)ec;
+                 return std::string(buf, end);
+               }};
+}
+
 Entry choice(std::string_view name, std::string_view doc, std::string TopicConfig::*field,
              std::vector<std::string_view> allowed) {
   return Entry{{name, "string", doc},
@@ -75,9 +96,23 @@ const std::vector<Entry>& table() {
       number("segment.ms", "long", "Roll to a new segment file when the active one is this old.",
              &TopicConfig::segment_ms, 1, INT64_MAX),
       choice("cleanup.policy",
-             "delete: retention removes old segments. compact is accepted but not implemented yet.",
+             "delete: retention removes old segments. compact: the cleaner keeps the latest "
+             "record of every key. compact,delete: both.",
              &TopicConfig::cleanup_policy,
              {"delete", "compact", "compact,delete", "delete,compact"}),
+      ratio("min.cleanable.dirty.ratio",
+            "Clean a compacted partition once this share of its sealed bytes is uncleaned.",
+            &TopicConfig::min_cleanable_dirty_ratio),
+      number("min.compaction.lag.ms", "long",
+             "A record stays uncompacted for at least this long after its timestamp.",
+             &TopicConfig::min_compaction_lag_ms, 0, INT64_MAX),
+      number("max.compaction.lag.ms", "long",
+             "A record becomes cleanable at the latest this long after its timestamp, whatever "
+             "the dirty ratio.",
+             &TopicConfig::max_compaction_lag_ms, 1, INT64_MAX),
+      number("delete.retention.ms", "long",
+             "How long a tombstone stays readable after the cleaner first kept it.",
+             &TopicConfig::delete_retention_ms, 0, INT64_MAX),
       number("max.message.bytes", "int", "Largest record batch the topic accepts.",
              &TopicConfig::max_message_bytes, 0, INT32_MAX),
       choice("message.timestamp.type",

@@ -25,9 +25,17 @@ struct TopicConfig {
   int64_t segment_bytes = 1LL << 30;
   // Roll to a new segment when the active one is older than this (ms since it was created).
   int64_t segment_ms = 7LL * 24 * 3600 * 1000;
-  // "delete" (retention applies) or "compact" / "compact,delete". Compaction itself is not
-  // implemented yet: a "compact"-only topic keeps everything.
+  // "delete" (retention applies), "compact" (the cleaner keeps the latest record per key) or
+  // "compact,delete" (both).
   std::string cleanup_policy = "delete";
+  // Compaction (log_cleaner.hpp): clean once this share of the sealed bytes is dirty...
+  double min_cleanable_dirty_ratio = 0.5;
+  // ...but never a record younger than this (ms, by its timestamp)...
+  int64_t min_compaction_lag_ms = 0;
+  // ...and always once the oldest dirty record is older than this, whatever the ratio.
+  int64_t max_compaction_lag_ms = INT64_MAX;
+  // How long a tombstone stays readable after the cleaner first kept it (ms).
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;
   // Largest record batch accepted (bytes, as stored).
   int32_t max_message_bytes = 1048588;
   // "CreateTime" keeps the producer's timestamps; "LogAppendTime" stamps batches on append.
@@ -43,6 +51,7 @@ struct TopicConfig {
   // The string value of a key, or nullopt for an unknown key.
   std::optional<std::string> get(std::string_view key) const;
   bool retention_deletes() const { return cleanup_policy.find("delete") != std::string::npos; }
+  bool compacts() const { return cleanup_policy.find("compact") != std::string::npos; }
   bool log_append_time() const { return message_timestamp_type == "LogAppendTime"; }
 
   // Overridden keys and their values (what is persisted in topic.json).

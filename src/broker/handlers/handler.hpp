@@ -126,6 +126,8 @@ inline int16_t partition_error(const Error& error) {
     case Errc::too_large:
       return model::to_wire(model::ErrorCode::message_too_large);
     case Errc::corruption:
+    case Errc::invalid_record:  // Kafka answers CORRUPT_MESSAGE below Produce v8 (INVALID_RECORD
+                                // from v8, which is not served)
       return model::to_wire(model::ErrorCode::corrupt_message);
     case Errc::out_of_range:
       return model::to_wire(model::ErrorCode::offset_out_of_range);
