@@ -169,6 +169,18 @@ int run(int argc, char** argv) {
                    "(Kafka's socket.request.max.bytes)")
       ->check(CLI::Range(size_t(1024), size_t(1) << 30))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--cleaner-backoff-ms", serve_options.cleaner_backoff_ms,
+                   "How long the log cleaner waits between looks for compacted partitions to "
+                   "clean (Kafka's log.cleaner.backoff.ms)")
+      ->check(CLI::Range(int64_t(1), int64_t(24) * 3600 * 1000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--cleaner-map-bytes", serve_options.cleaner_map_bytes,
+                   "Memory of the log cleaner's key map, 24 bytes a key (Kafka's "
+                   "log.cleaner.dedupe.buffer.size); more distinct keys take several passes")
+      ->check(CLI::Range(size_t(1) << 16, size_t(1) << 34))
+      ->capture_default_str();
   serve_cmd->add_option("--api-keys", serve_options.api_keys_file,
                         "File of 'username:secret' lines; clients must authenticate with "
                         "SASL/PLAIN as one of them (default: no authentication)");

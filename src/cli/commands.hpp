@@ -63,8 +63,10 @@ struct ServeOptions {
   std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
-  std::optional<std::string> api_keys_file;  // SASL/PLAIN keys; none = no authentication
+  std::optional<std::string> api_keys_file;      // SASL/PLAIN keys; none = no authentication
   size_t max_request_bytes = size_t(100) << 20;  // larger request frames are refused
+  int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
+  size_t cleaner_map_bytes = size_t(16) << 20;   // log.cleaner.dedupe.buffer.size
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);

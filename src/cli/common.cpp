@@ -8,8 +8,8 @@
 
 namespace kafka_do::cli {
 
-Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& options) {
-  storage::LogOptions log_options;
+Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& options,
+                                                           storage::LogOptions log_options) {
   log_options.flush_policy = options.flush_policy;
   KD_ASSIGN(auto logs,
             storage::LogManager::open(fs::posix_file_system(), options.data_dir, log_options));

@@ -24,7 +24,10 @@ struct GlobalOptions {
 
 // Opens (creating if needed) the data directory. Anything recovery had to repair is reported on
 // stderr: a user should know when a crash cost them a torn tail.
-Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& options);
+// `log_options` carries the engine settings a command wants beyond the global ones (the flush
+// policy always comes from `options`).
+Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& options,
+                                                           storage::LogOptions log_options = {});
 
 // "topic 'x' does not exist (create it with: kafkado topics create x)".
 Error unknown_topic(const std::string& name);

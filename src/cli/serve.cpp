@@ -56,7 +56,13 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   if (options.api_keys_file) {
     KD_ASSIGN(api_keys, broker::ApiKeyStore::load(*options.api_keys_file));
   }
-  KD_ASSIGN(auto logs, open_data_dir(global));
+  storage::LogOptions log_options;
+  log_options.cleaner_backoff = std::chrono::milliseconds(options.cleaner_backoff_ms);
+  log_options.cleaner_map_bytes = options.cleaner_map_bytes;
+  log_options.cleaner_log = [](const std::string& line) {
+    std::fprintf(stderr, "kafkado serve: %s\n", line.c_str());
+  };
+  KD_ASSIGN(auto logs, open_data_dir(global, std::move(log_options)));
 
   KD_ASSIGN(auto groups, coordinator::GroupCoordinator::open(*logs));
   KD_ASSIGN(auto producer_ids,

@@ -9,12 +9,17 @@ import tempfile
 import time
 
 
+class Address(str):
+    """The bootstrap address ("127.0.0.1:PORT"); `log_path` is the server's log."""
+    log_path = None
+
+
 @contextlib.contextmanager
-def kafkado_server(kafkado, default_partitions=1, api_keys=None):
+def kafkado_server(kafkado, default_partitions=1, api_keys=None, extra_args=()):
     """Yields the bootstrap address of a fresh server on a free loopback port. On a clean exit
     of the block the server gets SIGTERM and must exit 0; on an exception its log is printed.
     api_keys: None (no authentication) or the text of an `--api-keys` file (`username:password`
-    lines), which makes the server require SASL/PLAIN."""
+    lines), which makes the server require SASL/PLAIN. extra_args: more `serve` flags."""
     with tempfile.TemporaryDirectory(prefix="kafka-do-compat-") as workdir:
         log_path = os.path.join(workdir, "server.log")
         command = [kafkado, "serve", "--data", os.path.join(workdir, "data"),
@@ -24,6 +29,7 @@ def kafkado_server(kafkado, default_partitions=1, api_keys=None):
             with open(keys_path, "w") as f:
                 f.write(api_keys)
             command += ["--api-keys", keys_path]
+        command += list(extra_args)
         with open(log_path, "w") as log:
             server = subprocess.Popen(command, stderr=log)
         try:
@@ -46,7 +52,9 @@ def wait_for_listening(server, log_path):
         with open(log_path) as f:
             m = re.search(r"listening on 127\.0\.0\.1:(\d+) ", f.read())
         if m:
-            return "127.0.0.1:" + m.group(1)
+            address = Address("127.0.0.1:" + m.group(1))
+            address.log_path = log_path
+            return address
         if server.poll() is not None:
             raise RuntimeError(f"server exited with {server.returncode} before listening")
         time.sleep(0.05)
