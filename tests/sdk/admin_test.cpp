@@ -63,6 +63,30 @@ TEST_P(AdminTest, ErrorsAreSpecific) {
   }
 }
 
+TEST_P(AdminTest, ACompactedTopicRefusesRecordsWithoutAKey) {
+  auto admin = client().admin();
+  admin.create_topic("table", {.config = {{"cleanup.policy", "compact"},
+                                          {"delete.retention.ms", "60000"},
+                                          {"min.cleanable.dirty.ratio", "0.2"}}});
+  const auto info = admin.describe_topic("table");
+  EXPECT_EQ(info.config.at("cleanup.policy"), "compact");
+  EXPECT_EQ(info.config.at("delete.retention.ms"), "60000");
+  EXPECT_EQ(info.config.at("min.cleanable.dirty.ratio"), "0.2");
+  auto producer = client().producer("table");
+  try {
+    producer.send({{"no", "key"}});
+    producer.flush();
+    FAIL() << "expected InvalidRecordError";
+  } catch (const kafka::InvalidRecordError& e) {
+    EXPECT_FALSE(e.retriable());
+  }
+  producer.send({{"has", "key"}}, {.key = "k1"});
+  producer.flush();
+  auto consumer = client().consumer("table", {.group = "t", .offset = kafka::Offset::earliest});
+  auto first = consumer.first(10s);
+  EXPECT_EQ(first.key(), "k1");
+}
+
 TEST_P(AdminTest, TopicsAndConfigsSurviveRestart) {
   if (!durable()) GTEST_SKIP() << "memory: keeps nothing across clients";
   client().admin().create_topic("kept", {.partitions = 2, .retention = 2h});
