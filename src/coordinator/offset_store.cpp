@@ -37,17 +37,21 @@ OffsetStore::OffsetStore(std::shared_ptr<storage::PartitionLog> log, OffsetStore
 Result<std::unique_ptr<OffsetStore>> OffsetStore::open(storage::LogManager& logs,
                                                        OffsetStoreOptions options) {
   if (!logs.has_topic(options.topic)) {
-    // Retention stays off: old segments go only when a snapshot has superseded them.
+    // Compacted, never deleted by time: the latest record of each (group, partition) stays.
     auto created =
         logs.create_topic(options.topic, 1,
-                          {{"retention.ms", "-1"},
+                          {{"cleanup.policy", "compact"},
+                           {"retention.ms", "-1"},
                            {"retention.bytes", "-1"},
+                           {"segment.bytes", std::to_string(options.segment_bytes)},
                            {"max.message.bytes", std::to_string(options.max_batch_bytes)}});
     if (!created && created.error().code() != Errc::already_exists) return created.error();
   }
   KD_ASSIGN(auto log, logs.partition(options.topic, 0));
+  const bool compacted = log->config().compacts();
   std::unique_ptr<OffsetStore> store(new OffsetStore(std::move(log), std::move(options)));
   KD_TRY(store->replay());
+  if (!compacted) KD_TRY(store->migrate_to_compaction(logs));
   return store;
 }
 
@@ -56,7 +60,6 @@ Status OffsetStore::replay() {
     int64_t id = 0;
     std::map<std::string, Offsets> groups;
     int64_t entries = 0;
-    uint64_t bytes = 0;
   };
   std::optional<Pending> pending;
   size_t suppressed = 0;
@@ -76,7 +79,6 @@ Status OffsetStore::replay() {
   std::lock_guard lock(mu_);
   int64_t offset = log_->log_start_offset();
   const int64_t end = log_->high_watermark();
-  int64_t max_snapshot_id = 0;
   while (offset < end) {
     KD_ASSIGN(storage::ReadResult chunk, log_->read(offset, kReplayReadBytes));
     if (chunk.records.empty()) {
@@ -92,10 +94,10 @@ Status OffsetStore::replay() {
       rest.remove_prefix(header.total_size());
       if (header.next_offset() <= offset) continue;
       KD_ASSIGN(auto records, model::decode_batch(batch));
-      bool completed = false;
-      uint64_t completed_bytes = 0;
+      bytes_replayed_ += batch.size();
       for (const auto& r : records) {
         if (r.offset < offset) continue;
+        ++records_replayed_;
         const std::string at = " at offset " + std::to_string(r.offset);
         if (!r.key) {
           report("offsets: record without key" + at + " skipped");
@@ -131,7 +133,6 @@ Status OffsetStore::replay() {
             if (pending) abandon(r.offset, "another snapshot begins");
             pending.emplace();
             pending->id = key->snapshot_id;
-            max_snapshot_id = std::max(max_snapshot_id, key->snapshot_id);
             break;
           case rec::Type::snapshot_entry: {
             if (!pending) {
@@ -163,9 +164,6 @@ Status OffsetStore::replay() {
               break;
             }
             groups_ = std::move(pending->groups);
-            last_snapshot_id_ = pending->id;
-            completed = true;
-            completed_bytes = pending->bytes;
             pending.reset();
             break;
           }
@@ -174,13 +172,6 @@ Status OffsetStore::replay() {
             break;
         }
       }
-      if (completed) {
-        last_snapshot_bytes_ = completed_bytes + batch.size();
-        bytes_since_snapshot_ = 0;
-      } else {
-        bytes_since_snapshot_ += batch.size();
-      }
-      if (pending) pending->bytes += batch.size();
       offset = header.next_offset();
     }
   }
@@ -190,8 +181,36 @@ Status OffsetStore::replay() {
   }
   if (suppressed > 0)
     report_.push_back("offsets: " + std::to_string(suppressed) + " more lines suppressed");
-  // Ids of abandoned snapshots are not reused, so a marker can never pair with a stale begin.
-  last_snapshot_id_ = std::max(last_snapshot_id_, max_snapshot_id);
+  return {};
+}
+
+Status OffsetStore::migrate_to_compaction(storage::LogManager& logs) {
+  std::lock_guard lock(mu_);
+  // A fresh segment, so the trim below deletes every older one whole. A crash anywhere before the
+  // config change repeats the migration at the next open, from the same replayed state.
+  KD_TRY(log_->roll());
+  const int64_t first = log_->high_watermark();
+  Records records;
+  size_t bytes = 0;
+  for (const auto& [group, offsets] : groups_) {
+    for (const auto& [tp, value] : offsets) {
+      records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp),
+                           rec::encode_offset_value(value));
+      bytes += records.back().first.size() + records.back().second->size() + 16;
+      if (bytes >= options_.batch_bytes) {
+        KD_TRY(append_locked(records));
+        records.clear();
+        bytes = 0;
+      }
+    }
+  }
+  if (!records.empty()) KD_TRY(append_locked(records));
+  KD_TRY(log_->flush());
+  KD_TRY(log_->delete_records_before(first));
+  KD_TRY(logs.alter_topic_config(
+      options_.topic,
+      {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(options_.segment_bytes)}}));
+  migrated_ = true;
   return {};
 }
 
@@ -207,7 +226,6 @@ Status OffsetStore::append_locked(const Records& records) {
   }
   KD_ASSIGN(std::string batch, builder.build());
   KD_TRY(log_->append(batch, {.validate_records = false}));
-  bytes_since_snapshot_ += batch.size();
   return {};
 }
 
@@ -225,7 +243,6 @@ Status OffsetStore::commit(const std::string& group,
   KD_TRY(append_locked(records));
   auto& stored = groups_[group];
   for (const auto& [tp, value] : offsets) stored[tp] = value;
-  maybe_snapshot_locked();
   return {};
 }
 
@@ -257,10 +274,9 @@ Result<size_t> OffsetStore::remove_locked(
     records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp), std::nullopt);
     batch_entries.push_back(&entry);
     batch_bytes += records.back().first.size() + 16;
-    if (batch_bytes >= options_.snapshot_batch_bytes) KD_TRY(flush());
+    if (batch_bytes >= options_.batch_bytes) KD_TRY(flush());
   }
   KD_TRY(flush());
-  if (removed > 0) maybe_snapshot_locked();
   return removed;
 }
 
@@ -323,78 +339,14 @@ std::vector<std::string> OffsetStore::groups() const {
   return out;
 }
 
-Status OffsetStore::snapshot() {
-  std::lock_guard lock(mu_);
-  return snapshot_locked();
-}
-
-void OffsetStore::maybe_snapshot_locked() {
-  if (bytes_since_snapshot_ < options_.snapshot_threshold_bytes ||
-      bytes_since_snapshot_ < last_snapshot_bytes_) {
-    return;
-  }
-  auto done = snapshot_locked();
-  if (!done) {
-    last_snapshot_error_ = done.error().to_string();
-    // Back off: the next attempt waits for as many bytes again instead of retrying per commit.
-    last_snapshot_bytes_ = bytes_since_snapshot_;
-  }
-}
-
-Status OffsetStore::snapshot_locked() {
-  // A fresh segment for the snapshot lets the trim below delete every older segment whole.
-  KD_TRY(log_->roll());
-  const int64_t id = last_snapshot_id_ + 1;
-  // Burn the id first: if this attempt fails half way, the next one must not reuse it.
-  last_snapshot_id_ = id;
-  int64_t count = 0;
-  for (const auto& [group, offsets] : groups_) count += int64_t(offsets.size());
-
-  const uint64_t before = bytes_since_snapshot_;
-  int64_t begin_offset = -1;
-  model::BatchBuilder builder;
-  const int64_t ts = now_ms();
-  auto flush = [&]() -> Status {
-    KD_ASSIGN(std::string batch, builder.build());
-    KD_ASSIGN(storage::AppendResult appended, log_->append(batch, {.validate_records = false}));
-    if (begin_offset < 0) begin_offset = appended.base_offset;
-    bytes_since_snapshot_ += batch.size();
-    builder.clear();
-    return {};
-  };
-  const rec::SnapshotMarker marker{id, count};
-  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_begin, id),
-              rec::encode_marker_value(marker));
-  for (const auto& [group, offsets] : groups_) {
-    for (const auto& [tp, value] : offsets) {
-      builder.add(ts, rec::encode_offset_key(rec::Type::snapshot_entry, group, tp),
-                  rec::encode_offset_value(value));
-      if (builder.uncompressed_size() >= options_.snapshot_batch_bytes) KD_TRY(flush());
-    }
-  }
-  builder.add(ts, rec::encode_marker_key(rec::Type::snapshot_end, id),
-              rec::encode_marker_value(marker));
-  KD_TRY(flush());
-  // The end marker must be durable before the history it replaces is dropped.
-  KD_TRY(log_->flush());
-  KD_TRY(log_->delete_records_before(begin_offset));
-  last_snapshot_bytes_ = bytes_since_snapshot_ - before;
-  bytes_since_snapshot_ = 0;
-  ++snapshots_written_;
-  last_snapshot_error_.reset();
-  return {};
-}
-
 OffsetStoreStats OffsetStore::stats() const {
   std::lock_guard lock(mu_);
   OffsetStoreStats s;
   s.groups = groups_.size();
   for (const auto& [group, offsets] : groups_) s.offsets += offsets.size();
-  s.bytes_since_snapshot = bytes_since_snapshot_;
-  s.last_snapshot_bytes = last_snapshot_bytes_;
-  s.last_snapshot_id = last_snapshot_id_;
-  s.snapshots_written = snapshots_written_;
-  s.last_snapshot_error = last_snapshot_error_;
+  s.records_replayed = records_replayed_;
+  s.bytes_replayed = bytes_replayed_;
+  s.migrated = migrated_;
   return s;
 }
 

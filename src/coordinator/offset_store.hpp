@@ -1,11 +1,12 @@
 #pragma once
 // Committed consumer-group offsets, durable in the engine itself: every change is one record batch
-// appended to the internal topic `__consumer_offsets` (one partition), and the in-memory map is
-// rebuilt by replaying that partition at open. To bound the partition, once enough bytes were
-// appended since the last snapshot the store writes a snapshot (every live offset, framed by begin
-// and end markers) and moves the log start to the snapshot's first batch, so whole old segments
-// are deleted. Only a complete snapshot supersedes what precedes it; a snapshot cut short by a
-// crash is ignored at replay. Encoding and replay rules: docs/format/state_format.md.
+// appended to the internal topic `__consumer_offsets` (one partition, cleanup.policy=compact), and
+// the in-memory map is rebuilt by replaying that partition at open. Each record is keyed by
+// (group, topic, partition) and a deletion is a tombstone, so the log cleaner keeps the partition
+// at about one record per live offset: a restart replays what is live plus the uncleaned tail,
+// however many commits were made. Encoding and replay rules: docs/format/state_format.md (which
+// also covers the snapshots earlier versions wrote; replay still reads them, and a data directory
+// of such a version is rewritten once, on first open, into a compacted partition).
 //
 // Durability follows the engine's flush policy: a change is acknowledged when the partition's
 // append returns (so it survives kill -9 under every policy, and power loss under every_batch).
@@ -29,11 +30,11 @@ namespace kafka_do::coordinator {
 
 struct OffsetStoreOptions {
   std::string topic = "__consumer_offsets";
-  // Write a snapshot once this many bytes were appended since the last one (and at least as many
-  // as the last snapshot took, so a large live set does not snapshot on every commit).
-  uint64_t snapshot_threshold_bytes = 16ull << 20;
-  // Target size of one snapshot batch.
-  size_t snapshot_batch_bytes = 512u << 10;
+  // segment.bytes of the topic when the store creates it: the cleaner compacts sealed segments,
+  // so this bounds the uncompacted tail a restart replays.
+  int64_t segment_bytes = 16ll << 20;
+  // Target size of one batch of tombstones (or of rewritten offsets when migrating).
+  size_t batch_bytes = 512u << 10;
   // max.message.bytes of the topic when the store creates it: bounds one commit's batch.
   int32_t max_batch_bytes = 64 << 20;
 };
@@ -41,11 +42,10 @@ struct OffsetStoreOptions {
 struct OffsetStoreStats {
   size_t groups = 0;
   size_t offsets = 0;
-  uint64_t bytes_since_snapshot = 0;
-  uint64_t last_snapshot_bytes = 0;
-  int64_t last_snapshot_id = 0;    // 0 = none yet
-  uint64_t snapshots_written = 0;  // by this instance
-  std::optional<std::string> last_snapshot_error;
+  // What the replay at open read: proportional to live offsets plus the uncleaned tail.
+  uint64_t records_replayed = 0;
+  uint64_t bytes_replayed = 0;
+  bool migrated = false;  // the partition was rewritten from an earlier version's format at open
 };
 
 class OffsetStore {
@@ -79,8 +79,6 @@ class OffsetStore {
   // Groups that have at least one committed offset, sorted.
   std::vector<std::string> groups() const;
 
-  // Writes a snapshot now and trims the log before it (normally automatic).
-  Status snapshot();
   OffsetStoreStats stats() const;
   // What replay found worth reporting: abandoned snapshots, skipped records (one line each).
   const std::vector<std::string>& recovery_report() const { return report_; }
@@ -89,11 +87,12 @@ class OffsetStore {
  private:
   OffsetStore(std::shared_ptr<storage::PartitionLog> log, OffsetStoreOptions options);
   Status replay();
+  // Writes every live offset as a commit record, drops the history before them and turns on
+  // compaction: the one-time upgrade of a partition written by a version without compaction.
+  Status migrate_to_compaction(storage::LogManager& logs);
   // REQUIRES: mu_ held. Appends the records as one batch and accounts for its size.
   Status append_locked(
       const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
-  Status snapshot_locked();
-  void maybe_snapshot_locked();
   Result<size_t> remove_locked(const std::vector<std::pair<std::string, TopicPartition>>& doomed);
 
   const OffsetStoreOptions options_;
@@ -102,11 +101,9 @@ class OffsetStore {
 
   mutable std::mutex mu_;
   std::map<std::string, Offsets> groups_;
-  uint64_t bytes_since_snapshot_ = 0;
-  uint64_t last_snapshot_bytes_ = 0;
-  int64_t last_snapshot_id_ = 0;
-  uint64_t snapshots_written_ = 0;
-  std::optional<std::string> last_snapshot_error_;
+  uint64_t records_replayed_ = 0;
+  uint64_t bytes_replayed_ = 0;
+  bool migrated_ = false;
 };
 
 }  // namespace kafka_do::coordinator

@@ -71,51 +71,78 @@ TEST_P(OffsetStoreTest, CommitsAndDeletesSurviveReopen) {
   EXPECT_TRUE(s->recovery_report().empty());
 }
 
-TEST_P(OffsetStoreTest, SnapshotTrimsTheLogAndReplaysToTheSameState) {
+TEST_P(OffsetStoreTest, CompactionBoundsWhatARestartReplays) {
+  // 100k commits over 100 partitions: after the cleaner has run, a restart replays about one
+  // record per live offset plus the active segment, not the commits.
   OffsetStoreOptions options;
-  options.snapshot_threshold_bytes = 2048;
-  options.snapshot_batch_bytes = 300;  // several batches per snapshot
-  std::map<std::pair<std::string, int32_t>, int64_t> expected;
+  options.segment_bytes = 64 << 10;
+  std::map<int32_t, int64_t> expected;
   {
     auto s = open(options);
-    for (int i = 0; i < 400; ++i) {
-      const int32_t p = i % 10;
+    EXPECT_TRUE(s->log()->config().compacts());
+    for (int i = 0; i < 100'000; ++i) {
+      const int32_t p = i % 100;
       ASSERT_TRUE(s->commit("g", {{{"t", p}, at(i)}}));
-      expected[{"t", p}] = i;
-      if (i % 50 == 0) {
-        ASSERT_TRUE(s->commit("doomed", {{{"t", 0}, at(i)}}));
-        ASSERT_TRUE(s->remove_group("doomed"));
-      }
+      expected[p] = i;
     }
-    const auto stats = s->stats();
-    EXPECT_GT(stats.snapshots_written, 3u);
-    EXPECT_FALSE(stats.last_snapshot_error) << *stats.last_snapshot_error;
-    // History before the last snapshot is gone: the log holds a bounded tail.
-    EXPECT_GT(s->log()->log_start_offset(), 300);
-    EXPECT_LE(s->log()->segment_count(), 2u);
-    EXPECT_LT(s->log()->size_bytes(), 3 * 2048u + stats.last_snapshot_bytes);
+    ASSERT_TRUE(s->commit("doomed", {{{"t", 0}, at(1)}}));
+    ASSERT_TRUE(s->remove_group("doomed"));
+    auto cleaned = engine_.logs().clean_due(1700000000000);
+    ASSERT_TRUE(cleaned) << cleaned.error().to_string();
+    ASSERT_FALSE(cleaned->empty());
   }
   engine_.reopen();
   auto s = open(options);
   ASSERT_EQ(s->groups(), (std::vector<std::string>{"g"}));
-  for (const auto& [key, offset] : expected) {
-    auto got = s->get("g", {key.first, key.second});
+  for (const auto& [p, offset] : expected) {
+    auto got = s->get("g", {"t", p});
     ASSERT_TRUE(got);
     EXPECT_EQ(got->offset, offset);
   }
   EXPECT_TRUE(s->recovery_report().empty()) << s->recovery_report().front();
-  // A forced snapshot right after replay keeps the same state.
-  ASSERT_TRUE(s->snapshot());
-  engine_.reopen();
-  auto again = open(options);
-  EXPECT_EQ(again->offsets("g"), s->offsets("g"));
+  const auto stats = s->stats();
+  // 100 live offsets, a tombstone, and at most one active segment of 64 KiB (~60-byte records).
+  EXPECT_LT(stats.records_replayed, 100u + 1 + (64u << 10) / 50) << stats.records_replayed;
+  EXPECT_LT(stats.bytes_replayed, 2u * (64u << 10)) << stats.bytes_replayed;
 }
 
+TEST_P(OffsetStoreTest, APartitionOfAnEarlierVersionIsMigratedOnce) {
+  // An earlier version's partition: no compaction, commits plus a complete snapshot.
+  ASSERT_TRUE(engine_.logs().create_topic("__consumer_offsets", 1, {{"retention.ms", "-1"}}));
+  append_raw({{rec::encode_offset_key(rec::Type::offset_commit, "g", {"t", 0}),
+               rec::encode_offset_value(at(1))},
+              {rec::encode_offset_key(rec::Type::offset_commit, "g", {"t", 1}),
+               rec::encode_offset_value(at(2))}});
+  append_raw(
+      {{rec::encode_marker_key(rec::Type::snapshot_begin, 1), rec::encode_marker_value({1, 1})},
+       {rec::encode_offset_key(rec::Type::snapshot_entry, "g", {"t", 0}),
+        rec::encode_offset_value(at(5))},
+       {rec::encode_marker_key(rec::Type::snapshot_end, 1), rec::encode_marker_value({1, 1})}});
+  append_raw({{rec::encode_offset_key(rec::Type::offset_commit, "g", {"t", 2}),
+               rec::encode_offset_value(at(7))}});
+  {
+    auto s = open();
+    EXPECT_TRUE(s->stats().migrated);
+    EXPECT_TRUE(s->log()->config().compacts());
+    EXPECT_EQ(s->log()->log_start_offset(), 6);  // the history before the rewrite is gone
+    EXPECT_EQ(s->get("g", {"t", 0}), at(5));
+    EXPECT_FALSE(s->get("g", {"t", 1}));  // the snapshot superseded it
+    EXPECT_EQ(s->get("g", {"t", 2}), at(7));
+  }
+  engine_.reopen();
+  auto s = open();
+  EXPECT_FALSE(s->stats().migrated);
+  EXPECT_EQ(s->stats().records_replayed, 2u);
+  EXPECT_EQ(s->offsets("g").size(), 2u);
+  EXPECT_EQ(s->get("g", {"t", 0}), at(5));
+}
+
+// Earlier versions wrote snapshots; replay still reads them (the records below are as such a
+// version left them).
 TEST_P(OffsetStoreTest, InterruptedSnapshotKeepsThePreviousState) {
   {
     auto s = open();
     ASSERT_TRUE(s->commit("g", {{{"t", 0}, at(10)}, {{"t", 1}, at(11)}}));
-    ASSERT_TRUE(s->snapshot());
     ASSERT_TRUE(s->commit("g", {{{"t", 2}, at(12)}}));
   }
   // A crash half way through snapshot 50: its begin and one entry (with a value that differs
@@ -150,14 +177,6 @@ TEST_P(OffsetStoreTest, InterruptedSnapshotKeepsThePreviousState) {
   EXPECT_EQ(s->get("g", {"t", 2}), at(12));
   EXPECT_EQ(s->get("g", {"t", 3}), at(13));
   EXPECT_EQ(s->recovery_report().size(), 2u);
-  // The next real snapshot supersedes all of it, and never reuses an id seen in the log.
-  ASSERT_TRUE(s->snapshot());
-  EXPECT_GT(s->stats().last_snapshot_id, 60);
-  engine_.reopen();
-  auto last = open();
-  EXPECT_EQ(last->offsets("g").size(), 4u);
-  EXPECT_EQ(last->get("g", {"t", 0}), at(10));
-  EXPECT_TRUE(last->recovery_report().empty());
 }
 
 TEST_P(OffsetStoreTest, CompleteSnapshotSupersedesEarlierHistory) {
