@@ -7,7 +7,7 @@ BUILD := build/release
 KAFKADO := $(BUILD)/src/cli/kafkado
 DATA ?= ./kafka-do-data
 
-.PHONY: all deps configure build test test-asan fuzz run demo bench format clean
+.PHONY: all deps configure build test test-asan fuzz soak run demo bench format clean
 
 all: build
 
@@ -49,6 +49,13 @@ fuzz: deps
 	  fi; \
 	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $$work/log; \
 	done
+
+# The long versions of the crash tests that `make test` runs a few rounds of: SOAK_ROUNDS (50)
+# SIGKILLs of a process that writes to and compacts a topic, each followed by recovery checks.
+SOAK_ROUNDS ?= 50
+soak: build
+	KAFKA_DO_SOAK_ROUNDS=$(SOAK_ROUNDS) $(BUILD)/tests/recovery/recovery_test \
+	  --gtest_filter='CompactionCrashTest.*'
 
 # The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
 run: build

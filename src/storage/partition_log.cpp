@@ -242,7 +242,9 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
         model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
       }
       KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
-      auto& active = segments_.back();  // only rolls (under append_mu_) change the back
+      // A copy, taken under segments_mu_: retention and the cleaner reshape the list (never its
+      // last element: only rolls, under append_mu_, change that) while appends run.
+      const auto active = active_segment();
       const uint64_t before = active->size();
       auto written = active->append(bytes, h);
       if (!written) {
@@ -269,7 +271,7 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
 }
 
 Status PartitionLog::maybe_roll(size_t incoming_bytes, const TopicConfig& config) {
-  const auto& active = segments_.back();
+  const auto active = active_segment();
   if (active->empty()) return {};
   const bool full = active->size() + incoming_bytes > uint64_t(config.segment_bytes);
   const bool old = std::chrono::steady_clock::now() - active->created() >=
@@ -281,7 +283,7 @@ Status PartitionLog::maybe_roll(size_t incoming_bytes, const TopicConfig& config
 }
 
 Status PartitionLog::roll_locked() {
-  auto active = segments_.back();
+  auto active = active_segment();
   if (active->empty()) return {};
   KD_TRY(active->seal());  // syncs the log: everything before the new segment is durable
   KD_TRY(snapshot_producers(next_offset_, active->base_offset()));
@@ -452,7 +454,10 @@ Status PartitionLog::flush() {
 Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
   const TopicConfig config = this->config();
   if (!config.retention_deletes()) return size_t{0};
-  std::lock_guard cleaning(cleaning_mu_);
+  // A cleaning pass in progress (compact,delete) owns the segments; retention waits for its next
+  // round rather than stalling the maintenance thread (and its interval flushes) behind the pass.
+  std::unique_lock cleaning(cleaning_mu_, std::try_to_lock);
+  if (!cleaning.owns_lock()) return size_t{0};
   const int64_t old_start = log_start_offset();
   std::vector<std::shared_ptr<Segment>> doomed;
   {

@@ -127,7 +127,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   Status flush();
   // Seals the active segment and starts a new one (no-op when the active segment is empty).
   Status roll();
-  // Deletes whole sealed segments past retention.ms / retention.bytes. Returns how many.
+  // Deletes whole sealed segments past retention.ms / retention.bytes. Returns how many (0 while
+  // a cleaning pass holds the partition: the next round retries).
   Result<size_t> apply_retention(int64_t now_ms);
   // Moves the log start offset forward (DeleteRecords); whole segments below it are deleted.
   Result<int64_t> delete_records_before(int64_t offset);

@@ -177,17 +177,21 @@ Result<std::optional<uint64_t>> Segment::find_batch(int64_t offset, uint64_t lim
   const uint64_t start = index_.position_for_offset(offset);
   std::optional<uint64_t> found;
   std::string reason;
-  // Offsets must grow (base_offset is not covered by the CRC); gaps are compaction's doing. The
-  // batch wanted is the first that ends at or after `offset`: when `offset` fell into a gap, that
-  // is the next batch, which is what a fetch there returns.
+  // Offsets must grow and stay below the segment's end (base_offset is not covered by the CRC,
+  // so these checks are what catches a damaged one: in a log without compaction gaps, any change
+  // breaks one of them). Gaps are compaction's doing. The batch wanted is the first that ends at
+  // or after `offset`: when `offset` fell into a gap, that is the next batch, which is what a
+  // fetch there returns.
   int64_t expected = -1;
+  const int64_t end = next_offset();
   KD_TRY(scan(
       start, limit, /*whole=*/false,
       [&](const BatchHeader& h, uint64_t position, std::string_view) {
-        if (h.base_offset < expected) {
+        if (h.base_offset < expected || h.last_offset() >= end) {
           reason = "batch at position " + std::to_string(position) + " of " + log_path_ +
-                   " has offset " + std::to_string(h.base_offset) + " where " +
-                   std::to_string(expected) + " or higher was expected";
+                   " has offset " + std::to_string(h.base_offset) + " outside [" +
+                   std::to_string(std::max(expected, base_offset_)) + ", " + std::to_string(end) +
+                   ")";
           return false;
         }
         if (h.last_offset() >= offset) {
@@ -233,10 +237,11 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   // starting there, reports it).
   size_t used = first_size;
   int64_t expected = first.next_offset();
+  const int64_t segment_end = next_offset();
   while (out.size() - used >= kHeaderSize) {
     auto h = model::parse_batch_header(std::string_view(out).substr(used));
     if (!h || h->base_offset < expected || h->base_offset >= end_offset ||
-        used + h->total_size() > out.size())
+        h->last_offset() >= segment_end || used + h->total_size() > out.size())
       break;
     expected = h->next_offset();
     if (!model::crc_matches(std::string_view(out).substr(used, h->total_size()))) break;

@@ -86,10 +86,12 @@ TEST_F(CliTest, TopicLifecycle) {
   }
   EXPECT_NE(described.find("HIGH-WATERMARK"), std::string::npos);
   // Every config key, with where its value comes from.
-  EXPECT_NE(described.find("retention.ms            60000"), std::string::npos) << described;
+  EXPECT_NE(described.find("retention.ms               60000"), std::string::npos) << described;
   EXPECT_NE(described.find("(set)"), std::string::npos);
-  for (const char* key : {"retention.bytes", "segment.bytes", "segment.ms", "cleanup.policy",
-                          "max.message.bytes", "message.timestamp.type"}) {
+  for (const char* key :
+       {"retention.bytes", "segment.bytes", "segment.ms", "cleanup.policy",
+        "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms",
+        "delete.retention.ms", "max.message.bytes", "message.timestamp.type"}) {
     EXPECT_NE(described.find(key), std::string::npos) << key;
   }
   EXPECT_NE(described.find("(default)"), std::string::npos);
@@ -104,9 +106,10 @@ TEST_F(CliTest, TopicLifecycle) {
   ok({"topics", "alter", "orders", "--config", "retention.bytes=1000000", "--delete-config",
       "retention.ms"});
   const std::string altered = ok({"topics", "describe", "orders"});
-  EXPECT_NE(altered.find("retention.bytes         1000000               (set)"), std::string::npos)
+  EXPECT_NE(altered.find("retention.bytes            1000000               (set)"),
+            std::string::npos)
       << altered;
-  EXPECT_NE(altered.find("retention.ms            604800000             (default)"),
+  EXPECT_NE(altered.find("retention.ms               604800000             (default)"),
             std::string::npos)
       << altered;
 

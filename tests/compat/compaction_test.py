@@ -4,7 +4,7 @@ with cleanup.policy=compact through the AdminClient (DescribeConfigs reports it)
 records over 2,000 keys and tombstones for 200 of them; a consumer reads from the beginning the
 whole time the cleaner swaps segments (no error, offsets strictly increase); once the cleaner has
 run, a consumer from the beginning reads exactly one record per live key, the latest, and no
-deleted key once delete.retention.ms has passed; kcat reads the same; the high watermark and the
+deleted key once delete.retention.ms has passed; kcat and kafka-python read the same; the high watermark and the
 offsets of the survivors are the original ones; a record without a key is refused with
 CORRUPT_MESSAGE; the broker logs a line per cleaned partition.
 
@@ -182,12 +182,37 @@ def run(broker, kcat):
         check(all(int(served[k.decode()]) == offset_of[k] for k in expected),
               "kcat saw other offsets than the producer was given")
 
+    kafka_python_reads(broker, expected, end)
     keyless(broker)
     with open(broker.log_path) as f:
         log = f.read()
     check("cleaner: table-0" in log, "no cleaner line in the broker log")
     print(f"compaction: {RECORDS + DELETED} records over {KEYS} keys -> {len(records)}; "
           f"tailing reader read {len(tail.offsets)} records without a duplicate")
+
+
+def kafka_python_reads(broker, expected, end):
+    """kafka-python (a pure-Python client) reads the compacted log the same way."""
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as KpTopicPartition
+    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False,
+                             consumer_timeout_ms=10000)
+    tp = KpTopicPartition(TOPIC, 0)
+    consumer.assign([tp])
+    consumer.seek_to_beginning(tp)
+    seen = {}
+    offsets = []
+    deadline = time.monotonic() + 60
+    while consumer.position(tp) < end and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=1000).values():
+            for r in records:
+                seen[r.key] = r.value
+                offsets.append(r.offset)
+    consumer.close()
+    check(len(offsets) == len(expected),
+          f"kafka-python read {len(offsets)} records, expected {len(expected)}")
+    check(seen == expected, "kafka-python saw another table")
+    check(offsets == sorted(set(offsets)), "kafka-python: offsets do not strictly increase")
 
 
 def keyless(broker):

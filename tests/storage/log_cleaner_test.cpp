@@ -486,6 +486,38 @@ TEST_P(LogCleanerTest, ReadersDuringCleaningSeeNoErrorAndNoDuplicate) {
   EXPECT_EQ(table_of(read_all(*log)), expected_);
 }
 
+TEST_P(LogCleanerTest, AppendsAndRollsDuringCleaningLoseNothing) {
+  auto log = open(compacted(1024));  // a roll every few batches
+  std::atomic<bool> done{false};
+  std::map<std::string, std::string> written;
+  std::thread writer([&] {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "key-" + std::to_string(i % 97);
+      const std::string value = "value-" + std::to_string(i);
+      auto batch = make_keyed_batch({{key, value}}, kNow - 1000);
+      auto r = log->append(batch);
+      ASSERT_TRUE(r) << r.error().to_string();
+      written[key] = value;
+    }
+    done = true;
+  });
+  LogCleaner cleaner(1 << 20);
+  int passes = 0;
+  while (!done.load()) {
+    auto result = cleaner.clean(*log, kNow);
+    ASSERT_TRUE(result) << result.error().to_string();
+    passes += result->cleaned ? 1 : 0;
+  }
+  writer.join();
+  ASSERT_TRUE(log->roll());
+  ASSERT_TRUE(cleaner.clean(*log, kNow));
+  EXPECT_GT(passes, 0);
+  EXPECT_EQ(log->high_watermark(), 3000);
+  const auto records = read_all(*log);
+  ASSERT_EQ(records.size(), 97u);
+  for (const auto& r : records) EXPECT_EQ(*r.value, written.at(*r.key)) << *r.key;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LogCleanerTest,
                          ::testing::Values(Backend::posix, Backend::memory), [](const auto& info) {
                            return info.param == Backend::posix ? "posix" : "memory";
@@ -579,6 +611,61 @@ TEST(LogManagerCleanerTest, TheBackgroundCleanerRunsByItself) {
   EXPECT_GT((*logs)->cleaner_stats().passes, 0u);
   EXPECT_EQ(read_all(**p).size(), 3u);
   ASSERT_TRUE((*logs)->close());
+}
+
+}  // namespace
+}  // namespace kafka_do::storage
+
+namespace kafka_do::storage {
+namespace {
+
+TEST(LogCleanerProducerStateTest, DuplicateDetectionSurvivesCompactionAndRestart) {
+  testing::TempDir tmp;
+  const std::string dir = tmp.path() + "/p0";
+  auto idempotent = [](int32_t sequence, const std::string& key) {
+    model::BatchBuilder b({.producer_id = 7, .producer_epoch = 0, .base_sequence = sequence});
+    b.add(kNow, key, "v" + std::to_string(sequence));
+    auto built = b.build();
+    EXPECT_TRUE(built);
+    return *built;
+  };
+  int64_t last_offset = -1;
+  {
+    auto log =
+        PartitionLog::open(fs::posix_file_system(), dir, "t", 0, compacted(1024), {}, nullptr);
+    ASSERT_TRUE(log);
+    for (int32_t seq = 0; seq < 60; ++seq) {
+      auto batch = idempotent(seq, "k" + std::to_string(seq % 3));
+      auto r = (*log)->append(batch);
+      ASSERT_TRUE(r) << r.error().to_string();
+      last_offset = r->base_offset;
+    }
+    ASSERT_TRUE((*log)->roll());
+    LogCleaner cleaner(1 << 20);
+    auto cleaned = cleaner.clean(**log, kNow);
+    ASSERT_TRUE(cleaned);
+    EXPECT_TRUE(cleaned->cleaned);
+    EXPECT_EQ(read_all(**log).size(), 3u);
+    ASSERT_TRUE((*log)->close());
+  }
+  auto log = PartitionLog::open(fs::posix_file_system(), dir, "t", 0, compacted(1024), {}, nullptr);
+  ASSERT_TRUE(log);
+  // The producer's retry of its last batch is recognised (nothing written, original offset) and
+  // its next sequence is accepted: compaction kept what duplicate detection needs.
+  auto retry = idempotent(59, "k2");
+  auto again = (*log)->append(retry);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->base_offset, last_offset);
+  auto next = idempotent(60, "k0");
+  auto appended = (*log)->append(next);
+  ASSERT_TRUE(appended) << appended.error().to_string();
+  EXPECT_FALSE(appended->duplicate);
+  EXPECT_EQ(appended->base_offset, 60);
+  auto gap = idempotent(62, "k1");
+  auto refused = (*log)->append(gap);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Errc::out_of_sequence);
 }
 
 }  // namespace
