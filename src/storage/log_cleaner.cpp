@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "model/batch_filter.hpp"
+#include "storage/record_age.hpp"
 #include "storage/segment_format.hpp"
 
 namespace kafka_do::storage {
@@ -38,17 +39,6 @@ class BufferedWriter {
   uint64_t written_ = 0;
 };
 
-bool saturating_older(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
-  int64_t cutoff = 0;
-  if (__builtin_sub_overflow(now_ms, age_ms, &cutoff)) return false;
-  return timestamp < cutoff;
-}
-
-int64_t saturating_add(int64_t a, int64_t b) {
-  int64_t out = 0;
-  return __builtin_add_overflow(a, b, &out) ? INT64_MAX : out;
-}
-
 // The first offset the cleaner may not touch: the active segment's base, or the base of the first
 // segment at or after `from` holding a record younger than min.compaction.lag.ms.
 int64_t first_uncleanable(const std::vector<std::shared_ptr<Segment>>& segments, int64_t from,
@@ -57,7 +47,7 @@ int64_t first_uncleanable(const std::vector<std::shared_ptr<Segment>>& segments,
     const auto& s = segments[i];
     if (s->next_offset() <= from) continue;
     if (config.min_compaction_lag_ms > 0 &&
-        !saturating_older(s->max_timestamp(), now_ms, config.min_compaction_lag_ms)) {
+        !older_than(s->max_timestamp(), now_ms, config.min_compaction_lag_ms)) {
       return s->base_offset();
     }
   }
@@ -102,8 +92,7 @@ Cleanability LogCleaner::assess(const PartitionLog& log, int64_t now_ms) {
       out.clean_bytes += s->size();
     } else if (s->base_offset() < end) {
       out.dirty_bytes += s->size();
-      overdue =
-          overdue || saturating_older(s->max_timestamp(), now_ms, config.max_compaction_lag_ms);
+      overdue = overdue || older_than(s->max_timestamp(), now_ms, config.max_compaction_lag_ms);
     }
   }
   out.due =
@@ -237,7 +226,7 @@ Result<CleanResult> LogCleaner::clean(PartitionLog& log, int64_t now_ms) {
             if (kept_tombstone && !horizon && h.base_offset < dirty_end) {
               // First clean of a tombstone: it stays readable for delete.retention.ms from now.
               tombstones_dropped = 0;
-              const int64_t fresh = saturating_add(now_ms, config.delete_retention_ms);
+              const int64_t fresh = time_after(now_ms, config.delete_retention_ms);
               KD_ASSIGN(filtered, model::filter_batch(batch, keep, fresh));
               earliest_horizon = std::min(earliest_horizon, fresh);
             } else if (kept_tombstone && horizon) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "model/record_batch.hpp"
+#include "storage/record_age.hpp"
 #include "storage/segment_format.hpp"
 
 namespace kafka_do::storage {
@@ -14,14 +15,6 @@ namespace kafka_do::storage {
 namespace sf = segment_format;
 
 namespace {
-// True when `timestamp` is more than `age_ms` before `now_ms` (saturating: no overflow for any
-// input).
-bool older_than(int64_t timestamp, int64_t now_ms, int64_t age_ms) {
-  int64_t cutoff = 0;
-  if (__builtin_sub_overflow(now_ms, age_ms, &cutoff)) return false;
-  return timestamp < cutoff;
-}
-
 // Compaction keeps the latest record per key, so a compacted topic refuses records without one
 // (as Kafka does).
 Status require_keys(std::string_view batch, const std::string& topic) {
