@@ -132,6 +132,7 @@ void rss_case(const Settings& s) {
     check(log->close(), "close");
   }
   // The cleaning runs in a child so that its peak RSS is the cleaner's alone.
+  std::fflush(stdout);  // or the child prints the parent's buffered lines again
   const pid_t pid = ::fork();
   if (pid == 0) {
     auto log = open_log(dir);
