@@ -16,6 +16,9 @@
 //     describeGroups (Stable with its member and assignment, then Empty), deleteGroups (refused
 //     while the group has a member, then accepted), fetchTopicOffsets, deleteTopicRecords
 //     (DeleteRecords v1; a new group then starts at the new log start), deleteTopics;
+//   - a compacted topic (cleanup.policy=compact): after the broker's cleaner ran, a consumer from
+//     the beginning reads one record per key, the latest, at its original offset, and the
+//     tombstone of a deleted key (gaps in the offsets are skipped);
 //   - SIGTERM stops the server with exit status 0.
 //
 // Usage: node kafkajs_test.js KAFKADO   (run from a directory whose node_modules has kafkajs 2.2.4,
@@ -55,7 +58,7 @@ async function startServer(kafkado) {
   const child = childProcess.spawn(
     kafkado,
     ['serve', '--data', path.join(workdir, 'data'), '--listen', '127.0.0.1:0',
-      '--default-partitions', '1'],
+      '--default-partitions', '1', '--cleaner-backoff-ms', '50'],
     { stdio: ['ignore', 'ignore', logFd] })
   fs.closeSync(logFd)
   let exitStatus = null
@@ -408,7 +411,50 @@ async function adminTest(kafka, admin, producer) {
   assert.ok(!(await admin.listTopics()).includes(ADMIN_TOPIC), 'listTopics after deleteTopics')
 }
 
-async function run(broker) {
+// A compacted topic: 30 rounds over 10 keys, then a tombstone for k3 and, after a pause, one
+// record that rolls the segment (segment.ms = 1) so everything before it can be cleaned.
+async function compactionTest(kafka, admin, producer, server) {
+  const topic = 'js-compacted'
+  assert.equal(await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, configEntries: [
+      { name: 'cleanup.policy', value: 'compact' }, { name: 'segment.ms', value: '1' },
+      { name: 'min.cleanable.dirty.ratio', value: '0.01' }] }],
+  }), true, `createTopics(${topic})`)
+  const latest = {}
+  for (let round = 0; round < 30; round++) {
+    const messages = Array.from({ length: 10 }, (_, k) => ({ key: `k${k}`, value: `k${k}@${round}` }))
+    const [meta] = await producer.send({ topic, acks: -1, messages })
+    messages.forEach((m, k) => {
+      latest[m.key] = { offset: String(Number(meta.baseOffset) + k), value: m.value }
+    })
+  }
+  const [tomb] = await producer.send({ topic, acks: -1, messages: [{ key: 'k3', value: null }] })
+  latest.k3 = { offset: tomb.baseOffset, value: null }
+  await delay(5)
+  const [last] = await producer.send({ topic, acks: -1, messages: [{ key: 'z', value: 'last' }] })
+  latest.z = { offset: last.baseOffset, value: 'last' }
+  // The cleaner logs a line per pass; wait for one that indexed up to the last record.
+  const cleanedTo = () => [...server.log().matchAll(/cleaner: js-compacted-0 offsets \[\d+, (\d+)\)/g)]
+    .some(m => m[1] === last.baseOffset)
+  await waitUntil(cleanedTo, 20000, 'the cleaner to compact js-compacted')
+
+  const consumer = kafka.consumer({ groupId: 'js-compacted-reader', maxWaitTimeInMs: 200 })
+  const seen = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => { seen.push(seenMessage(message)) } })
+    await waitUntil(() => seen.some(m => m.key === 'z'), 20000, 'the compacted topic read to its end')
+  } finally {
+    await consumer.disconnect()
+  }
+  assert.deepEqual(seen.map(m => ({ key: m.key, offset: m.offset, value: m.value })),
+    Object.entries(latest).map(([key, v]) => ({ key, offset: v.offset, value: v.value }))
+      .sort((a, b) => Number(a.offset) - Number(b.offset)),
+    'a reader of the compacted topic sees the latest record per key, in offset order')
+}
+
+async function run(broker, server) {
   const kafka = new Kafka({
     clientId: 'kafka-do-compat',
     brokers: [broker],
@@ -432,6 +478,7 @@ async function run(broker) {
 
     await groupsTest(kafka, admin, producer)
     await adminTest(kafka, admin, producer)
+    await compactionTest(kafka, admin, producer, server)
     assert.deepEqual(topicOffsets(await admin.fetchTopicOffsets(TOPIC)),
       [0, 1, 2].map(partition => ({ partition, offset: '60', high: '60', low: '0' })),
       `fetchTopicOffsets(${TOPIC}) at the end`)
@@ -450,7 +497,7 @@ async function main() {
   const server = await startServer(kafkado)
   console.log(`server on ${server.broker}`)
   try {
-    await withTimeout(run(server.broker), 50000, 'the kafkajs test')
+    await withTimeout(run(server.broker, server), 80000, 'the kafkajs test')
   } catch (e) {
     killServer(server)
     console.error(`FAIL: ${e.stack || e}`)
