@@ -345,7 +345,8 @@ void PartitionLog::publish(int64_t high_watermark) {
   for (auto& [id, fn] : listeners_) fn(high_watermark);
 }
 
-Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
+Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes,
+                                      bool first_may_exceed) const {
   ReadResult result;
   result.high_watermark = high_watermark();
   result.log_start_offset = log_start_offset();
@@ -364,7 +365,8 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
     const uint64_t limit = segment->size();
     KD_ASSIGN(auto position, segment->find_batch(offset, limit));
     if (position) {
-      KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, result.high_watermark));
+      KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, result.high_watermark,
+                                              first_may_exceed));
       return result;
     }
   }

@@ -102,9 +102,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Errors: too_large (over max.message.bytes), corruption (malformed batch), closed, io_error.
   Result<AppendResult> append(std::span<char> batch, const AppendOptions& options = {});
 
-  // Reads whole batches from `offset` (see ReadResult). offset == high watermark returns no
-  // records; outside [log start, high watermark] is Errc::out_of_range.
-  Result<ReadResult> read(int64_t offset, size_t max_bytes) const;
+  // Reads whole batches from `offset` (see ReadResult), as many as fit in max_bytes; the first
+  // comes back whole even when it is larger, unless `first_may_exceed` is false (then a first
+  // batch over max_bytes gives no records: a fetch's later partitions, KIP-74). offset == high
+  // watermark returns no records; outside [log start, high watermark] is Errc::out_of_range.
+  Result<ReadResult> read(int64_t offset, size_t max_bytes, bool first_may_exceed = true) const;
 
   // First offset whose record timestamp is >= timestamp; nullopt when there is none.
   Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;

@@ -207,7 +207,7 @@ Result<std::optional<uint64_t>> Segment::find_batch(int64_t offset, uint64_t lim
 }
 
 Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t limit,
-                                  int64_t end_offset) const {
+                                  int64_t end_offset, bool first_may_exceed) const {
   using model::batch_format::kHeaderSize;
   auto corrupt = [&](const std::string& what, uint64_t at) {
     return Error(Errc::corruption,
@@ -222,6 +222,7 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   if (first.base_offset >= end_offset) return std::string();
   const size_t first_size = first.total_size();
   if (position + first_size > limit) return std::string();
+  if (!first_may_exceed && first_size > max_bytes) return std::string();
   // Read the first batch and, in the same call, as many following bytes as max_bytes allows.
   const uint64_t window = std::min<uint64_t>(std::max(max_bytes, first_size), limit - position);
   out.resize(window);

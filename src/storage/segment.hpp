@@ -71,11 +71,12 @@ class Segment {
   // one when `offset` fell into a compaction gap), or nullopt when no batch below `limit` does.
   Result<std::optional<uint64_t>> find_batch(int64_t offset, uint64_t limit) const;
   // Reads whole batches starting at `position`: at least one batch (even if larger than
-  // max_bytes), then more while they fit in max_bytes, never past `limit` or past a batch whose
-  // base offset is >= end_offset. CRC-checks each batch; a bad one ends the read, and when it is
-  // the first it is reported as Errc::corruption naming the file and position.
-  Result<std::string> read(uint64_t position, size_t max_bytes, uint64_t limit,
-                           int64_t end_offset) const;
+  // max_bytes, unless `first_may_exceed` is false), then more while they fit in max_bytes, never
+  // past `limit` or past a batch whose base offset is >= end_offset. CRC-checks each batch; a bad
+  // one ends the read, and when it is the first it is reported as Errc::corruption naming the file
+  // and position.
+  Result<std::string> read(uint64_t position, size_t max_bytes, uint64_t limit, int64_t end_offset,
+                           bool first_may_exceed = true) const;
   // The first offset whose record timestamp is >= timestamp, or nullopt when none below limit.
   Result<std::optional<int64_t>> find_offset_for_timestamp(int64_t timestamp, uint64_t limit) const;
   // Calls `visit` with every whole batch, in order, stopping at the first error it returns; a

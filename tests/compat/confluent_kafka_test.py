@@ -3,7 +3,8 @@
 headers to an auto-created 3-partition topic, read them all back through a consumer group
 (subscribe), commit; create and delete topics with the AdminClient; an idempotent producer
 (InitProducerId) with exact delivery offsets, read back without duplicates; AdminClient
-create_partitions, describe_configs, alter_configs; SASL_PLAINTEXT/PLAIN against a server
+create_partitions, describe_configs, alter_configs; 900 KB batches on 3 partitions read within
+fetch.max.bytes (KIP-74); SASL_PLAINTEXT/PLAIN against a server
 started with --api-keys (right credentials work, a wrong password and no SASL at all fail);
 stop the server with SIGTERM. (The group of 3 consumers on a topic being produced to is
 confluent_kafka_group_test.py.)
@@ -31,6 +32,7 @@ def main():
         admin(broker)
         idempotent(broker)
         admin_configs(broker)
+        large_batches_across_partitions(broker)
     sasl(sys.argv[1])
     print("PASS")
 
@@ -99,6 +101,42 @@ def admin(broker):
 
     client.delete_topics(["admin-topic"])["admin-topic"].result(timeout=30)
     assert "admin-topic" not in client.list_topics(timeout=10).topics
+
+
+def large_batches_across_partitions(broker):
+    """~900 KB batches on 3 partitions, read by a consumer whose fetch.max.bytes (1 MB) holds
+    one of them and whose per-partition limit is far larger: every response must stay within
+    receive.message.max.bytes (only the first partition's first batch may exceed fetch.max.bytes,
+    KIP-74), or librdkafka refuses it ("Invalid response size") and never makes progress."""
+    topic = "py-large"
+    admin = AdminClient({"bootstrap.servers": broker})
+    for f in admin.create_topics([NewTopic(topic, 3, 1)]).values():
+        f.result(30)
+    producer = Producer({"bootstrap.servers": broker, "message.max.bytes": 2_000_000,
+                         "linger.ms": 0})
+    value = b"x" * 900_000
+    for i in range(9):
+        producer.produce(topic, value=value, key=str(i).encode(), partition=i % 3)
+        producer.flush(30)
+    consumer = Consumer({"bootstrap.servers": broker, "group.id": "py-large-reader",
+                         "enable.auto.commit": False, "fetch.max.bytes": 1_000_000,
+                         "receive.message.max.bytes": 1_000_512,
+                         "max.partition.fetch.bytes": 20_000_000})
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(3)])
+    seen = set()
+    deadline = time.monotonic() + 30
+    while len(seen) < 9 and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            sys.exit(f"FAIL: large batches: {msg.error()}")
+        assert len(msg.value()) == len(value)
+        seen.add(msg.key())
+    consumer.close()
+    if len(seen) != 9:
+        sys.exit(f"FAIL: large batches: read {len(seen)} of 9 records of 900 KB")
+    print("large batches across partitions: 9 of 9 read within fetch.max.bytes")
 
 
 def read_partitions(broker, topic, partitions, count):

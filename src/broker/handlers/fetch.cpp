@@ -1,9 +1,10 @@
 // Fetch (key 1): stored batches as they are, long-polling until min_bytes or max_wait.
 //
 // Batches go out exactly as stored: a fetch offset inside a batch returns that whole batch and
-// the client skips the records before its offset. The first batch is returned whole even when it
-// is larger than max_bytes, so a large batch can never stall a consumer. No transactions yet, so
-// the last stable offset is the high watermark and there are no aborted transactions.
+// the client skips the records before its offset. The first batch of the first partition with
+// data is returned whole even when it is larger than max_bytes, so a large batch can never stall
+// a consumer; no other partition makes the response exceed max_bytes (KIP-74). No transactions yet,
+// so the last stable offset is the high watermark and there are no aborted transactions.
 #include "protocol/gen/fetch.hpp"
 
 #include <algorithm>
@@ -26,9 +27,12 @@ struct PendingFetch {
   Respond respond;
 };
 
+// `first`: no partition before this one returned records, so its first batch may exceed the
+// budget (KIP-74); a later partition whose next batch does not fit returns none this time.
 FetchResponse::PartitionData read_partition(const Broker& broker, const std::string& topic,
                                             const protocol::FetchRequest::FetchPartition& partition,
-                                            size_t budget, std::vector<Waiter::Watch>& watches) {
+                                            size_t budget, bool first,
+                                            std::vector<Waiter::Watch>& watches) {
   FetchResponse::PartitionData out;
   out.partition_index = partition.partition;
   out.records = std::string();
@@ -43,7 +47,7 @@ FetchResponse::PartitionData read_partition(const Broker& broker, const std::str
   out.log_start_offset = (*log)->log_start_offset();
   out.last_stable_offset = out.high_watermark;
   if (budget == 0) return out;  // the response is full; the client comes back for the rest
-  auto read = (*log)->read(partition.fetch_offset, budget);
+  auto read = (*log)->read(partition.fetch_offset, budget, /*first_may_exceed=*/first);
   if (!read) {
     out.error_code = partition_error(read.error());
     return out;
@@ -66,12 +70,13 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
     FetchResponse::FetchableTopicResponse topic_response;
     topic_response.topic = topic.topic;
     for (const auto& partition : topic.partitions) {
-      // The first non-empty partition may exceed every limit by one batch (KIP-74); the
-      // log's read already returns its first batch whole, so pass at least 1 byte for it.
+      // Only the first non-empty partition may exceed the limits, by its first batch (KIP-74):
+      // pass it at least 1 byte; later ones get what is left and return nothing that overflows.
       const size_t left = total >= max_bytes ? 0 : max_bytes - total;
       size_t budget = std::min(left, size_t(std::max(partition.partition_max_bytes, 0)));
       if (total == 0) budget = std::max<size_t>(budget, 1);
-      auto data = read_partition(fetch->broker, topic.topic, partition, budget, watches);
+      auto data =
+          read_partition(fetch->broker, topic.topic, partition, budget, total == 0, watches);
       has_error = has_error || data.error_code != 0;
       total += data.records ? data.records->size() : 0;
       topic_response.partitions.push_back(std::move(data));
