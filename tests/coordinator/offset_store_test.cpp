@@ -87,9 +87,12 @@ TEST_P(OffsetStoreTest, CompactionBoundsWhatARestartReplays) {
     }
     ASSERT_TRUE(s->commit("doomed", {{{"t", 0}, at(1)}}));
     ASSERT_TRUE(s->remove_group("doomed"));
+    // Due whatever is dirty: the engine's background cleaner may already have cleaned part of
+    // it (a slow run takes longer than its 15 s backoff), and this call must finish the job.
+    ASSERT_TRUE(engine_.logs().alter_topic_config("__consumer_offsets",
+                                                  {{"min.cleanable.dirty.ratio", "0"}}));
     auto cleaned = engine_.logs().clean_due(1700000000000);
     ASSERT_TRUE(cleaned) << cleaned.error().to_string();
-    ASSERT_FALSE(cleaned->empty());
   }
   engine_.reopen();
   auto s = open(options);
