@@ -7,6 +7,7 @@
 #include "broker/api_keys.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "coordinator/producer_ids.hpp"
+#include "coordinator/transaction_coordinator.hpp"
 #include "storage/log_manager.hpp"
 
 namespace kafka_do::broker {
@@ -33,6 +34,9 @@ struct Broker {
   coordinator::GroupCoordinator* groups = nullptr;
   // Producer ids for InitProducerId; null answers it with COORDINATOR_NOT_AVAILABLE.
   coordinator::ProducerIdAllocator* producer_ids = nullptr;
+  // Transactional ids (FindCoordinator key type 1 and the transaction APIs); null answers them
+  // with COORDINATOR_NOT_AVAILABLE and refuses a transactional InitProducerId.
+  coordinator::TransactionCoordinator* transactions = nullptr;
   // With keys, every connection must authenticate with SASL/PLAIN before anything but
   // ApiVersions and the SASL requests; null accepts everyone.
   const ApiKeyStore* api_keys = nullptr;

@@ -176,6 +176,18 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(int64_t(1), int64_t(24) * 3600 * 1000))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--transaction-max-timeout-ms", serve_options.transaction_max_timeout_ms,
+                   "Largest transaction.timeout.ms a transactional producer may ask for (Kafka's "
+                   "transaction.max.timeout.ms)")
+      ->check(CLI::Range(int64_t(1), int64_t(24) * 3600 * 1000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--transaction-abort-interval-ms", serve_options.transaction_abort_interval_ms,
+                   "How often transactions open past their timeout are looked for and aborted "
+                   "(Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms)")
+      ->check(CLI::Range(int64_t(1), int64_t(24) * 3600 * 1000))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--cleaner-map-bytes", serve_options.cleaner_map_bytes,
                    "Memory of the log cleaner's key map, 24 bytes a key (Kafka's "
                    "log.cleaner.dedupe.buffer.size); more distinct keys take several passes")

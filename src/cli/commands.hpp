@@ -67,6 +67,9 @@ struct ServeOptions {
   size_t max_request_bytes = size_t(100) << 20;  // larger request frames are refused
   int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
   size_t cleaner_map_bytes = size_t(16) << 20;   // log.cleaner.dedupe.buffer.size
+  int64_t transaction_max_timeout_ms = 15 * 60 * 1000;  // transaction.max.timeout.ms
+  // transaction.abort.timed.out.transaction.cleanup.interval.ms
+  int64_t transaction_abort_interval_ms = 10 * 1000;
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);

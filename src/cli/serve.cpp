@@ -1,7 +1,10 @@
 // `kafkado serve`: run the Kafka-protocol broker on a data directory until SIGINT/SIGTERM.
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -10,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/stop_signal.hpp"
 #include "coordinator/group_coordinator.hpp"
+#include "coordinator/transaction_coordinator.hpp"
 
 namespace kafka_do::cli {
 namespace {
@@ -45,6 +49,16 @@ void keep_request_buffers_mapped() {
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
+// KAFKA_DO_FAILPOINT=txn-after-prepare|txn-after-markers makes the broker SIGKILL itself at that
+// point of ending a transaction: how the crash tests stop it between EndTxn and its markers.
+std::function<void(const char*)> failpoint_from_environment() {
+  const char* wanted = std::getenv("KAFKA_DO_FAILPOINT");
+  if (wanted == nullptr || *wanted == '\0') return nullptr;
+  return [wanted = std::string(wanted)](const char* point) {
+    if (wanted == std::string("txn-") + point) std::raise(SIGKILL);
+  };
+}
+
 }  // namespace
 
 Status serve(const GlobalOptions& global, const ServeOptions& options) {
@@ -68,8 +82,17 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   KD_ASSIGN(auto producer_ids,
             coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
 
-  broker::Broker broker{
-      *logs, {}, groups.get(), producer_ids.get(), api_keys ? &*api_keys : nullptr};
+  coordinator::TransactionOptions txn_options;
+  txn_options.max_timeout = std::chrono::milliseconds(options.transaction_max_timeout_ms);
+  txn_options.abort_scan_interval = std::chrono::milliseconds(options.transaction_abort_interval_ms);
+  txn_options.failpoint = failpoint_from_environment();
+  KD_ASSIGN(auto transactions,
+            coordinator::TransactionCoordinator::open(*logs, *producer_ids,
+                                                      &groups->offset_store(), txn_options));
+
+  broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
+  broker.transactions = transactions.get();
+  broker.api_keys = api_keys ? &*api_keys : nullptr;
   broker.config.auto_create_topics = options.auto_create_topics;
   broker.config.default_partitions = options.default_partitions;
   broker::ServerOptions server_options;
@@ -110,7 +133,9 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   // StopSignal: a second signal during shutdown exits at once).
   stop.on_stop([] {});
   server.reset();
-  // Groups before the engine: the coordinator writes committed offsets through it.
+  // Coordinators before the engine: they write through it (transactions into the groups'
+  // offsets, so they go first).
+  transactions.reset();
   groups.reset();
   return logs->close();
 }

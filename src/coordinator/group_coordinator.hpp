@@ -92,11 +92,16 @@ class GroupCoordinator {
   // LeaveGroup (v3 batch form; v0-2 is one member, whose error is the top-level error).
   LeaveResult leave_group(const std::string& group_id, const std::vector<LeavingMember>& members);
 
-  // OffsetCommit: one error per entry, same order.
-  std::vector<PartitionResult> commit_offsets(const OffsetCommitRequest& request);
-  // OffsetFetch: nullopt = every partition with a committed offset.
+  // OffsetCommit: one error per entry, same order. With `transaction` (TxnOffsetCommit) the
+  // offsets are stored pending in that producer's transaction; a commit without generation and
+  // member (TxnOffsetCommit before v3) is not checked against the group's members.
+  std::vector<PartitionResult> commit_offsets(const OffsetCommitRequest& request,
+                                              const TransactionalCommit* transaction = nullptr);
+  // OffsetFetch: nullopt = every partition with a committed offset. With `require_stable`, a
+  // partition with a transactional commit pending is UNSTABLE_OFFSET_COMMIT.
   OffsetFetchResult fetch_offsets(const std::string& group_id,
-                                  const std::optional<std::vector<TopicPartition>>& partitions);
+                                  const std::optional<std::vector<TopicPartition>>& partitions,
+                                  bool require_stable = false);
 
   // ListGroups: groups with members or committed offsets; `states` filters (ListGroups v4).
   std::vector<ListedGroup> list_groups(const std::vector<GroupState>& states = {});

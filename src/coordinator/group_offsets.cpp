@@ -76,14 +76,23 @@ std::optional<ErrorCode> GroupCoordinator::validate_commit(const OffsetCommitReq
   return std::nullopt;
 }
 
-std::vector<PartitionResult> GroupCoordinator::commit_offsets(const OffsetCommitRequest& req) {
+std::vector<PartitionResult> GroupCoordinator::commit_offsets(
+    const OffsetCommitRequest& req, const TransactionalCommit* transaction) {
   std::vector<PartitionResult> results;
   results.reserve(req.offsets.size());
   for (const auto& o : req.offsets) results.push_back({o.topic, o.partition, ErrorCode::none});
   std::optional<ErrorCode> error;
   {
     std::lock_guard lock(mu_);
-    error = validate_commit(req);
+    // A transactional producer commits for a group it is not a member of; only v3+ requests,
+    // which name the consumer's generation, are checked (KIP-447 zombie fencing).
+    const bool anonymous = transaction != nullptr && req.generation_id < 0 &&
+                           req.member_id.empty() && !req.group_instance_id;
+    if (stopping_) {
+      error = ErrorCode::coordinator_not_available;
+    } else if (!anonymous) {
+      error = validate_commit(req);
+    }
   }
   if (error) {
     for (auto& r : results) r.error = *error;
@@ -111,7 +120,10 @@ std::vector<PartitionResult> GroupCoordinator::commit_offsets(const OffsetCommit
     }
   }
   if (!batch.empty()) {
-    auto stored = store_->commit(req.group_id, batch);
+    auto stored = transaction == nullptr
+                      ? store_->commit(req.group_id, batch)
+                      : store_->commit_transactional(req.group_id, batch, transaction->producer_id,
+                                                     transaction->producer_epoch);
     if (!stored) {
       for (size_t i : batch_index) results[i].error = store_error(stored.error());
     }
@@ -120,7 +132,8 @@ std::vector<PartitionResult> GroupCoordinator::commit_offsets(const OffsetCommit
 }
 
 OffsetFetchResult GroupCoordinator::fetch_offsets(
-    const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions) {
+    const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions,
+    bool require_stable) {
   OffsetFetchResult result;
   {
     std::lock_guard lock(mu_);
@@ -147,6 +160,12 @@ OffsetFetchResult GroupCoordinator::fetch_offsets(
       e.offset = c->offset;
       e.leader_epoch = c->leader_epoch;
       e.metadata = c->metadata.value_or("");
+    }
+    // KIP-447: a consumer that must not resume from an offset an open transaction is about to
+    // replace retries until the transaction ends.
+    if (require_stable && store_->has_pending(group_id, tp)) {
+      e.error = ErrorCode::unstable_offset_commit;
+      e.offset = -1;
     }
     return e;
   };

@@ -132,6 +132,12 @@ struct OffsetCommitRequest {
   std::vector<OffsetCommitEntry> offsets;
 };
 
+// The producer a TxnOffsetCommit belongs to.
+struct TransactionalCommit {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+};
+
 struct PartitionResult {
   std::string topic;
   int32_t partition = 0;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "model/control_record.hpp"
 #include "model/record_batch.hpp"
 
 namespace kafka_do::coordinator {
@@ -93,6 +94,14 @@ Status OffsetStore::replay() {
       const std::string_view batch = rest.substr(0, header.total_size());
       rest.remove_prefix(header.total_size());
       if (header.next_offset() <= offset) continue;
+      if (header.control()) {
+        // A transaction marker: the producer's pending offsets count (commit) or go (abort).
+        auto type = model::control_type(batch);
+        if (type) finish_pending_locked(header.producer_id, *type == model::ControlType::commit);
+        offset = header.next_offset();
+        continue;
+      }
+      const bool transactional = header.transactional();
       KD_ASSIGN(auto records, model::decode_batch(batch));
       bytes_replayed_ += batch.size();
       for (const auto& r : records) {
@@ -126,7 +135,12 @@ Status OffsetStore::replay() {
               report("offsets: " + value.error().message() + at + "; skipped");
               break;
             }
-            groups_[key->offset.group][key->offset.partition] = std::move(*value);
+            if (transactional) {
+              pending_[header.producer_id][key->offset.group][key->offset.partition] =
+                  std::move(*value);
+            } else {
+              groups_[key->offset.group][key->offset.partition] = std::move(*value);
+            }
             break;
           }
           case rec::Type::snapshot_begin:
@@ -214,8 +228,8 @@ Status OffsetStore::migrate_to_compaction(storage::LogManager& logs) {
   return {};
 }
 
-Status OffsetStore::append_locked(const Records& records) {
-  model::BatchBuilder builder;
+Status OffsetStore::append_locked(const Records& records, const model::BatchOptions& options) {
+  model::BatchBuilder builder(options);
   const int64_t ts = now_ms();
   for (const auto& [key, value] : records) {
     if (value) {
@@ -244,6 +258,68 @@ Status OffsetStore::commit(const std::string& group,
   auto& stored = groups_[group];
   for (const auto& [tp, value] : offsets) stored[tp] = value;
   return {};
+}
+
+Status OffsetStore::commit_transactional(
+    const std::string& group, const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets,
+    int64_t producer_id, int16_t producer_epoch) {
+  if (offsets.empty()) return {};
+  Records records;
+  records.reserve(offsets.size());
+  for (const auto& [tp, value] : offsets) {
+    KD_TRY(check_names(group, tp));
+    records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp),
+                         rec::encode_offset_value(value));
+  }
+  std::lock_guard lock(mu_);
+  // Transactional, without a sequence (Kafka's TxnOffsetCommit writes the same): the partition
+  // tracks the open transaction, and its marker decides whether these offsets count.
+  KD_TRY(append_locked(records, {.producer_id = producer_id,
+                                 .producer_epoch = producer_epoch,
+                                 .transactional = true}));
+  auto& pending = pending_[producer_id][group];
+  for (const auto& [tp, value] : offsets) pending[tp] = value;
+  return {};
+}
+
+Status OffsetStore::complete_transaction(int64_t producer_id, int16_t producer_epoch, bool commit) {
+  std::lock_guard lock(mu_);
+  if (!pending_.count(producer_id)) return {};  // nothing of this transaction is here
+  KD_TRY(log_->append_marker(
+      {.producer_id = producer_id,
+       .producer_epoch = producer_epoch,
+       .type = commit ? model::ControlType::commit : model::ControlType::abort}));
+  finish_pending_locked(producer_id, commit);
+  return {};
+}
+
+void OffsetStore::finish_pending_locked(int64_t producer_id, bool commit) {
+  auto it = pending_.find(producer_id);
+  if (it == pending_.end()) return;
+  if (commit) {
+    for (auto& [group, offsets] : it->second) {
+      auto& stored = groups_[group];
+      for (auto& [tp, value] : offsets) stored[tp] = std::move(value);
+    }
+  }
+  pending_.erase(it);
+}
+
+bool OffsetStore::has_pending(const std::string& group, const TopicPartition& tp) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [producer, groups] : pending_) {
+    auto g = groups.find(group);
+    if (g != groups.end() && g->second.count(tp)) return true;
+  }
+  return false;
+}
+
+bool OffsetStore::has_pending(const std::string& group) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [producer, groups] : pending_) {
+    if (groups.count(group)) return true;
+  }
+  return false;
 }
 
 Result<size_t> OffsetStore::remove_locked(

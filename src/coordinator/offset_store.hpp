@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "coordinator/offset_record.hpp"
+#include "model/record_batch.hpp"
 #include "storage/log_manager.hpp"
 
 namespace kafka_do::coordinator {
@@ -65,6 +66,20 @@ class OffsetStore {
   // when the engine was closed, io_error.
   Status commit(const std::string& group,
                 const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
+  // Stores `offsets` for `group` as part of the transaction of `producer_id` (TxnOffsetCommit):
+  // written now, pending until complete_transaction() (or a marker found at replay) decides.
+  Status commit_transactional(
+      const std::string& group,
+      const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets, int64_t producer_id,
+      int16_t producer_epoch);
+  // Writes the transaction marker of `producer_id` and makes its pending offsets count (commit)
+  // or drops them (abort). A no-op when the producer has nothing pending here.
+  Status complete_transaction(int64_t producer_id, int16_t producer_epoch, bool commit);
+  // Whether an open transaction has an offset pending for `tp` (or any partition) of `group`:
+  // OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT then.
+  bool has_pending(const std::string& group, const TopicPartition& tp) const;
+  bool has_pending(const std::string& group) const;
+
   // Deletes the given partitions' offsets of `group` (tombstones); returns how many existed.
   Result<size_t> remove(const std::string& group, const std::vector<TopicPartition>& partitions);
   // Deletes every offset of `group`; returns how many existed.
@@ -92,7 +107,10 @@ class OffsetStore {
   Status migrate_to_compaction(storage::LogManager& logs);
   // REQUIRES: mu_ held. Appends the records as one batch and accounts for its size.
   Status append_locked(
-      const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
+      const model::BatchOptions& options = {});
+  // REQUIRES: mu_ held.
+  void finish_pending_locked(int64_t producer_id, bool commit);
   Result<size_t> remove_locked(const std::vector<std::pair<std::string, TopicPartition>>& doomed);
 
   const OffsetStoreOptions options_;
@@ -101,6 +119,8 @@ class OffsetStore {
 
   mutable std::mutex mu_;
   std::map<std::string, Offsets> groups_;
+  // Offsets of open transactions, by producer id, then group.
+  std::map<int64_t, std::map<std::string, Offsets>> pending_;
   uint64_t records_replayed_ = 0;
   uint64_t bytes_replayed_ = 0;
   bool migrated_ = false;

@@ -202,6 +202,8 @@ const char* error_code_name(ErrorCode code) {
       return "FEATURE_UPDATE_FAILED";
     case ErrorCode::principal_deserialization_failure:
       return "PRINCIPAL_DESERIALIZATION_FAILURE";
+    case ErrorCode::transactional_id_not_found:
+      return "TRANSACTIONAL_ID_NOT_FOUND";
   }
   return "UNKNOWN_ERROR_CODE";
 }

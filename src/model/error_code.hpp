@@ -206,6 +206,8 @@ enum class ErrorCode : int16_t {
   feature_update_failed = 96,
   // The forwarded request's principal could not be deserialized.
   principal_deserialization_failure = 97,
+  // The transactional id is not known to the coordinator (DescribeTransactions).
+  transactional_id_not_found = 105,
 };
 
 // The Kafka name of `code` (e.g. "UNKNOWN_TOPIC_OR_PARTITION"), or "UNKNOWN_ERROR_CODE" for a

@@ -41,11 +41,14 @@ class BufferedWriter {
 
 // The first offset the cleaner may not touch: the active segment's base, or the base of the first
 // segment at or after `from` holding a record younger than min.compaction.lag.ms.
+// Also the base of the segment holding the last stable offset: an open transaction's batches may
+// still be aborted, so nothing from its first offset on is cleaned.
 int64_t first_uncleanable(const std::vector<std::shared_ptr<Segment>>& segments, int64_t from,
-                          int64_t now_ms, const TopicConfig& config) {
+                          int64_t now_ms, const TopicConfig& config, int64_t last_stable_offset) {
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     const auto& s = segments[i];
     if (s->next_offset() <= from) continue;
+    if (s->next_offset() > last_stable_offset) return s->base_offset();
     if (config.min_compaction_lag_ms > 0 &&
         !older_than(s->max_timestamp(), now_ms, config.min_compaction_lag_ms)) {
       return s->base_offset();
@@ -84,7 +87,7 @@ Cleanability LogCleaner::assess(const PartitionLog& log, int64_t now_ms) {
     segments = log.segments_;
   }
   const int64_t checkpoint = std::max(log.cleaner_checkpoint(), log.log_start_offset());
-  const int64_t end = first_uncleanable(segments, checkpoint, now_ms, config);
+  const int64_t end = first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
   bool overdue = false;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     const auto& s = segments[i];
@@ -118,7 +121,7 @@ Result<CleanResult> LogCleaner::clean(PartitionLog& log, int64_t now_ms) {
   }
   const int64_t log_start = log.log_start_offset();
   const int64_t checkpoint = std::max(log.cleaner_checkpoint(), log_start);
-  const int64_t limit = first_uncleanable(segments, checkpoint, now_ms, config);
+  const int64_t limit = first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
   result.dirty_start = checkpoint;
   result.dirty_end = checkpoint;
   // Tombstones whose horizon passed make a pass worth it even with nothing new to index.
@@ -136,7 +139,8 @@ Result<CleanResult> LogCleaner::clean(PartitionLog& log, int64_t now_ms) {
     if (s->base_offset() >= limit) break;
     Status indexed = s->for_each_batch([&](const BatchHeader& h, std::string_view batch) -> Status {
       if (h.next_offset() <= checkpoint) return Status{};
-      if (!h.control()) {
+      // Aborted batches are dropped below, so their keys must not shadow older committed ones.
+      if (!h.control() && !(h.transactional() && log.aborted(h.producer_id, h.base_offset))) {
         if (!keys.has_room(size_t(h.record_count))) {
           full = true;
           return Status(Error(Errc::busy, "offset map full"));
@@ -199,8 +203,11 @@ Result<CleanResult> LogCleaner::clean(PartitionLog& log, int64_t now_ms) {
       KD_TRY(
           cleanable[i]->for_each_batch([&](const BatchHeader& h, std::string_view batch) -> Status {
             if (closed()) return Status(closed_error());
+            // Markers stay (Kafka removes them once their transaction's data is gone; a marker
+            // is one small batch per transaction and partition).
             if (h.control()) return out.append(batch);
-            if (h.next_offset() <= log_start) {
+            if (h.next_offset() <= log_start ||
+                (h.transactional() && log.aborted(h.producer_id, h.base_offset))) {
               changed = true;
               result.records_removed += h.record_count;
               return Status{};

@@ -279,6 +279,7 @@ Result<size_t> LogManager::apply_retention(int64_t now) {
   size_t deleted = 0;
   for (const auto& t : topics) {
     for (const auto& p : t->partitions) {
+      p->expire_producers(now);
       KD_ASSIGN(size_t n, p->apply_retention(now));
       deleted += n;
     }

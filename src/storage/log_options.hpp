@@ -30,6 +30,10 @@ struct LogOptions {
   // How often the background thread applies retention (Kafka's log.retention.check.interval.ms).
   std::chrono::milliseconds retention_check_interval{5 * 60 * 1000};
 
+  // How long a partition remembers an idempotent producer it has not heard from (Kafka's
+  // producer.id.expiration.ms, 1 day); checked with retention.
+  std::chrono::milliseconds producer_id_expiration{24 * 60 * 60 * 1000};
+
   // Compaction (log_cleaner.hpp). The background cleaner runs on its own thread.
   bool cleaner_enabled = true;
   // Memory of the cleaner's key -> offset map (Kafka's log.cleaner.dedupe.buffer.size): about

@@ -9,6 +9,7 @@
 #include "model/record_batch.hpp"
 #include "storage/record_age.hpp"
 #include "storage/segment_format.hpp"
+#include "storage/txn_index.hpp"
 
 namespace kafka_do::storage {
 
@@ -141,9 +142,50 @@ Status PartitionLog::load(std::vector<std::string>* report) {
       report->push_back(where + ": ignored " + snapshot + " (" + table.error().message() + ")");
     }
   }
-  KD_TRY(segments_.back()->for_each_batch_header([this](const model::BatchHeader& h) {
-    if (ProducerStateTable::is_idempotent(h)) producers_.record(h);
-  }));
+  // Whole batches, not headers: a marker's type (commit or abort) is in its record.
+  std::vector<AbortedTxn> active_aborted;
+  KD_TRY(segments_.back()->for_each_batch(
+      [&](const model::BatchHeader& h, std::string_view batch) -> Status {
+        if (ProducerStateTable::tracks(h)) {
+          producers_.record(h);
+        } else if (h.control() && h.producer_id >= 0) {
+          auto type = model::control_type(batch);
+          const CompletedTxn done =
+              producers_.complete(h.producer_id, h.producer_epoch, h.base_offset, h.max_timestamp);
+          if (type && *type == model::ControlType::abort && done.first_offset >= 0) {
+            active_aborted.push_back({.producer_id = h.producer_id,
+                                      .first_offset = done.first_offset,
+                                      .last_offset = h.base_offset,
+                                      .last_stable_offset = h.next_offset()});
+          }
+        }
+        return Status{};
+      }));
+  // Aborted transactions: the sealed segments' index files as written, the active segment's
+  // rebuilt from the batches just replayed (its file may be short after a crash).
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    const std::string path = txn_index_path(segments_[i]->base_offset());
+    if (!fs_->exists(path)) continue;
+    auto entries = txn_index::read(*fs_, path);
+    if (!entries) {
+      if (report != nullptr)
+        report->push_back(where + ": ignored " + path + " (" + entries.error().message() + ")");
+      continue;
+    }
+    aborted_.insert(aborted_.end(), entries->begin(), entries->end());
+  }
+  {
+    const std::string path = txn_index_path(segments_.back()->base_offset());
+    if (!active_aborted.empty()) {
+      KD_TRY(fs::write_file_atomically(*fs_, path, txn_index::encode(active_aborted)));
+    } else if (fs_->exists(path)) {
+      KD_TRY(fs_->remove_file(path));
+    }
+    aborted_.insert(aborted_.end(), active_aborted.begin(), active_aborted.end());
+  }
+  std::sort(aborted_.begin(), aborted_.end(),
+            [](const AbortedTxn& a, const AbortedTxn& b) { return a.last_offset < b.last_offset; });
+  for (int64_t first : producers_.open_transactions()) unstable_[first] = INT64_MAX;
   written_offset_ = next_offset_;
   durable_offset_ = next_offset_;
   high_watermark_ = next_offset_;
@@ -205,8 +247,16 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
                                4 * size_t(std::max(config.max_message_bytes, 1 << 20))));
 
   KD_ASSIGN(const model::BatchHeader incoming, model::parse_batch_header(bytes));
-  if (config.compacts() && !incoming.control()) KD_TRY(require_keys(bytes, topic_));
-  const bool idempotent = ProducerStateTable::is_idempotent(incoming);
+  if (incoming.control()) {
+    return Error(Errc::invalid_record,
+                 "control batches (transaction markers) are written by the transaction "
+                 "coordinator, not by producers");
+  }
+  if (incoming.transactional() && incoming.producer_id < 0) {
+    return Error(Errc::invalid_record, "transactional batch without a producer id");
+  }
+  if (config.compacts()) KD_TRY(require_keys(bytes, topic_));
+  const bool tracked = ProducerStateTable::tracks(incoming);
 
   AppendResult result;
   int64_t next;
@@ -219,7 +269,7 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
       return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
                                        " failed an earlier write");
     std::optional<ProducerBatch> original;
-    if (idempotent) {
+    if (tracked) {
       KD_ASSIGN(original, producers_.check(incoming));
     }
     if (original) {
@@ -228,32 +278,13 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
       result.duplicate = true;
       next = original->last_offset + 1;
     } else {
-      KD_TRY(maybe_roll(bytes.size(), config));
-      model::set_base_offset(batch.data(), next_offset_);
-      if (config.log_append_time()) {
-        result.log_append_time = wall_clock_ms();
-        model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
+      KD_ASSIGN(model::BatchHeader h, write_locked(batch, config, result));
+      if (tracked && producers_.record(h)) {
+        // Opened a transaction: it holds the last stable offset before it becomes visible.
+        std::lock_guard txn(txn_mu_);
+        unstable_[h.base_offset] = INT64_MAX;
       }
-      KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
-      // A copy, taken under segments_mu_: retention and the cleaner reshape the list (never its
-      // last element: only rolls, under append_mu_, change that) while appends run.
-      const auto active = active_segment();
-      const uint64_t before = active->size();
-      auto written = active->append(bytes, h);
-      if (!written) {
-        // Undo a partial write so the next batch does not land after garbage.
-        auto& file_error = written.error();
-        auto repaired = active->recover();
-        if (!repaired || repaired->valid_bytes != before) failed_ = true;
-        return file_error;
-      }
-      if (idempotent) producers_.record(h);
-      result.base_offset = h.base_offset;
-      result.last_offset = h.last_offset();
-      next_offset_ = h.next_offset();
       next = next_offset_;
-      written_offset_.store(next, std::memory_order_release);
-      dirty_.store(true, std::memory_order_relaxed);
       if (options_.flush_policy != FlushPolicy::every_batch) publish(next);
     }
   }
@@ -261,6 +292,136 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
   if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
   result.log_start_offset = log_start_offset();
   return result;
+}
+
+Result<model::BatchHeader> PartitionLog::write_locked(std::span<char> batch,
+                                                      const TopicConfig& config,
+                                                      AppendResult& result) {
+  const std::string_view bytes(batch.data(), batch.size());
+  KD_TRY(maybe_roll(bytes.size(), config));
+  model::set_base_offset(batch.data(), next_offset_);
+  if (config.log_append_time()) {
+    result.log_append_time = wall_clock_ms();
+    model::set_log_append_time(batch.data(), batch.size(), result.log_append_time);
+  }
+  KD_ASSIGN(model::BatchHeader h, model::parse_batch_header(bytes));
+  // A copy, taken under segments_mu_: retention and the cleaner reshape the list (never its
+  // last element: only rolls, under append_mu_, change that) while appends run.
+  const auto active = active_segment();
+  const uint64_t before = active->size();
+  auto written = active->append(bytes, h);
+  if (!written) {
+    // Undo a partial write so the next batch does not land after garbage.
+    auto& file_error = written.error();
+    auto repaired = active->recover();
+    if (!repaired || repaired->valid_bytes != before) failed_ = true;
+    return file_error;
+  }
+  result.base_offset = h.base_offset;
+  result.last_offset = h.last_offset();
+  next_offset_ = h.next_offset();
+  written_offset_.store(next_offset_, std::memory_order_release);
+  dirty_.store(true, std::memory_order_relaxed);
+  return h;
+}
+
+Result<AppendResult> PartitionLog::append_marker(const model::TransactionMarker& marker) {
+  const int64_t now = wall_clock_ms();
+  KD_ASSIGN(std::string batch, model::build_marker_batch(marker, now));
+  const TopicConfig config = this->config();
+  AppendResult result;
+  int64_t next;
+  {
+    std::lock_guard lock(append_mu_);
+    if (closed_)
+      return Error(Errc::closed,
+                   "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
+    if (failed_)
+      return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
+                                       " failed an earlier write");
+    KD_TRY(producers_.check_marker(marker.producer_id, marker.producer_epoch));
+    KD_ASSIGN(model::BatchHeader h, write_locked(batch, config, result));
+    const CompletedTxn done =
+        producers_.complete(marker.producer_id, marker.producer_epoch, h.base_offset, now);
+    if (done.first_offset >= 0) {
+      std::optional<AbortedTxn> entry;
+      {
+        std::lock_guard txn(txn_mu_);
+        unstable_[done.first_offset] = h.base_offset;
+        // Transactions whose markers are visible no longer matter.
+        const int64_t hwm = high_watermark();
+        for (auto it = unstable_.begin(); it != unstable_.end();) {
+          it = it->second < hwm ? unstable_.erase(it) : std::next(it);
+        }
+        if (marker.type == model::ControlType::abort) {
+          int64_t lso = h.next_offset();
+          for (const auto& [first, at] : unstable_) {
+            if (at == INT64_MAX) lso = std::min(lso, first);
+          }
+          entry = AbortedTxn{.producer_id = marker.producer_id,
+                             .first_offset = done.first_offset,
+                             .last_offset = h.base_offset,
+                             .last_stable_offset = lso};
+          aborted_.push_back(*entry);
+        }
+      }
+      // Recovery rebuilds the active segment's file from the log, so a failed write here costs
+      // nothing once the partition reopens; the in-memory index is already right.
+      if (entry) {
+        KD_TRY(txn_index::append(*fs_, txn_index_path(active_segment()->base_offset()), *entry));
+      }
+    }
+    next = next_offset_;
+    if (options_.flush_policy != FlushPolicy::every_batch) publish(next);
+  }
+  if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
+  result.log_start_offset = log_start_offset();
+  return result;
+}
+
+int64_t PartitionLog::last_stable_offset() const {
+  const int64_t hwm = high_watermark();
+  std::lock_guard lock(txn_mu_);
+  for (const auto& [first, marker] : unstable_) {  // by first offset
+    if (marker >= hwm) return std::min(first, hwm);
+  }
+  return hwm;
+}
+
+std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t to) const {
+  const int64_t hwm = high_watermark();
+  std::vector<AbortedTxn> out;
+  std::lock_guard lock(txn_mu_);
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
+                             [](const AbortedTxn& e, int64_t o) { return e.last_offset < o; });
+  for (; it != aborted_.end() && it->last_offset < hwm; ++it) {
+    if (it->first_offset < to) out.push_back(*it);
+  }
+  return out;
+}
+
+bool PartitionLog::aborted(int64_t producer_id, int64_t offset) const {
+  std::lock_guard lock(txn_mu_);
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), offset,
+                             [](const AbortedTxn& e, int64_t o) { return e.last_offset < o; });
+  for (; it != aborted_.end(); ++it) {
+    if (it->producer_id == producer_id && it->first_offset <= offset) return true;
+  }
+  return false;
+}
+
+size_t PartitionLog::expire_producers(int64_t now_ms) {
+  std::lock_guard lock(append_mu_);
+  return producers_.expire(now_ms, options_.producer_id_expiration.count());
+}
+
+std::string PartitionLog::txn_index_path(int64_t base) const {
+  return fs::join_path(dir_, sf::file_stem(base) + std::string(sf::kTxnIndexSuffix));
+}
+
+void PartitionLog::prune_aborted_before(int64_t offset) {
+  std::lock_guard lock(txn_mu_);
+  std::erase_if(aborted_, [&](const AbortedTxn& e) { return e.last_offset < offset; });
 }
 
 Status PartitionLog::maybe_roll(size_t incoming_bytes, const TopicConfig& config) {
@@ -279,6 +440,10 @@ Status PartitionLog::roll_locked() {
   auto active = active_segment();
   if (active->empty()) return {};
   KD_TRY(active->seal());  // syncs the log: everything before the new segment is durable
+  if (fs_->exists(txn_index_path(active->base_offset()))) {
+    KD_ASSIGN(auto index, fs_->open(txn_index_path(active->base_offset()), fs::OpenMode::read_write));
+    KD_TRY(index->sync());
+  }
   KD_TRY(snapshot_producers(next_offset_, active->base_offset()));
   KD_ASSIGN(auto fresh, Segment::create(fs_, dir_, next_offset_, options_.index_interval_bytes));
   {
@@ -345,10 +510,11 @@ void PartitionLog::publish(int64_t high_watermark) {
   for (auto& [id, fn] : listeners_) fn(high_watermark);
 }
 
-Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes,
-                                      bool first_may_exceed) const {
+Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes, bool first_may_exceed,
+                                      Isolation isolation) const {
   ReadResult result;
   result.high_watermark = high_watermark();
+  result.last_stable_offset = std::min(last_stable_offset(), result.high_watermark);
   result.log_start_offset = log_start_offset();
   if (offset < result.log_start_offset || offset > result.high_watermark) {
     return Error(Errc::out_of_range, "offset " + std::to_string(offset) + " is outside [" +
@@ -356,20 +522,23 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes,
                                          std::to_string(result.high_watermark) + "] of " + topic_ +
                                          "-" + std::to_string(partition_));
   }
-  if (offset == result.high_watermark) return result;
+  const bool committed = isolation == Isolation::read_committed;
+  const int64_t end = committed ? result.last_stable_offset : result.high_watermark;
+  if (offset >= end) return result;
   // The first batch that ends at or after `offset`: in the segment that covers it or, past that
   // segment's last batch (a compaction gap), the first of the next one. Both come from one view
   // of the segment list, which the cleaner may change between two reads.
   for (const auto& segment : segments_at(offset)) {
-    if (segment == nullptr || segment->base_offset() >= result.high_watermark) break;
+    if (segment == nullptr || segment->base_offset() >= end) break;
     const uint64_t limit = segment->size();
     KD_ASSIGN(auto position, segment->find_batch(offset, limit));
     if (position) {
-      KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, result.high_watermark,
-                                              first_may_exceed));
-      return result;
+      KD_ASSIGN(result.records,
+                segment->read(*position, max_bytes, limit, end, first_may_exceed));
+      break;
     }
   }
+  if (committed && !result.records.empty()) result.aborted = aborted_transactions(offset, end);
   return result;
 }
 
@@ -479,6 +648,7 @@ Result<size_t> PartitionLog::apply_retention(int64_t now_ms) {
   }
   if (log_start_offset() != old_start) KD_TRY(persist_log_start_offset(log_start_offset()));
   for (const auto& s : doomed) KD_TRY(s->remove_files());
+  if (!doomed.empty()) prune_aborted_before(doomed.back()->next_offset());
   return doomed.size();
 }
 
@@ -503,6 +673,7 @@ Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
     }
   }
   for (const auto& s : doomed) KD_TRY(s->remove_files());
+  if (!doomed.empty()) prune_aborted_before(doomed.back()->next_offset());
   return log_start_offset();
 }
 
@@ -519,7 +690,8 @@ Status PartitionLog::complete_swap(int64_t base, int64_t end) {
   const std::string swap = fs::join_path(dir_, sf::swap_file_name(base, end));
   KD_ASSIGN(auto names, fs_->list(dir_));
   for (const auto& name : names) {
-    for (auto suffix : {sf::kLogSuffix, sf::kIndexSuffix, sf::kTimeIndexSuffix}) {
+    for (auto suffix :
+         {sf::kLogSuffix, sf::kIndexSuffix, sf::kTimeIndexSuffix, sf::kTxnIndexSuffix}) {
       const int64_t b = sf::parse_file_name(name, suffix);
       // <base>.log itself is replaced by the rename below (atomically), never left missing.
       if (b >= base && b < end && !(b == base && suffix == sf::kLogSuffix)) {
@@ -569,6 +741,12 @@ Status PartitionLog::install_cleaned(int64_t base, int64_t end, const std::strin
   }
   auto at = segments_.erase(first, last);
   if (cleaned) segments_.insert(at, std::move(cleaned));
+  // The cleaner dropped every aborted transaction's batches below `end`, so the entries of the
+  // markers it rewrote (their .txnindex files went with the swap) have nothing left to filter.
+  std::lock_guard txn(txn_mu_);
+  std::erase_if(aborted_, [&](const AbortedTxn& e) {
+    return e.last_offset >= base && e.last_offset < end;
+  });
   return {};
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/file_system.hpp"
+#include "model/control_record.hpp"
 #include "storage/log_options.hpp"
 #include "storage/producer_state.hpp"
 #include "storage/segment.hpp"
@@ -47,10 +48,18 @@ struct AppendResult {
   bool duplicate = false;
 };
 
+// What a reader may see (Kafka's isolation.level): read_committed stops at the last stable
+// offset, the first offset of the earliest transaction still open, and learns which aborted
+// transactions the records it got overlap.
+enum class Isolation { read_uncommitted, read_committed };
+
 struct ReadResult {
   std::string records;  // whole record batches; the first contains the requested offset
   int64_t high_watermark = 0;
+  int64_t last_stable_offset = 0;
   int64_t log_start_offset = 0;
+  // read_committed: the aborted transactions that may have batches in `records`.
+  std::vector<AbortedTxn> aborted;
 };
 
 // A registered append listener; unregisters on destruction.
@@ -99,19 +108,38 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // Appends one record batch (v2). The batch's base offset (and, for LogAppendTime topics, its
   // timestamp and CRC) is rewritten in place. Returns once the flush policy says it is safe.
-  // Errors: too_large (over max.message.bytes), corruption (malformed batch), closed, io_error.
+  // A transactional batch opens (or continues) its producer's transaction in this partition.
+  // Errors: too_large (over max.message.bytes), corruption (malformed batch), invalid_record (a
+  // control batch: only append_marker writes those; a keyless record on a compacted topic),
+  // fenced, out_of_sequence, closed, io_error.
   Result<AppendResult> append(std::span<char> batch, const AppendOptions& options = {});
+  // Appends a transaction marker (the coordinator's): ends the producer's open transaction here,
+  // moving the last stable offset on once the marker is visible; an abort is recorded in the
+  // aborted-transaction index. Errc::fenced when the marker's epoch is older than the producer's.
+  Result<AppendResult> append_marker(const model::TransactionMarker& marker);
 
   // Reads whole batches from `offset` (see ReadResult), as many as fit in max_bytes; the first
   // comes back whole even when it is larger, unless `first_may_exceed` is false (then a first
   // batch over max_bytes gives no records: a fetch's later partitions, KIP-74). offset == high
   // watermark returns no records; outside [log start, high watermark] is Errc::out_of_range.
-  Result<ReadResult> read(int64_t offset, size_t max_bytes, bool first_may_exceed = true) const;
+  // read_committed reads end at the last stable offset (an offset between it and the high
+  // watermark returns no records).
+  Result<ReadResult> read(int64_t offset, size_t max_bytes, bool first_may_exceed = true,
+                          Isolation isolation = Isolation::read_uncommitted) const;
 
   // First offset whose record timestamp is >= timestamp; nullopt when there is none.
   Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;
 
   int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+  // The first offset of the earliest open transaction, or the high watermark when none is open
+  // (a transaction counts as open until its marker is visible).
+  int64_t last_stable_offset() const;
+  // The aborted transactions with data at or after `from` and before `to` (visible markers only).
+  std::vector<AbortedTxn> aborted_transactions(int64_t from, int64_t to) const;
+  // Whether the batch of `producer_id` at `offset` belongs to an aborted transaction.
+  bool aborted(int64_t producer_id, int64_t offset) const;
+  // Forgets producers idle for longer than producer_id_expiration; returns how many.
+  size_t expire_producers(int64_t now_ms);
   int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
   uint64_t size_bytes() const;
   size_t segment_count() const;
@@ -159,6 +187,13 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::shared_ptr<Segment> active_segment() const;
   // REQUIRES: append_mu_ held.
   Status maybe_roll(size_t incoming_bytes, const TopicConfig& config);
+  // Writes a validated batch at the next offset (rolling first if due) and returns its header.
+  // REQUIRES: append_mu_ held.
+  Result<model::BatchHeader> write_locked(std::span<char> batch, const TopicConfig& config,
+                                          AppendResult& result);
+  std::string txn_index_path(int64_t base) const;
+  // Drops aborted-transaction entries whose marker is below `offset` (retention removed it).
+  void prune_aborted_before(int64_t offset);
   Status roll_locked();
   // Writes the producer state as of `base_offset` (the segment about to start) and drops the
   // snapshot of the segment before it. REQUIRES: append_mu_ held.
@@ -195,8 +230,17 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   bool closed_ = false;
   bool failed_ = false;  // an append failed half way and the tail could not be repaired
   int64_t next_offset_ = 0;
-  // Idempotent producers' sequences; rebuilt from the active segment on open.
+  // Idempotent producers' sequences and open transactions; rebuilt from the active segment on
+  // open.
   ProducerStateTable producers_;
+
+  // Transactions, as readers see them (written under append_mu_ too).
+  mutable std::mutex txn_mu_;
+  // First offset of each transaction -> offset of its marker (INT64_MAX while open); an entry
+  // stops holding the last stable offset back once the high watermark passes its marker.
+  std::map<int64_t, int64_t> unstable_;
+  // Every aborted transaction of the retained log, by marker offset (= the .txnindex files).
+  std::vector<AbortedTxn> aborted_;
 
   mutable std::mutex segments_mu_;
   std::vector<std::shared_ptr<Segment>> segments_;

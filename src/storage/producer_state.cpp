@@ -1,5 +1,6 @@
 #include "storage/producer_state.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -35,6 +36,7 @@ Result<std::optional<ProducerBatch>> ProducerStateTable::check(
     return Error(Errc::fenced, producer_name(header) + " is fenced: epoch " +
                                    std::to_string(producer.epoch) + " has taken over");
   }
+  if (header.base_sequence < 0) return std::optional<ProducerBatch>();  // no sequence to check
   if (header.producer_epoch > producer.epoch) {
     if (header.base_sequence != 0) {
       return Error(Errc::out_of_sequence,
@@ -59,39 +61,103 @@ Result<std::optional<ProducerBatch>> ProducerStateTable::check(
   return std::optional<ProducerBatch>();
 }
 
-void ProducerStateTable::record(const model::BatchHeader& header) {
-  if (producers_.size() >= kMaxProducers && producers_.count(header.producer_id) == 0) {
-    auto oldest = producers_.begin();
+ProducerStateTable::Producer& ProducerStateTable::producer(int64_t id) {
+  if (producers_.size() >= kMaxProducers && producers_.count(id) == 0) {
+    // Forget the producer that wrote longest ago; never one with a transaction open (its
+    // first offset holds the last stable offset, which must stay known).
+    auto age = [](const Producer& p) {
+      return std::pair(p.last_timestamp, p.batches.empty() ? -1 : p.batches.back().last_offset);
+    };
+    auto oldest = producers_.end();
     for (auto it = producers_.begin(); it != producers_.end(); ++it) {
-      if (it->second.batches.empty() ||
-          (!oldest->second.batches.empty() &&
-           it->second.batches.back().last_offset < oldest->second.batches.back().last_offset)) {
-        oldest = it;
-      }
-      if (oldest->second.batches.empty()) break;
+      if (it->second.txn_first_offset >= 0) continue;
+      if (oldest == producers_.end() || age(it->second) < age(oldest->second)) oldest = it;
     }
-    producers_.erase(oldest);
+    if (oldest != producers_.end()) producers_.erase(oldest);
   }
-  Producer& producer = producers_[header.producer_id];
+  return producers_[id];
+}
+
+bool ProducerStateTable::record(const model::BatchHeader& header) {
+  Producer& producer = this->producer(header.producer_id);
   if (header.producer_epoch != producer.epoch) {
     producer.epoch = header.producer_epoch;
     producer.batches.clear();
   }
-  producer.batches.push_back({.first_sequence = header.base_sequence,
-                              .last_sequence = last_sequence(header),
-                              .base_offset = header.base_offset,
-                              .last_offset = header.last_offset()});
-  if (producer.batches.size() > kRetainedBatches) producer.batches.pop_front();
+  if (header.base_sequence >= 0) {
+    producer.batches.push_back({.first_sequence = header.base_sequence,
+                                .last_sequence = last_sequence(header),
+                                .base_offset = header.base_offset,
+                                .last_offset = header.last_offset()});
+    if (producer.batches.size() > kRetainedBatches) producer.batches.pop_front();
+  }
+  producer.last_timestamp = std::max(producer.last_timestamp, header.max_timestamp);
+  if (header.transactional() && producer.txn_first_offset < 0) {
+    producer.txn_first_offset = header.base_offset;
+    return true;
+  }
+  return false;
+}
+
+Status ProducerStateTable::check_marker(int64_t producer_id, int16_t epoch) const {
+  auto it = producers_.find(producer_id);
+  if (it != producers_.end() && epoch < it->second.epoch) {
+    return Error(Errc::fenced, "transaction marker of producer " + std::to_string(producer_id) +
+                                   " has epoch " + std::to_string(epoch) + ", older than " +
+                                   std::to_string(it->second.epoch));
+  }
+  return {};
+}
+
+CompletedTxn ProducerStateTable::complete(int64_t producer_id, int16_t epoch,
+                                          int64_t marker_offset, int64_t timestamp_ms) {
+  Producer& producer = this->producer(producer_id);
+  if (epoch > producer.epoch) {
+    // A bumped epoch (the coordinator fenced the producer or timed its transaction out): the
+    // next epoch starts its sequences over.
+    producer.epoch = epoch;
+    producer.batches.clear();
+  }
+  CompletedTxn out{.producer_id = producer_id,
+                   .first_offset = producer.txn_first_offset,
+                   .marker_offset = marker_offset};
+  producer.txn_first_offset = -1;
+  producer.last_timestamp = std::max(producer.last_timestamp, timestamp_ms);
+  return out;
+}
+
+size_t ProducerStateTable::expire(int64_t now_ms, int64_t max_age_ms) {
+  size_t expired = 0;
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    const Producer& p = it->second;
+    if (p.txn_first_offset < 0 && p.last_timestamp >= 0 && now_ms - p.last_timestamp > max_age_ms) {
+      it = producers_.erase(it);
+      ++expired;
+    } else {
+      ++it;
+    }
+  }
+  return expired;
+}
+
+std::vector<int64_t> ProducerStateTable::open_transactions() const {
+  std::vector<int64_t> out;
+  for (const auto& [id, p] : producers_) {
+    if (p.txn_first_offset >= 0) out.push_back(p.txn_first_offset);
+  }
+  return out;
 }
 
 namespace {
 constexpr std::string_view kSnapshotMagic = "KDPS";
-constexpr int8_t kSnapshotVersion = 1;
+// Version 1 had no transaction fields; it is still read.
+constexpr int8_t kSnapshotVersion = 2;
 }  // namespace
 
-// magic "KDPS", version i8, producer count u32, then per producer: id i64, epoch i16, batch
-// count i8, per batch: first sequence i32, last sequence i32, base offset i64, last offset i64;
-// finally the CRC-32C of everything before it (u32). Big-endian.
+// magic "KDPS", version i8 (2), producer count u32, then per producer: id i64, epoch i16, open
+// transaction's first offset i64 (-1: none), last timestamp i64, batch count i8, per batch:
+// first sequence i32, last sequence i32, base offset i64, last offset i64; finally the CRC-32C of
+// everything before it (u32). Big-endian. Version 1 lacks the two transaction fields.
 std::string ProducerStateTable::encode() const {
   std::string out;
   ByteWriter w(out);
@@ -101,6 +167,8 @@ std::string ProducerStateTable::encode() const {
   for (const auto& [id, producer] : producers_) {
     w.i64(id);
     w.i16(producer.epoch);
+    w.i64(producer.txn_first_offset);
+    w.i64(producer.last_timestamp);
     w.i8(int8_t(producer.batches.size()));
     for (const ProducerBatch& b : producer.batches) {
       w.i32(b.first_sequence);
@@ -123,7 +191,9 @@ Result<ProducerStateTable> ProducerStateTable::decode(std::string_view bytes) {
   if (crc_reader.u32() != crc32c(body.data(), body.size())) return corrupt("checksum mismatch");
   ByteReader r(body);
   r.skip(kSnapshotMagic.size());
-  if (body.substr(0, kSnapshotMagic.size()) != kSnapshotMagic || r.i8() != kSnapshotVersion) {
+  const int8_t version = r.i8();
+  if (body.substr(0, kSnapshotMagic.size()) != kSnapshotMagic || version < 1 ||
+      version > kSnapshotVersion) {
     return corrupt("unknown format");
   }
   ProducerStateTable table;
@@ -132,6 +202,10 @@ Result<ProducerStateTable> ProducerStateTable::decode(std::string_view bytes) {
     const int64_t id = r.i64();
     Producer& producer = table.producers_[id];
     producer.epoch = r.i16();
+    if (version >= 2) {
+      producer.txn_first_offset = r.i64();
+      producer.last_timestamp = r.i64();
+    }
     const int8_t batches = r.i8();
     if (batches < 0 || size_t(batches) > kRetainedBatches) return corrupt("bad batch count");
     for (int8_t b = 0; b < batches && r.ok(); ++b) {

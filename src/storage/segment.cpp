@@ -85,7 +85,13 @@ Status Segment::seal() {
 Status Segment::remove_files() {
   KD_TRY(fs_->remove_file(log_path_));
   KD_TRY(fs_->remove_file(index_path_));
-  return fs_->remove_file(time_index_path_);
+  KD_TRY(fs_->remove_file(time_index_path_));
+  // Only segments that hold an abort marker have one.
+  const std::string txn_index =
+      fs::join_path(dir_, segment_format::file_stem(base_offset_) +
+                              std::string(segment_format::kTxnIndexSuffix));
+  if (fs_->exists(txn_index)) KD_TRY(fs_->remove_file(txn_index));
+  return {};
 }
 
 Status Segment::scan(uint64_t position, uint64_t limit, bool whole, const BatchVisitor& visit,

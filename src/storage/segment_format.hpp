@@ -8,6 +8,9 @@
 //   <partition dir>/<base offset, 20 digits>.timeindex  time index, 12-byte entries:
 //                                                         i64 max timestamp of every batch before
 //                                                         this one, u32 relative offset
+//   <partition dir>/<base offset, 20 digits>.txnindex   aborted transactions whose abort marker
+//                                                         is in that segment, 34-byte entries
+//                                                         (txn_index.hpp)
 //   <partition dir>/log-start-offset                    decimal text; absent = first segment base
 //   <partition dir>/<base offset, 20 digits>.producers  idempotent producers' state as of the
 //                                                         start of that segment (latest only)
@@ -31,6 +34,7 @@ namespace kafka_do::storage::segment_format {
 inline constexpr std::string_view kLogSuffix = ".log";
 inline constexpr std::string_view kIndexSuffix = ".index";
 inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
+inline constexpr std::string_view kTxnIndexSuffix = ".txnindex";
 inline constexpr std::string_view kLogStartOffsetFile = "log-start-offset";
 inline constexpr std::string_view kProducerSnapshotSuffix = ".producers";
 inline constexpr std::string_view kCleanerCheckpointFile = "cleaner-checkpoint";

@@ -40,7 +40,8 @@ APIS = [
     "ListGroups", "SaslHandshake", "ApiVersions", "CreateTopics", "DeleteTopics", "DeleteRecords",
     "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
     "DescribeConfigs", "AlterConfigs", "SaslAuthenticate", "CreatePartitions", "DeleteGroups",
-    "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster",
+    "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "DescribeTransactions",
+    "ListTransactions",
 ]
 # Messages outside any API: the frame headers and the consumer-protocol payloads carried as
 # opaque bytes inside JoinGroup/SyncGroup.

@@ -3,8 +3,9 @@
 // Batches go out exactly as stored: a fetch offset inside a batch returns that whole batch and
 // the client skips the records before its offset. The first batch of the first partition with
 // data is returned whole even when it is larger than max_bytes, so a large batch can never stall
-// a consumer; no other partition makes the response exceed max_bytes (KIP-74). No transactions yet,
-// so the last stable offset is the high watermark and there are no aborted transactions.
+// a consumer; no other partition makes the response exceed max_bytes (KIP-74). A read_committed
+// fetch (isolation level 1) reads up to the last stable offset and gets the aborted transactions
+// its batches overlap, which the client uses to drop their records.
 #include "protocol/gen/fetch.hpp"
 
 #include <algorithm>
@@ -31,7 +32,7 @@ struct PendingFetch {
 // budget (KIP-74); a later partition whose next batch does not fit returns none this time.
 FetchResponse::PartitionData read_partition(const Broker& broker, const std::string& topic,
                                             const protocol::FetchRequest::FetchPartition& partition,
-                                            size_t budget, bool first,
+                                            size_t budget, bool first, bool read_committed,
                                             std::vector<Waiter::Watch>& watches) {
   FetchResponse::PartitionData out;
   out.partition_index = partition.partition;
@@ -45,17 +46,27 @@ FetchResponse::PartitionData read_partition(const Broker& broker, const std::str
   out.high_watermark = (*log)->high_watermark();
   watches.push_back({*log, out.high_watermark});
   out.log_start_offset = (*log)->log_start_offset();
-  out.last_stable_offset = out.high_watermark;
+  out.last_stable_offset = std::min((*log)->last_stable_offset(), out.high_watermark);
+  if (!read_committed) out.aborted_transactions = std::nullopt;
   if (budget == 0) return out;  // the response is full; the client comes back for the rest
-  auto read = (*log)->read(partition.fetch_offset, budget, /*first_may_exceed=*/first);
+  auto read = (*log)->read(
+      partition.fetch_offset, budget, /*first_may_exceed=*/first,
+      read_committed ? storage::Isolation::read_committed : storage::Isolation::read_uncommitted);
   if (!read) {
     out.error_code = partition_error(read.error());
     return out;
   }
   out.high_watermark = read->high_watermark;
-  out.last_stable_offset = read->high_watermark;
+  out.last_stable_offset = read->last_stable_offset;
   out.log_start_offset = read->log_start_offset;
   out.records = std::move(read->records);
+  if (read_committed) {
+    out.aborted_transactions.emplace();
+    for (const auto& a : read->aborted) {
+      out.aborted_transactions->push_back(
+          {.producer_id = a.producer_id, .first_offset = a.first_offset});
+    }
+  }
   return out;
 }
 
@@ -76,7 +87,8 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
       size_t budget = std::min(left, size_t(std::max(partition.partition_max_bytes, 0)));
       if (total == 0) budget = std::max<size_t>(budget, 1);
       auto data =
-          read_partition(fetch->broker, topic.topic, partition, budget, total == 0, watches);
+          read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
+                         request.isolation_level == 1, watches);
       has_error = has_error || data.error_code != 0;
       total += data.records ? data.records->size() : 0;
       topic_response.partitions.push_back(std::move(data));

@@ -1,4 +1,5 @@
-// FindCoordinator (key 10): a single node coordinates every group and transaction.
+// FindCoordinator (key 10): a single node coordinates every group (key type 0) and
+// transactional id (key type 1).
 #include "protocol/gen/find_coordinator.hpp"
 
 #include "broker/handlers/handler.hpp"
@@ -12,6 +13,17 @@ void handle_find_coordinator(const RequestContext& ctx, Respond respond) {
   const BrokerConfig& config = ctx.broker.config;
   protocol::FindCoordinatorResponse response;
   response.error_message = std::nullopt;
+  const bool known_type = request.key_type == 0 || request.key_type == 1;
+  const bool served = request.key_type == 0 ? ctx.broker.groups != nullptr
+                                            : ctx.broker.transactions != nullptr;
+  if (!known_type || !served) {
+    response.error_code = model::to_wire(known_type ? model::ErrorCode::coordinator_not_available
+                                                    : model::ErrorCode::invalid_request);
+    response.node_id = -1;
+    response.host = "";
+    response.port = -1;
+    return respond(encode_response(ctx, response));
+  }
   response.node_id = config.node_id;
   response.host = config.advertised_host;
   response.port = config.advertised_port;

@@ -168,13 +168,29 @@ extern const Handler kIncrementalAlterConfigsHandler;
 extern const Handler kOffsetDeleteHandler;
 extern const Handler kDescribeClusterHandler;
 extern const Handler kInitProducerIdHandler;
+extern const Handler kAddPartitionsToTxnHandler;
+extern const Handler kAddOffsetsToTxnHandler;
+extern const Handler kEndTxnHandler;
+extern const Handler kTxnOffsetCommitHandler;
+extern const Handler kDescribeTransactionsHandler;
+extern const Handler kListTransactionsHandler;
 extern const Handler kSaslHandshakeHandler;
 extern const Handler kSaslAuthenticateHandler;
 
 // Topics the broker writes itself (committed offsets): listed as internal; clients may read them
 // but not write, delete, grow or truncate them.
 inline bool is_internal_topic(const Broker& broker, std::string_view topic) {
-  return broker.groups != nullptr && topic == broker.groups->options().offsets.topic;
+  return (broker.groups != nullptr && topic == broker.groups->options().offsets.topic) ||
+         (broker.transactions != nullptr && topic == broker.transactions->options().topic);
+}
+
+// PRODUCER_FENCED (KIP-588) exists from InitProducerId v4, AddPartitionsToTxn, AddOffsetsToTxn
+// and EndTxn v2, TxnOffsetCommit v3; older versions (and Produce) say INVALID_PRODUCER_EPOCH.
+inline int16_t txn_error(model::ErrorCode code, bool knows_producer_fenced) {
+  if (code == model::ErrorCode::producer_fenced && !knows_producer_fenced) {
+    code = model::ErrorCode::invalid_producer_epoch;
+  }
+  return model::to_wire(code);
 }
 
 // The answer of a group API when the broker runs without a coordinator.

@@ -1,4 +1,5 @@
-// ListOffsets (key 2): earliest (-2), latest (-1) or the first offset at or after a timestamp.
+// ListOffsets (key 2): earliest (-2), latest (-1; the last stable offset for read_committed) or
+// the first offset at or after a timestamp.
 #include "protocol/gen/list_offsets.hpp"
 
 #include "broker/handlers/handler.hpp"
@@ -30,7 +31,7 @@ int64_t record_timestamp(const storage::PartitionLog& log, int64_t offset) {
 
 ListOffsetsResponse::ListOffsetsPartitionResponse lookup(
     const Broker& broker, const std::string& topic,
-    const protocol::ListOffsetsRequest::ListOffsetsPartition& request) {
+    const protocol::ListOffsetsRequest::ListOffsetsPartition& request, bool read_committed) {
   ListOffsetsResponse::ListOffsetsPartitionResponse out;
   out.partition_index = request.partition_index;
   auto log = broker.logs.partition(topic, request.partition_index);
@@ -39,7 +40,8 @@ ListOffsetsResponse::ListOffsetsPartitionResponse lookup(
     return out;
   }
   if (request.timestamp == kLatest) {
-    out.offset = (*log)->high_watermark();
+    // A read_committed consumer's end of the log is the last stable offset.
+    out.offset = read_committed ? (*log)->last_stable_offset() : (*log)->high_watermark();
   } else if (request.timestamp == kEarliest) {
     out.offset = (*log)->log_start_offset();
   } else {
@@ -65,7 +67,7 @@ void handle_list_offsets(const RequestContext& ctx, Respond respond) {
     ListOffsetsResponse::ListOffsetsTopicResponse topic_response;
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
-      topic_response.partitions.push_back(lookup(ctx.broker, topic.name, partition));
+      topic_response.partitions.push_back(lookup(ctx.broker, topic.name, partition, request.isolation_level == 1));
     }
     response.topics.push_back(std::move(topic_response));
   }
@@ -75,7 +77,8 @@ void handle_list_offsets(const RequestContext& ctx, Respond respond) {
 }  // namespace
 
 // v0 returns a list of old-style offsets with different semantics and is not implemented;
-// librdkafka's OffsetTime feature needs v1. LSO = HWM, so isolation levels (v2+) agree.
+// librdkafka's OffsetTime feature needs v1. v2+ carry the isolation level: read_committed's
+// latest offset is the last stable offset.
 const Handler kListOffsetsHandler{protocol::ApiKey::list_offsets, 1, 4, &handle_list_offsets};
 
 }  // namespace kafka_do::broker::handlers

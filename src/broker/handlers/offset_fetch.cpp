@@ -23,7 +23,7 @@ void handle_offset_fetch(const RequestContext& ctx, Respond respond) {
     }
   }
   coordinator::OffsetFetchResult fetched =
-      ctx.broker.groups->fetch_offsets(request.group_id, wanted);
+      ctx.broker.groups->fetch_offsets(request.group_id, wanted, request.require_stable);
   response.error_code = model::to_wire(fetched.error);
   for (auto& entry : fetched.partitions) {
     if (response.topics.empty() || response.topics.back().name != entry.topic) {

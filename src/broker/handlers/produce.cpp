@@ -12,8 +12,8 @@ namespace {
 using protocol::ProduceResponse;
 
 ProduceResponse::PartitionProduceResponse append(
-    Broker& broker, const std::string& topic, protocol::ProduceRequest::PartitionProduceData& data,
-    int16_t version) {
+    Broker& broker, const std::optional<std::string>& transactional_id, const std::string& topic,
+    protocol::ProduceRequest::PartitionProduceData& data, int16_t version) {
   ProduceResponse::PartitionProduceResponse out;
   out.index = data.index;
   out.base_offset = -1;
@@ -37,6 +37,24 @@ ProduceResponse::PartitionProduceResponse append(
     out.error_code = model::to_wire(model::ErrorCode::unsupported_compression_type);
     out.error_message = "zstd batches need Produce v7 or later";
     return out;
+  }
+  // A transactional batch must belong to its producer's ongoing transaction, which must include
+  // this partition (AddPartitionsToTxn came first): a batch outside any transaction the
+  // coordinator knows would hold the partition's last stable offset back forever.
+  if (header && header->transactional() && broker.transactions != nullptr) {
+    const model::ErrorCode verified =
+        transactional_id ? broker.transactions->check_partition(
+                               *transactional_id, header->producer_id, header->producer_epoch,
+                               {topic, data.index})
+                         : model::ErrorCode::invalid_txn_state;
+    if (verified != model::ErrorCode::none) {
+      out.error_code = txn_error(verified, /*knows_producer_fenced=*/false);
+      out.error_message = "transactional batch of producer " +
+                          std::to_string(header->producer_id) +
+                          " is not part of an ongoing transaction that includes " + topic + "-" +
+                          std::to_string(data.index);
+      return out;
+    }
   }
   // The log validates the batch (magic 2, CRC, one batch, records well formed) and rewrites its
   // base offset in place, which is why the request's bytes are handed over mutable.
@@ -68,7 +86,7 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
-      topic_response.partition_responses.push_back(append(broker, topic.name, data, version));
+      topic_response.partition_responses.push_back(append(broker, request.transactional_id, topic.name, data, version));
     }
     response.responses.push_back(std::move(topic_response));
   }

@@ -26,6 +26,10 @@ constexpr std::array kRegistry = {
     &kDeleteTopicsHandler,
     &kDeleteRecordsHandler,
     &kInitProducerIdHandler,
+    &kAddPartitionsToTxnHandler,
+    &kAddOffsetsToTxnHandler,
+    &kEndTxnHandler,
+    &kTxnOffsetCommitHandler,
     &kDescribeConfigsHandler,
     &kAlterConfigsHandler,
     &kSaslAuthenticateHandler,
@@ -34,6 +38,8 @@ constexpr std::array kRegistry = {
     &kIncrementalAlterConfigsHandler,
     &kOffsetDeleteHandler,
     &kDescribeClusterHandler,
+    &kDescribeTransactionsHandler,
+    &kListTransactionsHandler,
 };
 
 const Handler* find_handler(int16_t api_key) {

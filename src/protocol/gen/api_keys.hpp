@@ -40,6 +40,8 @@ enum class ApiKey : int16_t {
   incremental_alter_configs = 44,
   offset_delete = 47,
   describe_cluster = 60,
+  describe_transactions = 65,
+  list_transactions = 66,
 };
 
 // One API as the schemas define it. `first_flexible_version` is -1 when no version is flexible;
@@ -86,6 +88,8 @@ inline constexpr ApiInfo kApis[] = {
     {ApiKey::incremental_alter_configs, "IncrementalAlterConfigs", 0, 1, 1, false},
     {ApiKey::offset_delete, "OffsetDelete", 0, 0, -1, false},
     {ApiKey::describe_cluster, "DescribeCluster", 0, 1, 0, false},
+    {ApiKey::describe_transactions, "DescribeTransactions", 0, 0, 0, false},
+    {ApiKey::list_transactions, "ListTransactions", 0, 1, 0, false},
 };
 
 // The registry entry of `api_key`, or nullptr when kafka-do does not implement it.

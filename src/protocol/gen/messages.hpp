@@ -18,6 +18,7 @@
 #include "protocol/gen/describe_cluster.hpp"
 #include "protocol/gen/describe_configs.hpp"
 #include "protocol/gen/describe_groups.hpp"
+#include "protocol/gen/describe_transactions.hpp"
 #include "protocol/gen/end_txn.hpp"
 #include "protocol/gen/fetch.hpp"
 #include "protocol/gen/find_coordinator.hpp"
@@ -28,6 +29,7 @@
 #include "protocol/gen/leave_group.hpp"
 #include "protocol/gen/list_groups.hpp"
 #include "protocol/gen/list_offsets.hpp"
+#include "protocol/gen/list_transactions.hpp"
 #include "protocol/gen/metadata.hpp"
 #include "protocol/gen/offset_commit.hpp"
 #include "protocol/gen/offset_delete.hpp"
@@ -232,6 +234,18 @@ struct ApiMessages<ApiKey::describe_cluster> {
   using Response = DescribeClusterResponse;
 };
 
+template <>
+struct ApiMessages<ApiKey::describe_transactions> {
+  using Request = DescribeTransactionsRequest;
+  using Response = DescribeTransactionsResponse;
+};
+
+template <>
+struct ApiMessages<ApiKey::list_transactions> {
+  using Request = ListTransactionsRequest;
+  using Response = ListTransactionsResponse;
+};
+
 // Calls f(ApiMessages<key>{}) for every API, in api key order.
 template <typename F>
 void for_each_api(F&& f) {
@@ -266,6 +280,8 @@ void for_each_api(F&& f) {
   f(ApiMessages<ApiKey::incremental_alter_configs>{});
   f(ApiMessages<ApiKey::offset_delete>{});
   f(ApiMessages<ApiKey::describe_cluster>{});
+  f(ApiMessages<ApiKey::describe_transactions>{});
+  f(ApiMessages<ApiKey::list_transactions>{});
 }
 
 }  // namespace kafka_do::protocol

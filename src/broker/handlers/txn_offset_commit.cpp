@@ -1,0 +1,70 @@
+// TxnOffsetCommit (key 28): a transactional producer commits a consumer group's offsets inside
+// its transaction; they count only once EndTxn commits it.
+#include "protocol/gen/txn_offset_commit.hpp"
+
+#include "broker/handlers/handler.hpp"
+
+namespace kafka_do::broker::handlers {
+namespace {
+
+using protocol::TxnOffsetCommitResponse;
+
+void handle_txn_offset_commit(const RequestContext& ctx, Respond respond) {
+  auto request = std::make_shared<protocol::TxnOffsetCommitRequest>();
+  if (!decode_request(ctx, *request)) return respond(malformed(ctx));
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
+                           respond = std::move(respond)]() mutable {
+    coordinator::OffsetCommitRequest commit;
+    commit.group_id = request->group_id;
+    commit.generation_id = request->generation_id;
+    commit.member_id = request->member_id;
+    commit.group_instance_id = request->group_instance_id;
+    for (const auto& topic : request->topics) {
+      for (const auto& p : topic.partitions) {
+        commit.offsets.push_back({.topic = topic.name,
+                                  .partition = p.partition_index,
+                                  .offset = p.committed_offset,
+                                  .leader_epoch = p.committed_leader_epoch,
+                                  .metadata = p.committed_metadata});
+      }
+    }
+    std::vector<coordinator::PartitionResult> results;
+    model::ErrorCode all = model::ErrorCode::coordinator_not_available;
+    if (broker.transactions != nullptr && broker.groups != nullptr) {
+      const coordinator::TransactionalCommit producer{request->producer_id,
+                                                      request->producer_epoch};
+      all = broker.transactions->commit_offsets(
+          request->transactional_id, request->producer_id, request->producer_epoch,
+          [&] { results = broker.groups->commit_offsets(commit, &producer); });
+    }
+    TxnOffsetCommitResponse response;
+    size_t i = 0;
+    for (const auto& topic : request->topics) {
+      TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic out;
+      out.name = topic.name;
+      for (const auto& p : topic.partitions) {
+        const model::ErrorCode code =
+            all != model::ErrorCode::none ? all
+            : i < results.size()          ? results[i].error
+                                          : model::ErrorCode::coordinator_not_available;
+        ++i;
+        out.partitions.push_back(
+            {.partition_index = p.partition_index, .error_code = txn_error(code, version >= 3)});
+      }
+      response.topics.push_back(std::move(out));
+    }
+    Reply reply;
+    ByteWriter writer(reply.body);
+    response.encode(writer, version);
+    respond(std::move(reply));
+  });
+}
+
+}  // namespace
+
+// v3 is flexible and adds the consumer's generation and member id (KIP-447); v4 (KIP-890) is
+// not served.
+const Handler kTxnOffsetCommitHandler{protocol::ApiKey::txn_offset_commit, 0, 3,
+                                      &handle_txn_offset_commit};
+
+}  // namespace kafka_do::broker::handlers
