@@ -15,9 +15,14 @@
 
 #include "base/coding.hpp"
 #include "base/file_system.hpp"
+#include "model/control_record.hpp"
+#include "protocol/gen/add_partitions_to_txn.hpp"
 #include "protocol/gen/api_versions.hpp"
+#include "protocol/gen/describe_transactions.hpp"
+#include "protocol/gen/end_txn.hpp"
 #include "protocol/gen/fetch.hpp"
 #include "protocol/gen/init_producer_id.hpp"
+#include "protocol/gen/list_transactions.hpp"
 #include "protocol/gen/metadata.hpp"
 #include "protocol/gen/produce.hpp"
 #include "protocol/gen/sasl_authenticate.hpp"
@@ -159,6 +164,10 @@ Response round_trip(RawClient& client, int16_t version, const Request& request) 
   EXPECT_GE(frame.size(), 4u);
   if (frame.size() < 4) return response;
   ByteReader reader(std::string_view(frame).substr(4));
+  // Response header v1 (flexible versions) ends with a tagged-field section; ours is empty.
+  if (protocol::response_header_version(Request::api_key, version) >= 1) {
+    EXPECT_EQ(reader.uvarint(), 0u);
+  }
   EXPECT_TRUE(response.decode(reader, version));
   return response;
 }
@@ -412,15 +421,169 @@ TEST_F(IdempotenceTest, RetriedBatchIsAcknowledgedOnceAndGapsAreRefused) {
   EXPECT_EQ((*logs_->partition("t", 0))->high_watermark(), 4);
 }
 
-TEST_F(IdempotenceTest, TransactionalProducersAreRefused) {
+// The transaction APIs over the wire, with the coordinator's rules a client relies on.
+class TransactionTest : public IdempotenceTest {
+ protected:
+  void SetUp() override {
+    IdempotenceTest::SetUp();
+    auto txns = coordinator::TransactionCoordinator::open(*logs_, *producer_ids_, nullptr, {});
+    ASSERT_TRUE(txns) << txns.error().to_string();
+    transactions_ = std::move(*txns);
+    broker_->transactions = transactions_.get();
+    ASSERT_TRUE(logs_->create_topic("t", 1));
+  }
+  void TearDown() override {
+    IdempotenceTest::TearDown();
+    transactions_.reset();
+  }
+
+  int16_t add_partition(RawClient& client, int64_t id, int16_t epoch) {
+    protocol::AddPartitionsToTxnRequest add;
+    add.v3_and_below_transactional_id = "txn-1";
+    add.v3_and_below_producer_id = id;
+    add.v3_and_below_producer_epoch = epoch;
+    add.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+    const auto added = round_trip<protocol::AddPartitionsToTxnResponse>(client, 1, add);
+    if (added.results_by_topic_v3_and_below.size() != 1) return -1;
+    return added.results_by_topic_v3_and_below[0].results_by_partition.at(0).partition_error_code;
+  }
+  int16_t end_txn(RawClient& client, int16_t version, int64_t id, int16_t epoch, bool commit) {
+    protocol::EndTxnRequest end;
+    end.transactional_id = "txn-1";
+    end.producer_id = id;
+    end.producer_epoch = epoch;
+    end.committed = commit;
+    return round_trip<protocol::EndTxnResponse>(client, version, end).error_code;
+  }
+  // Produce v7 with the request's transactional id set.
+  int16_t produce_transactional(RawClient& client, const std::string& batch) {
+    protocol::ProduceRequest request;
+    request.transactional_id = "txn-1";
+    request.acks = -1;
+    request.timeout_ms = 5000;
+    request.topic_data.push_back({.name = "t", .partition_data = {}});
+    request.topic_data.back().partition_data.push_back({.index = 0, .records = batch});
+    auto response = round_trip<protocol::ProduceResponse>(client, 7, request);
+    return response.responses.at(0).partition_responses.at(0).error_code;
+  }
+  std::unique_ptr<coordinator::TransactionCoordinator> transactions_;
+};
+
+std::string transactional_batch(int64_t producer_id, int16_t epoch, int32_t sequence) {
+  model::BatchBuilder builder({.producer_id = producer_id,
+                               .producer_epoch = epoch,
+                               .base_sequence = sequence,
+                               .transactional = true});
+  builder.add(1000, "k", "v" + std::to_string(sequence));
+  auto built = builder.build();
+  EXPECT_TRUE(built);
+  return built ? *built : std::string();
+}
+
+TEST_F(TransactionTest, AbortedTransactionIsListedForReadCommittedFetches) {
   RawClient client(port());
   ASSERT_TRUE(client.connected());
   protocol::InitProducerIdRequest init;
   init.transactional_id = "txn-1";
   init.transaction_timeout_ms = 60000;
-  const auto response = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
-  EXPECT_EQ(response.error_code,
-            model::to_wire(model::ErrorCode::transactional_id_authorization_failed));
+  const auto id = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  ASSERT_EQ(id.error_code, 0);
+  const int64_t pid = id.producer_id;
+  const int16_t epoch = id.producer_epoch;
+
+  // Not yet part of a transaction: refused, nothing written.
+  EXPECT_EQ(produce_transactional(client, transactional_batch(pid, epoch, 0)),
+            model::to_wire(model::ErrorCode::invalid_txn_state));
+  ASSERT_EQ(add_partition(client, pid, epoch), 0);
+  ASSERT_EQ(produce_transactional(client, transactional_batch(pid, epoch, 0)), 0);
+  auto log = *logs_->partition("t", 0);
+  EXPECT_EQ(log->high_watermark(), 1);
+  EXPECT_EQ(log->last_stable_offset(), 0);  // the open transaction holds it back
+
+  // A client cannot write a marker itself.
+  auto marker = model::build_marker_batch(
+      {.producer_id = pid, .producer_epoch = epoch, .type = model::ControlType::commit}, 1000);
+  ASSERT_TRUE(marker);
+  EXPECT_EQ(produce(client, *marker).first, model::to_wire(model::ErrorCode::corrupt_message));
+
+  // read_committed sees nothing yet and learns the LSO.
+  protocol::FetchRequest fetch;
+  fetch.max_wait_ms = 0;
+  fetch.max_bytes = 1 << 20;
+  fetch.isolation_level = 1;
+  fetch.topics.push_back({.topic = "t", .partitions = {}});
+  fetch.topics[0].partitions.push_back({.partition = 0, .fetch_offset = 0,
+                                         .partition_max_bytes = 1 << 20});
+  auto before = round_trip<protocol::FetchResponse>(client, 11, fetch);
+  ASSERT_EQ(before.responses.at(0).partitions.size(), 1u);
+  EXPECT_EQ(before.responses[0].partitions[0].last_stable_offset, 0);
+  EXPECT_TRUE(before.responses[0].partitions[0].records->empty());
+
+  ASSERT_EQ(end_txn(client, 1, pid, epoch, /*commit=*/false), 0);
+  // A retry of the same EndTxn succeeds; the other outcome is refused.
+  EXPECT_EQ(end_txn(client, 1, pid, epoch, false), 0);
+  EXPECT_EQ(end_txn(client, 1, pid, epoch, true),
+            model::to_wire(model::ErrorCode::invalid_txn_state));
+  EXPECT_EQ(log->high_watermark(), 2);  // the abort marker took offset 1
+  EXPECT_EQ(log->last_stable_offset(), 2);
+
+  auto after = round_trip<protocol::FetchResponse>(client, 11, fetch);
+  const auto& data = after.responses.at(0).partitions.at(0);
+  EXPECT_EQ(data.last_stable_offset, 2);
+  ASSERT_TRUE(data.aborted_transactions);
+  ASSERT_EQ(data.aborted_transactions->size(), 1u);
+  EXPECT_EQ((*data.aborted_transactions)[0].producer_id, pid);
+  EXPECT_EQ((*data.aborted_transactions)[0].first_offset, 0);
+  EXPECT_FALSE(data.records->empty());  // the client drops them using the list
+
+  // Operators see the id.
+  protocol::DescribeTransactionsRequest describe;
+  describe.transactional_ids = {"txn-1", "nobody"};
+  auto described = round_trip<protocol::DescribeTransactionsResponse>(client, 0, describe);
+  ASSERT_EQ(described.transaction_states.size(), 2u);
+  EXPECT_EQ(described.transaction_states[0].transaction_state, "CompleteAbort");
+  EXPECT_EQ(described.transaction_states[0].producer_id, pid);
+  EXPECT_EQ(described.transaction_states[1].error_code,
+            model::to_wire(model::ErrorCode::transactional_id_not_found));
+  protocol::ListTransactionsRequest list;
+  list.state_filters = {"CompleteAbort", "NoSuchState"};
+  auto listed = round_trip<protocol::ListTransactionsResponse>(client, 0, list);
+  ASSERT_EQ(listed.transaction_states.size(), 1u);
+  EXPECT_EQ(listed.transaction_states[0].transactional_id, "txn-1");
+  EXPECT_EQ(listed.unknown_state_filters, std::vector<std::string>{"NoSuchState"});
+}
+
+TEST_F(TransactionTest, ASecondInstanceFencesTheFirst) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  protocol::InitProducerIdRequest init;
+  init.transactional_id = "txn-1";
+  init.transaction_timeout_ms = 60000;
+  const auto first = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  ASSERT_EQ(first.error_code, 0);
+  ASSERT_EQ(add_partition(client, first.producer_id, first.producer_epoch), 0);
+  ASSERT_EQ(produce_transactional(
+                client, transactional_batch(first.producer_id, first.producer_epoch, 0)),
+            0);
+  // The second instance: same producer id, a higher epoch; the open transaction is aborted.
+  const auto second = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  ASSERT_EQ(second.error_code, 0);
+  EXPECT_EQ(second.producer_id, first.producer_id);
+  EXPECT_GT(second.producer_epoch, first.producer_epoch);
+  auto log = *logs_->partition("t", 0);
+  EXPECT_EQ(log->last_stable_offset(), log->high_watermark());
+  // The first instance: fenced at the coordinator (v1: INVALID_PRODUCER_EPOCH, v2+:
+  // PRODUCER_FENCED) and at the partition.
+  EXPECT_EQ(end_txn(client, 1, first.producer_id, first.producer_epoch, true),
+            model::to_wire(model::ErrorCode::invalid_producer_epoch));
+  EXPECT_EQ(end_txn(client, 2, first.producer_id, first.producer_epoch, true),
+            model::to_wire(model::ErrorCode::producer_fenced));
+  EXPECT_EQ(produce(client, idempotent_batch(first.producer_id, first.producer_epoch, 1)).first,
+            model::to_wire(model::ErrorCode::invalid_producer_epoch));
+  // A timeout above the broker's maximum is refused.
+  init.transaction_timeout_ms = 16 * 60 * 1000;
+  EXPECT_EQ(round_trip<protocol::InitProducerIdResponse>(client, 1, init).error_code,
+            model::to_wire(model::ErrorCode::invalid_transaction_timeout));
 }
 
 class SaslTest : public ServerTest {

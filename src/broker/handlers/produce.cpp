@@ -41,7 +41,7 @@ ProduceResponse::PartitionProduceResponse append(
   // A transactional batch must belong to its producer's ongoing transaction, which must include
   // this partition (AddPartitionsToTxn came first): a batch outside any transaction the
   // coordinator knows would hold the partition's last stable offset back forever.
-  if (header && header->transactional() && broker.transactions != nullptr) {
+  if (header && header->transactional() && !header->control() && broker.transactions != nullptr) {
     const model::ErrorCode verified =
         transactional_id ? broker.transactions->check_partition(
                                *transactional_id, header->producer_id, header->producer_epoch,
