@@ -19,6 +19,7 @@
 #include "kafka_do/consumer.hpp"
 #include "kafka_do/duration.hpp"
 #include "kafka_do/producer.hpp"
+#include "kafka_do/transaction.hpp"
 
 namespace kafka {
 
@@ -77,6 +78,28 @@ class Client {
     }
     p.close();
   }
+  // One transaction (see transaction.hpp): calls fn(tx) and commits when it returns; when fn
+  // throws, aborts and rethrows. Throws ProducerFencedError when another producer took the
+  // transactional id over, TransactionAbortedError when the commit failed (nothing is visible).
+  // Transactions with the same id run one at a time; the producer behind them is kept by the
+  // client for the next transaction with that id.
+  template <std::invocable<Transaction&> Fn>
+  void transaction(const std::string& topic, Fn&& fn) {
+    transaction(topic, TransactionOptions{}, std::forward<Fn>(fn));
+  }
+  template <std::invocable<Transaction&> Fn>
+  void transaction(const std::string& topic, const TransactionOptions& options, Fn&& fn) {
+    auto scope = begin_transaction(topic, options);
+    Transaction tx(scope.core, topic);
+    try {
+      fn(tx);
+    } catch (...) {
+      scope.abort();  // never throws: the application's exception is the one that matters
+      throw;
+    }
+    scope.commit();
+  }
+
   // Object form: flushed on destruction (or close()).
   Producer producer(const std::string& topic, const ProducerOptions& options = {});
   AsyncProducer async_producer(const std::string& topic, const ProducerOptions& options = {});
@@ -94,6 +117,16 @@ class Client {
 
  protected:
   explicit Client(std::shared_ptr<detail::Backend> backend);
+
+  // A begun transaction, holding its producer for the duration (one transaction per id at a time).
+  struct TransactionScope {
+    std::shared_ptr<detail::TransactionCore> core;
+    std::shared_ptr<void> lock;  // released when the scope ends
+    void commit();
+    void abort() noexcept;
+  };
+  TransactionScope begin_transaction(const std::string& topic, const TransactionOptions& options);
+
   std::shared_ptr<detail::Backend> backend_;
 };
 

@@ -66,6 +66,12 @@ struct TopicPartition {
   auto operator<=>(const TopicPartition&) const = default;
 };
 
+// What a consumer sees of transactions (Kafka's isolation.level).
+enum class Isolation {
+  read_committed,    // only committed records; stops at the first still-open transaction
+  read_uncommitted,  // every record, also of aborted and open transactions
+};
+
 struct ConsumerOptions {
   std::string group;  // required: the consumer group this consumer joins
   // Where to start without a committed offset; unset = the client's default_offset (latest for
@@ -88,11 +94,13 @@ struct ConsumerOptions {
   std::stop_token stop;
   // Shown for this member by Admin::describe_group.
   std::string client_id = "kafka-do";
+  Isolation isolation = Isolation::read_committed;
 };
 
 namespace detail {
 class ConsumerCore;
 }
+class Transaction;
 
 class Consumer {
  public:
@@ -148,6 +156,7 @@ class Consumer {
 
  private:
   friend class iterator;
+  friend class Transaction;  // send_offsets: the core, and the current record counts as consumed
   // Makes `current_` hold an unconsumed record, waiting as needed. False when iteration ended.
   bool advance();
   void consume_current();

@@ -42,6 +42,8 @@ enum class ErrorCode : int16_t {
   invalid_request = 42,
   out_of_order_sequence_number = 45,
   invalid_producer_epoch = 47,
+  invalid_txn_state = 48,
+  concurrent_transactions = 51,
   kafka_storage_error = 56,
   sasl_authentication_failed = 58,
   non_empty_group = 68,
@@ -140,6 +142,22 @@ class TopicAlreadyExistsError : public Error {
 class InvalidRecordError : public Error {
  public:
   explicit InvalidRecordError(const std::string& m) : Error(ErrorCode::invalid_record, m) {}
+};
+
+// Another producer with the same transactional id took over (or the coordinator aborted this
+// producer's transaction after its timeout): this producer can no longer commit anything.
+// Recreate the client to take the id back.
+class ProducerFencedError : public Error {
+ public:
+  explicit ProducerFencedError(const std::string& m) : Error(ErrorCode::producer_fenced, m) {}
+};
+
+// A transaction could not commit (a record failed, or the coordinator refused it): it was
+// aborted; nothing of it is visible to read_committed consumers. Retriable: run it again.
+class TransactionAbortedError : public Error {
+ public:
+  explicit TransactionAbortedError(const std::string& m)
+      : Error(ErrorCode::invalid_txn_state, m, /*retriable=*/true) {}
 };
 
 }  // namespace kafka

@@ -13,3 +13,4 @@
 #include "kafka_do/json.hpp"
 #include "kafka_do/producer.hpp"
 #include "kafka_do/record.hpp"
+#include "kafka_do/transaction.hpp"

@@ -142,6 +142,7 @@ class Record {
   }
 
  private:
+  friend class Transaction;  // commit_consumed: the consumer that returned the record
   std::string topic_;
   int32_t partition_ = 0;
   int64_t offset_ = 0;

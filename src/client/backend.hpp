@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "kafka_do/consumer.hpp"
 #include "kafka_do/producer.hpp"
 #include "kafka_do/record.hpp"
+#include "kafka_do/transaction.hpp"
 
 namespace kafka::detail {
 
@@ -31,6 +33,11 @@ struct OutgoingRecord {
 };
 
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+// What Producer::send and Transaction::send make of a value and its options (producer.cpp).
+OutgoingRecord make_outgoing(std::optional<std::string> value, const SendOptions& options);
+// A JSON value's bytes; a JSON null is a tombstone (null value). Throws SerializationError.
+std::optional<std::string> serialize_json(const Json& value);
 
 class ProducerCore {
  public:
@@ -63,6 +70,7 @@ struct ConsumerSettings {
   int fetch_max_bytes = 1 << 20;
   std::stop_token stop;
   std::string client_id = "kafka-do";
+  Isolation isolation = Isolation::read_committed;
 };
 
 class ConsumerCore : public CommitSink, public std::enable_shared_from_this<ConsumerCore> {
@@ -80,6 +88,31 @@ class ConsumerCore : public CommitSink, public std::enable_shared_from_this<Cons
   virtual bool stopped() const = 0;
   virtual void close() = 0;
   virtual std::vector<TopicPartition> assignment() const = 0;
+  // The next offset after what the application moved past, per assigned partition (what
+  // commit_consumed() would commit).
+  virtual std::map<TopicPartition, int64_t> consumed_offsets() const = 0;
+  virtual const ConsumerSettings& settings() const = 0;
+};
+
+// A transactional producer of one transactional id. The Client runs one transaction at a time on
+// it (begin, sends, offsets, commit or abort), holding mutex() for the whole transaction.
+class TransactionCore {
+ public:
+  virtual ~TransactionCore() = default;
+  virtual void begin() = 0;
+  // Throws for what is known at once (record too large, unknown topic or partition, fenced).
+  virtual void send(const std::string& topic, OutgoingRecord record) = 0;
+  // The consumer's group commits `offsets` (next offsets) with this transaction. `consumer`
+  // comes from the same backend (ConfigError otherwise).
+  virtual void send_offsets(ConsumerCore& consumer, const std::map<TopicPartition, int64_t>& offsets) = 0;
+  // Throws ProducerFencedError, TransactionAbortedError (the transaction was aborted), or
+  // another kafka::Error.
+  virtual void commit() = 0;
+  virtual void abort() = 0;
+  std::mutex& mutex() { return mu_; }
+
+ private:
+  std::mutex mu_;
 };
 
 class AdminCore {
@@ -106,6 +139,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
                                                       bool async) = 0;
   virtual std::shared_ptr<ConsumerCore> make_consumer(ConsumerSettings settings) = 0;
   virtual std::shared_ptr<AdminCore> make_admin() = 0;
+  // The transactional producer of `options.transactional_id` (set), created (and registered
+  // with the coordinator, fencing any earlier one) on first use, then kept.
+  virtual std::shared_ptr<TransactionCore> transaction_core(const TransactionOptions& options) = 0;
   // Every record of `topic`, partition by partition, in offset order (MockClient::messages).
   virtual std::vector<Record> read_topic(const std::string& topic) = 0;
   virtual void close() = 0;

@@ -91,6 +91,7 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
   s.fetch_max_bytes = o.fetch_max_bytes;
   s.stop = o.stop;
   s.client_id = o.client_id;
+  s.isolation = o.isolation;
   return s;
 }
 }  // namespace

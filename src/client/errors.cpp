@@ -38,7 +38,7 @@ std::shared_ptr<const kafka::Error> convert(const Error& error, Subject subject)
     case Errc::out_of_sequence:
       return std::make_shared<kafka::Error>(kafka::ErrorCode::out_of_order_sequence_number, m);
     case Errc::fenced:
-      return std::make_shared<kafka::Error>(kafka::ErrorCode::producer_fenced, m);
+      return std::make_shared<kafka::ProducerFencedError>(m);
     case Errc::invalid_record:
       return std::make_shared<kafka::InvalidRecordError>(m);
     case Errc::ok:
@@ -68,6 +68,8 @@ decltype(auto) visit_error(const kafka::Error& e, Fn&& fn) {
   if (auto p = dynamic_cast<const kafka::ConfigError*>(&e)) return fn(*p);
   if (auto p = dynamic_cast<const kafka::TopicAlreadyExistsError*>(&e)) return fn(*p);
   if (auto p = dynamic_cast<const kafka::InvalidRecordError*>(&e)) return fn(*p);
+  if (auto p = dynamic_cast<const kafka::ProducerFencedError*>(&e)) return fn(*p);
+  if (auto p = dynamic_cast<const kafka::TransactionAbortedError*>(&e)) return fn(*p);
   return fn(e);
 }
 }  // namespace
@@ -93,6 +95,9 @@ std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std:
   switch (code) {
     case C::unknown_topic_or_partition:
       return std::make_shared<kafka::TopicNotFoundError>(m);
+    case C::producer_fenced:
+    case C::invalid_producer_epoch:
+      return std::make_shared<kafka::ProducerFencedError>(m);
     case C::corrupt_message:  // what a broker answers for a keyless record to a compacted topic
     case C::invalid_record:
       return std::make_shared<kafka::InvalidRecordError>(m);

@@ -11,7 +11,10 @@ int64_t now_ms() {
       .count();
 }
 
-detail::OutgoingRecord outgoing(std::optional<std::string> value, const SendOptions& options) {
+}  // namespace
+
+detail::OutgoingRecord detail::make_outgoing(std::optional<std::string> value,
+                                             const SendOptions& options) {
   detail::OutgoingRecord r;
   r.key = options.key;
   r.value = std::move(value);
@@ -24,7 +27,7 @@ detail::OutgoingRecord outgoing(std::optional<std::string> value, const SendOpti
   return r;
 }
 
-std::optional<std::string> serialize(const Json& value) {
+std::optional<std::string> detail::serialize_json(const Json& value) {
   if (value.is_null()) return std::nullopt;  // a JSON null is a tombstone: null value on the wire
   try {
     return value.dump();
@@ -32,6 +35,8 @@ std::optional<std::string> serialize(const Json& value) {
     throw SerializationError(std::string("value cannot be serialized as JSON: ") + e.what());
   }
 }
+
+namespace {
 
 detail::ProducerCore& live(const std::shared_ptr<detail::ProducerCore>& core) {
   if (!core) throw Error(ErrorCode::unknown, "producer was moved from");
@@ -59,13 +64,13 @@ Producer::~Producer() {
 void Producer::send(const Json& value, const SendOptions& options) {
   auto& core = live(core_);
   rethrow_pending(core);
-  core.send(outgoing(serialize(value), options), nullptr);
+  core.send(detail::make_outgoing(detail::serialize_json(value), options), nullptr);
 }
 
 void Producer::send_raw(std::string_view value, const SendOptions& options) {
   auto& core = live(core_);
   rethrow_pending(core);
-  core.send(outgoing(std::string(value), options), nullptr);
+  core.send(detail::make_outgoing(std::string(value), options), nullptr);
 }
 
 void Producer::send_batch(const std::vector<Json>& values) {
@@ -109,11 +114,11 @@ AsyncProducer::~AsyncProducer() {
 }
 
 void AsyncProducer::send(const Json& value, const SendOptions& options, DeliveryCallback callback) {
-  live(core_).send(outgoing(serialize(value), options), std::move(callback));
+  live(core_).send(detail::make_outgoing(detail::serialize_json(value), options), std::move(callback));
 }
 
 void AsyncProducer::send_raw(std::string_view value, const SendOptions& options, DeliveryCallback callback) {
-  live(core_).send(outgoing(std::string(value), options), std::move(callback));
+  live(core_).send(detail::make_outgoing(std::string(value), options), std::move(callback));
 }
 
 void AsyncProducer::on_delivery(DeliveryCallback handler) { live(core_).set_delivery_handler(std::move(handler)); }

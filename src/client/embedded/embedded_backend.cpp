@@ -7,6 +7,7 @@
 #include "client/embedded/embedded_consumer.hpp"
 #include "client/embedded/fetched_records.hpp"
 #include "client/embedded/embedded_producer.hpp"
+#include "client/embedded/embedded_transaction.hpp"
 #include "client/errors.hpp"
 #include "model/record_batch.hpp"
 
@@ -14,10 +15,15 @@ namespace kafka_do::client {
 
 EmbeddedEngine::EmbeddedEngine(std::unique_ptr<storage::LogManager> logs_in) : logs(std::move(logs_in)) {
   groups = value_or_throw(coordinator::GroupCoordinator::open(*logs));
+  producer_ids =
+      value_or_throw(coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
+  transactions = value_or_throw(
+      coordinator::TransactionCoordinator::open(*logs, *producer_ids, &groups->offset_store()));
 }
 
 EmbeddedEngine::~EmbeddedEngine() {
-  groups.reset();  // completes pending joins before the logs go away
+  transactions.reset();  // writes through the groups' offsets and the logs
+  groups.reset();        // completes pending joins before the logs go away
   ignore_error(logs->close());
 }
 
@@ -37,6 +43,14 @@ std::shared_ptr<kafka::detail::ConsumerCore> EmbeddedBackend::make_consumer(kafk
                                             std::move(settings));
 }
 
+std::shared_ptr<kafka::detail::TransactionCore> EmbeddedBackend::transaction_core(
+    const kafka::TransactionOptions& options) {
+  std::lock_guard lock(transactions_mu_);
+  auto& core = transactions_[options.transactional_id];
+  if (!core) core = std::make_shared<EmbeddedTransaction>(*this, options);
+  return core;
+}
+
 std::shared_ptr<kafka::detail::AdminCore> EmbeddedBackend::make_admin() {
   return std::make_shared<EmbeddedAdmin>(std::static_pointer_cast<EmbeddedBackend>(shared_from_this()));
 }
@@ -47,11 +61,13 @@ std::vector<kafka::Record> EmbeddedBackend::read_topic(const std::string& topic)
   for (int32_t p = 0; p < description.partitions; ++p) {
     auto log = partition(topic, p);
     int64_t offset = log->log_start_offset();
-    const int64_t end = log->high_watermark();
+    // Committed records only, as a read_committed consumer sees them.
+    const int64_t end = log->last_stable_offset();
     while (offset < end) {
-      auto read = value_or_throw(log->read(offset, 1 << 20), Subject::partition);
+      auto read = value_or_throw(log->read(offset, 1 << 20, true, storage::Isolation::read_committed),
+                                 Subject::partition);
       if (read.records.empty()) break;
-      offset = append_records(topic, p, read.records, offset, nullptr, out);
+      offset = append_records(topic, p, read.records, offset, nullptr, out, &read.aborted);
     }
   }
   return out;

@@ -3,12 +3,14 @@
 // Producers append batches straight to partition logs; consumers read them and take part in
 // consumer groups through the engine's coordinator.
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "client/backend.hpp"
 #include "coordinator/group_coordinator.hpp"
+#include "coordinator/transaction_coordinator.hpp"
 #include "storage/log_manager.hpp"
 
 namespace kafka_do::client {
@@ -21,6 +23,8 @@ struct EmbeddedEngine {
   ~EmbeddedEngine();
   std::unique_ptr<storage::LogManager> logs;
   std::unique_ptr<coordinator::GroupCoordinator> groups;  // declared after logs: destroyed first
+  std::unique_ptr<coordinator::ProducerIdAllocator> producer_ids;
+  std::unique_ptr<coordinator::TransactionCoordinator> transactions;  // destroyed before groups
 };
 
 class EmbeddedBackend final : public kafka::detail::Backend {
@@ -34,11 +38,14 @@ class EmbeddedBackend final : public kafka::detail::Backend {
                                                              bool async) override;
   std::shared_ptr<kafka::detail::ConsumerCore> make_consumer(kafka::detail::ConsumerSettings settings) override;
   std::shared_ptr<kafka::detail::AdminCore> make_admin() override;
+  std::shared_ptr<kafka::detail::TransactionCore> transaction_core(
+      const kafka::TransactionOptions& options) override;
   std::vector<kafka::Record> read_topic(const std::string& topic) override;
   void close() override;
 
   storage::LogManager& logs() { return *engine_->logs; }
   coordinator::GroupCoordinator& groups() { return *engine_->groups; }
+  coordinator::TransactionCoordinator& transactions() { return *engine_->transactions; }
   const kafka::ClientOptions& options() const { return options_; }
   // The topic's partition count, creating the topic first when auto_create_topics is on.
   // Throws TopicNotFoundError otherwise.
@@ -51,6 +58,8 @@ class EmbeddedBackend final : public kafka::detail::Backend {
   const std::string url_;
   std::shared_ptr<EmbeddedEngine> engine_;
   std::mutex create_mu_;  // one auto-create at a time
+  std::mutex transactions_mu_;
+  std::map<std::string, std::shared_ptr<kafka::detail::TransactionCore>> transactions_;
 };
 
 // Opens (or joins, when this process already has it open) the engine behind `url`.

@@ -268,7 +268,8 @@ int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp,
     case kafka::Offset::Kind::earliest:
       return log.log_start_offset();
     case kafka::Offset::Kind::latest:
-      return log.high_watermark();
+      return settings_.isolation == kafka::Isolation::read_committed ? log.last_stable_offset()
+                                                                     : log.high_watermark();
     case kafka::Offset::Kind::timestamp: {
       auto found = value_or_throw(log.offset_for_timestamp(to_ms(settings_.offset.time())));
       return found ? *found : log.high_watermark();
@@ -303,8 +304,12 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
     st.position = settings_.offset.kind() == kafka::Offset::Kind::latest ? log.high_watermark()
                                                                          : log.log_start_offset();
   }
-  if (st.position >= log.high_watermark()) return;
-  auto read = log.read(st.position, size_t(settings_.fetch_max_bytes));
+  const bool committed = settings_.isolation == kafka::Isolation::read_committed;
+  const int64_t end = committed ? log.last_stable_offset() : log.high_watermark();
+  if (st.position >= end) return;
+  auto read = log.read(st.position, size_t(settings_.fetch_max_bytes), true,
+                       committed ? storage::Isolation::read_committed
+                                 : storage::Isolation::read_uncommitted);
   if (!read) {
     if (read.error().code() == Errc::out_of_range)
       return;  // raced with retention; next poll resets
@@ -312,7 +317,8 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
   }
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
   st.position =
-      append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched);
+      append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched,
+                     committed ? &read->aborted : nullptr);
 }
 
 void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
@@ -339,7 +345,8 @@ void EmbeddedConsumer::maybe_auto_commit() {
   }
 }
 
-void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+coordinator::OffsetCommitRequest EmbeddedConsumer::commit_request_locked(
+    const std::map<kafka::TopicPartition, int64_t>& offsets) const {
   coordinator::OffsetCommitRequest request;
   request.group_id = settings_.group;
   request.generation_id = generation_;
@@ -356,7 +363,11 @@ void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64
     throw kafka::RebalanceInProgressError("cannot commit while the group '" + settings_.group +
                                           "' rebalances");
   }
-  const auto results = coordinator_.commit_offsets(request);
+  return request;
+}
+
+void EmbeddedConsumer::check_commit_locked(const std::vector<coordinator::PartitionResult>& results,
+                                           const std::map<kafka::TopicPartition, int64_t>& offsets) {
   for (const auto& r : results) {
     if (r.error != ErrorCode::none) {
       if (must_rejoin(r.error)) need_rejoin_ = true;
@@ -367,6 +378,30 @@ void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64
   for (const auto& [tp, offset] : offsets) {
     partitions_.at(tp).committed = offset;  // the last commit, as the group now has it
   }
+}
+
+void EmbeddedConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  const auto request = commit_request_locked(offsets);
+  check_commit_locked(coordinator_.commit_offsets(request), offsets);
+}
+
+void EmbeddedConsumer::commit_in_transaction(
+    const std::map<kafka::TopicPartition, int64_t>& offsets,
+    const std::function<std::vector<coordinator::PartitionResult>(
+        const coordinator::OffsetCommitRequest&)>& commit) {
+  std::lock_guard lock(mu_);
+  const auto request = commit_request_locked(offsets);
+  // Pending until the transaction commits; `committed` then matches what the group will have.
+  check_commit_locked(commit(request), offsets);
+}
+
+std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::consumed_offsets() const {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> out;
+  for (const auto& [tp, st] : partitions_) {
+    if (st.consumed >= 0) out[tp] = st.consumed;
+  }
+  return out;
 }
 
 void EmbeddedConsumer::commit_consumed() {

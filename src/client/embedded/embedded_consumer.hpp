@@ -44,6 +44,15 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   bool stopped() const override;
   void close() override;
   std::vector<kafka::TopicPartition> assignment() const override;
+  std::map<kafka::TopicPartition, int64_t> consumed_offsets() const override;
+  const kafka::detail::ConsumerSettings& settings() const override { return settings_; }
+  // Commits `offsets` as this member through `commit` (a transactional commit), with the checks
+  // and bookkeeping of a plain commit. Throws kafka::Error.
+  void commit_in_transaction(
+      const std::map<kafka::TopicPartition, int64_t>& offsets,
+      const std::function<std::vector<coordinator::PartitionResult>(
+          const coordinator::OffsetCommitRequest&)>& commit);
+  EmbeddedBackend& backend() const { return *backend_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -73,6 +82,10 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   void fetch_partition(const kafka::TopicPartition& tp, PartitionState& state);
   // Commits the given next offsets as the current member. REQUIRES: mu_. Throws kafka::Error.
   void commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets);
+  coordinator::OffsetCommitRequest commit_request_locked(
+      const std::map<kafka::TopicPartition, int64_t>& offsets) const;
+  void check_commit_locked(const std::vector<coordinator::PartitionResult>& results,
+                           const std::map<kafka::TopicPartition, int64_t>& offsets);
   void leave();
 
   const std::shared_ptr<EmbeddedBackend> backend_;

@@ -1,15 +1,22 @@
 #pragma once
 // Turns record batches read from a partition log into kafka::Records (what consumers and
 // MockClient hand to applications): control batches skipped, records below `from` skipped (a read
-// inside a batch returns the whole batch).
+// inside a batch returns the whole batch), and, for a read_committed read, the batches of aborted
+// transactions skipped (Kafka's client rule: from an aborted transaction's first offset, a
+// producer's transactional batches are dropped until its abort marker).
 
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "client/errors.hpp"
 #include "kafka_do/record.hpp"
+#include "model/control_record.hpp"
 #include "model/record_batch.hpp"
+#include "storage/producer_state.hpp"
 
 namespace kafka_do::client {
 
@@ -18,15 +25,31 @@ namespace kafka_do::client {
 // that does not decode.
 template <typename Container>
 int64_t append_records(const std::string& topic, int32_t partition, std::string_view batches, int64_t from,
-                       const std::shared_ptr<kafka::detail::CommitSink>& sink, Container& out) {
+                       const std::shared_ptr<kafka::detail::CommitSink>& sink, Container& out,
+                       const std::vector<storage::AbortedTxn>* aborted = nullptr) {
   int64_t next = from;
+  std::vector<storage::AbortedTxn> pending = aborted ? *aborted : std::vector<storage::AbortedTxn>{};
+  std::sort(pending.begin(), pending.end(),
+            [](const auto& a, const auto& b) { return a.first_offset < b.first_offset; });
+  size_t next_aborted = 0;
+  std::set<int64_t> aborting;  // producers whose batches are dropped until their abort marker
   while (batches.size() >= model::batch_format::kHeaderSize) {
     const auto header = value_or_throw(model::parse_batch_header(batches));
     if (header.total_size() > batches.size()) break;
     const std::string_view batch = batches.substr(0, header.total_size());
     batches.remove_prefix(header.total_size());
     next = std::max(next, header.next_offset());
-    if (header.control()) continue;  // transaction markers are not application records
+    while (next_aborted < pending.size() && pending[next_aborted].first_offset <= header.last_offset()) {
+      aborting.insert(pending[next_aborted++].producer_id);
+    }
+    if (header.control()) {  // transaction markers are not application records
+      if (aborting.count(header.producer_id)) {
+        auto type = model::control_type(batch);
+        if (type && *type == model::ControlType::abort) aborting.erase(header.producer_id);
+      }
+      continue;
+    }
+    if (header.transactional() && aborting.count(header.producer_id)) continue;
     for (auto& r : value_or_throw(model::decode_batch(batch))) {
       if (r.offset < from) continue;
       kafka::Headers headers;

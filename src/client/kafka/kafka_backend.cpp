@@ -5,6 +5,7 @@
 #include "client/kafka/kafka_admin.hpp"
 #include "client/kafka/kafka_consumer.hpp"
 #include "client/kafka/kafka_producer.hpp"
+#include "client/kafka/kafka_transaction.hpp"
 #include "client/kafka/records.hpp"
 
 namespace kafka_do::client {
@@ -66,6 +67,14 @@ std::shared_ptr<kafka::detail::ConsumerCore> KafkaBackend::make_consumer(
       std::static_pointer_cast<KafkaBackend>(shared_from_this()), std::move(settings));
   consumer->start();
   return consumer;
+}
+
+std::shared_ptr<kafka::detail::TransactionCore> KafkaBackend::transaction_core(
+    const kafka::TransactionOptions& options) {
+  std::lock_guard lock(transactions_mu_);
+  auto& core = transactions_[options.transactional_id];
+  if (!core) core = std::make_shared<KafkaTransaction>(*this, options);
+  return core;
 }
 
 std::shared_ptr<kafka::detail::AdminCore> KafkaBackend::make_admin() {

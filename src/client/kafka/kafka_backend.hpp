@@ -30,6 +30,8 @@ class KafkaBackend final : public kafka::detail::Backend {
   std::shared_ptr<kafka::detail::ConsumerCore> make_consumer(
       kafka::detail::ConsumerSettings settings) override;
   std::shared_ptr<kafka::detail::AdminCore> make_admin() override;
+  std::shared_ptr<kafka::detail::TransactionCore> transaction_core(
+      const kafka::TransactionOptions& options) override;
   std::vector<kafka::Record> read_topic(const std::string& topic) override;
   void close() override {}
 
@@ -75,6 +77,8 @@ class KafkaBackend final : public kafka::detail::Backend {
   rdk::ClientState state_;
   std::mutex mu_;
   rdk::Handle handle_;
+  std::mutex transactions_mu_;
+  std::map<std::string, std::shared_ptr<kafka::detail::TransactionCore>> transactions_;
 };
 
 std::shared_ptr<kafka::detail::Backend> make_kafka_backend(const kafka::ClientOptions& options);

@@ -39,6 +39,9 @@ void KafkaConsumer::start() {
   rdk::set(c, "client.id", settings_.client_id);
   rdk::set(c, "enable.auto.commit", "false");
   rdk::set(c, "enable.auto.offset.store", "false");
+  rdk::set(c, "isolation.level", settings_.isolation == kafka::Isolation::read_committed
+                                     ? "read_committed"
+                                     : "read_uncommitted");
   rdk::set(c, "auto.offset.reset",
            settings_.offset.kind() == kafka::Offset::Kind::earliest ? "earliest" : "latest");
   rdk::set(c, "session.timeout.ms", std::to_string(rdk::to_int_ms(settings_.session_timeout)));
@@ -245,6 +248,20 @@ void KafkaConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>
   for (int i = 0; i < list->cnt; ++i)
     rdk::check(list->elems[i].err, what + " to " + list->elems[i].topic);
   for (const auto& [tp, offset] : offsets) partitions_.at(tp).committed = offset;
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::consumed_offsets() const {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> out;
+  for (const auto& [tp, st] : partitions_) {
+    if (st.consumed >= 0) out[tp] = st.consumed;
+  }
+  return out;
+}
+
+rd_kafka_consumer_group_metadata_t* KafkaConsumer::group_metadata() const {
+  std::lock_guard lock(mu_);
+  return rd_kafka_consumer_group_metadata(live());
 }
 
 void KafkaConsumer::commit_consumed() {

@@ -44,6 +44,12 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   bool stopped() const override { return stopped_; }
   void close() override;
   std::vector<kafka::TopicPartition> assignment() const override;
+  std::map<kafka::TopicPartition, int64_t> consumed_offsets() const override;
+  const kafka::detail::ConsumerSettings& settings() const override { return settings_; }
+  // The group's generation and member as librdkafka has them (for
+  // rd_kafka_send_offsets_to_transaction); the caller destroys it.
+  rd_kafka_consumer_group_metadata_t* group_metadata() const;
+  const KafkaBackend* backend() const { return backend_.get(); }
 
  private:
   using Clock = std::chrono::steady_clock;
