@@ -17,7 +17,7 @@ duplicated.
 
 Kill points: most rounds wait for the worker to report a random number of committed records
 (so that every round makes progress but leaves input for the next), then a random delay of up
-to 30 ms, which lands anywhere in the next transaction (between produce, send_offsets and
+to 8 ms, which lands anywhere in the next transaction or two (between produce, send_offsets and
 commit, or in the commit); some rounds kill at a random time after the start instead (in
 init_transactions, the group join or the first transactions).
 
@@ -311,7 +311,7 @@ def run(broker, rounds, rng, workdir):
             target = rng.randint(1, min(remaining - MAX_BATCH, 2 * remaining // (rounds - r + 1)))
             w.wait_for(lambda line: line.startswith("committed ") and w.committed >= target,
                        deadline, f"{target} records committed")
-            delay = rng.uniform(0, 0.03)
+            delay = rng.uniform(0, 0.008)
             time.sleep(delay)  # not synchronisation: only where the kill lands
             how = f"{delay * 1000:.0f} ms after {w.committed} records committed"
         # Drain what it printed so far (committed counts), then kill.
