@@ -16,10 +16,11 @@ every input record transformed exactly once, in input order per partition: nothi
 duplicated.
 
 Kill points: most rounds wait for the worker to report a random number of committed records
-(so that every round makes progress but leaves input for the next), then a random delay of up
-to 8 ms, which lands anywhere in the next transaction or two (between produce, send_offsets and
-commit, or in the commit); some rounds kill at a random time after the start instead (in
-init_transactions, the group join or the first transactions).
+(so that every round makes progress but leaves input for the next), then for a chosen step of
+the next transaction: its output delivered (flushed), its offsets sent, or its commit done; then
+a random delay of up to 3 ms, and kill: the worker dies with delivered output or pending offsets
+in an open transaction, in EndTxn, or between transactions. Some rounds kill at a random time
+after the start instead (in init_transactions, the group join or the first transactions).
 
 Usage: /usr/bin/python3 eos_crash_test.py KAFKADO
        (KAFKA_DO_SOAK_ROUNDS=25 for the long version; KAFKA_DO_EOS_SEED to replay a run)
@@ -62,9 +63,10 @@ def check(condition, what):
 
 
 # -------------------------------------------------------------------------------------------
-# The worker (a child process). Prints "ready" once it has a producer id and is subscribed,
-# "committed N" after each commit (N: records it has committed so far), and "done" (only with
-# `final`) once the group's committed offsets are the input's end offsets.
+# The worker (a child process). Prints "ready" once it has a producer id and is subscribed; per
+# transaction "produced" once its output is delivered, "offsets" once send_offsets_to_transaction
+# returned and "committed N" after the commit (N: records it has committed so far); and "done"
+# (only with `final`) once the group's committed offsets are the input's end offsets.
 
 def worker(broker, final):
     rng = random.Random()
@@ -110,9 +112,12 @@ def worker(broker, final):
             for m in messages:
                 producer.produce(OUTPUT, transform(m.value()), key=m.key(),
                                  partition=m.partition())
+            check(producer.flush(30) == 0, "worker: output not delivered within 30 s")
+            print("produced", flush=True)
             positions = [tp for tp in consumer.position(consumer.assignment()) if tp.offset >= 0]
             producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(),
                                                  30)
+            print("offsets", flush=True)
             commit_with_retries(producer)
         except KafkaException as e:
             error = e.args[0]
@@ -301,7 +306,8 @@ def run(broker, rounds, rng, workdir):
         w = Worker(broker, final=False, log_path=os.path.join(workdir, f"worker-{r}.log"))
         started = time.monotonic()
         deadline = started + 60
-        if rng.random() < 0.2 or remaining < 2 * MAX_BATCH:
+        step = rng.choice(["start", "produced", "produced", "offsets", "committed"])
+        if step == "start" or remaining < 2 * MAX_BATCH:
             delay = rng.uniform(0, 1.5)
             how = f"{delay * 1000:.0f} ms after the start"
             w.run_until(started + delay)
@@ -311,9 +317,10 @@ def run(broker, rounds, rng, workdir):
             target = rng.randint(1, min(remaining - MAX_BATCH, 2 * remaining // (rounds - r + 1)))
             w.wait_for(lambda line: line.startswith("committed ") and w.committed >= target,
                        deadline, f"{target} records committed")
-            delay = rng.uniform(0, 0.008)
+            w.wait_for(lambda line: line.split()[0] == step, deadline, f"'{step}'")
+            delay = rng.uniform(0, 0.003)
             time.sleep(delay)  # not synchronisation: only where the kill lands
-            how = f"{delay * 1000:.0f} ms after {w.committed} records committed"
+            how = f"{delay * 1000:.1f} ms after '{step}' (past {w.committed} records committed)"
         # Drain what it printed so far (committed counts), then kill.
         status = w.kill()
         w.run_until(time.monotonic() + 10)  # to EOF: its last counts
