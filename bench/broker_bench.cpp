@@ -61,6 +61,8 @@ struct Settings {
   uint64_t small_records = 1'000'000;
   uint64_t large_records = 200'000;
   uint64_t round_trips = 2'000;
+  uint64_t txn_records = 1'000'000;     // records of the idempotent and 100/1000-record runs
+  uint64_t single_record_txns = 5'000;  // transactions of one record
   size_t pipeline = 1000;
   // Client batching: linger.ms and batch.size as a throughput-minded application sets them.
   int linger_ms = 5;
@@ -527,11 +529,15 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
 
+using ConfList = std::vector<std::pair<const char*, std::string>>;
+
 ConfPtr make_conf(const Settings& s,
-                  std::initializer_list<std::pair<const char*, std::string>> settings) {
+                  std::initializer_list<std::pair<const char*, std::string>> settings,
+                  const ConfList& extra = {}) {
   ConfPtr conf(rd_kafka_conf_new());
   char err[512];
   std::vector<std::pair<const char*, std::string>> all(settings);
+  all.insert(all.end(), extra.begin(), extra.end());
   if (!s.rdkafka_debug.empty()) all.emplace_back("debug", s.rdkafka_debug);
   for (const auto& [key, value] : all) {
     if (rd_kafka_conf_set(conf.get(), key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
@@ -633,7 +639,8 @@ struct Producer {
 // A producer with acks=all and the settings' batching, with `topic` created and its metadata
 // known (so the clock starts with a connected client). linger_ms overrides the settings'.
 std::unique_ptr<Producer> make_producer(const Settings& s, const std::string& bootstrap,
-                                        const std::string& topic, int linger_ms) {
+                                        const std::string& topic, int linger_ms,
+                                        const ConfList& extra = {}) {
   auto p = std::make_unique<Producer>();
   ConfPtr conf = make_conf(s, {{"bootstrap.servers", bootstrap},
                                {"client.id", "broker-bench"},
@@ -644,7 +651,8 @@ std::unique_ptr<Producer> make_producer(const Settings& s, const std::string& bo
                                {"compression.type", "none"},
                                {"queue.buffering.max.messages", std::to_string(s.queue_messages)},
                                {"socket.nagle.disable", "true"},
-                               {"message.timeout.ms", "120000"}});
+                               {"message.timeout.ms", "120000"}},
+                         extra);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_conf_set_opaque(conf.get(), &p->deliveries);
   p->rk = make_client(RD_KAFKA_PRODUCER, std::move(conf));
@@ -719,8 +727,9 @@ void wait_delivered(Producer& p, uint64_t n, const std::string& topic) {
 
 // n records flat out: the clock runs from the first enqueue until every record is acknowledged.
 ProduceFigures measure_produce(const Settings& s, const std::string& bootstrap,
-                               const std::string& topic, size_t value_size, uint64_t n) {
-  auto p = make_producer(s, bootstrap, topic, s.linger_ms);
+                               const std::string& topic, size_t value_size, uint64_t n,
+                               const ConfList& extra = {}) {
+  auto p = make_producer(s, bootstrap, topic, s.linger_ms, extra);
   p->deliveries.ns.assign(n, 0);
   const std::string pattern = fill_pattern(value_size + 4096, 23);
   ProduceFigures f;
@@ -729,6 +738,44 @@ ProduceFigures measure_produce(const Settings& s, const std::string& bootstrap,
     enqueue(*p, pattern, value_size, i);
     // Delivery reports are timed when served: serve them often, not only when the queue fills.
     if ((i & 63) == 0) rd_kafka_poll(p->rk.get(), 0);
+  }
+  wait_delivered(*p, n, topic);
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = n;
+  f.figures.payload_bytes = n * value_size;
+  f.latency = percentiles(std::move(p->deliveries.ns));
+  return f;
+}
+
+void check_txn(rd_kafka_error_t* error, const char* what) {
+  if (error == nullptr) return;
+  const std::string message = rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  check_broker_alive(what);
+  die(std::string(what) + ": " + message);
+}
+
+// n records in transactions of `per_txn` records (begin, produce, commit: commit_transaction
+// flushes and waits for EndTxn, whose markers the broker writes before answering).
+ProduceFigures measure_transactions(const Settings& s, const std::string& bootstrap,
+                                    const std::string& topic, size_t value_size, uint64_t n,
+                                    uint64_t per_txn) {
+  auto p = make_producer(s, bootstrap, topic, s.linger_ms,
+                         {{"transactional.id", "bench-" + topic},
+                          {"enable.idempotence", "true"},
+                          {"transaction.timeout.ms", "120000"}});
+  check_txn(rd_kafka_init_transactions(p->rk.get(), 30'000), "init_transactions");
+  p->deliveries.ns.assign(n, 0);
+  const std::string pattern = fill_pattern(value_size + 4096, 29);
+  ProduceFigures f;
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n;) {
+    check_txn(rd_kafka_begin_transaction(p->rk.get()), "begin_transaction");
+    for (uint64_t j = 0; j < per_txn && i < n; ++j, ++i) {
+      enqueue(*p, pattern, value_size, i);
+      if ((i & 63) == 0) rd_kafka_poll(p->rk.get(), 0);
+    }
+    check_txn(rd_kafka_commit_transaction(p->rk.get(), 30'000), "commit_transaction");
   }
   wait_delivered(*p, n, topic);
   f.figures.seconds = seconds_since(start);
@@ -957,6 +1004,29 @@ int run(const Settings& s) {
       "  (1-by-1: one record in flight, linger.ms=0, each acknowledged before the next)\n",
       1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds);
 
+  // Transactions: the idempotent producer transactions are built on, then transactions of 1,
+  // 100 and 1000 records of 100 B, all against the same broker in this run.
+  std::printf("\nTransactions (100 B, acks=all, idempotent; per row: records per transaction)\n");
+  print_header();
+  const PhaseMeter idempotent_phase(broker.pid());
+  const ProduceFigures idempotent =
+      measure_produce(s, bootstrap, "bench-idempotent", value_sizes[0], s.txn_records,
+                      {{"enable.idempotence", "true"}});
+  print_row(value_sizes[0], "idempot", idempotent.figures, &idempotent.latency,
+            idempotent_phase.finish(idempotent.figures.seconds));
+  const uint64_t txn_sizes[3] = {1, 100, 1000};
+  ProduceFigures txns[3];
+  for (int t = 0; t < 3; ++t) {
+    const uint64_t n = txn_sizes[t] == 1 ? s.single_record_txns : s.txn_records;
+    const PhaseMeter phase(broker.pid());
+    txns[t] = measure_transactions(s, bootstrap, "bench-txn-" + std::to_string(txn_sizes[t]),
+                                   value_sizes[0], n, txn_sizes[t]);
+    const std::string label = "txn-" + std::to_string(txn_sizes[t]);
+    print_row(value_sizes[0], label.c_str(), txns[t].figures, &txns[t].latency,
+              phase.finish(txns[t].figures.seconds));
+  }
+  std::printf("  (latency: enqueue to acknowledgement of each record; a transaction commits after)\n");
+
   std::printf(
       "\nRedis Streams reference: XADD bench-100 * v <value>, %zu commands per pipeline write,\n"
       "  one connection, RESP over TCP\n",
@@ -986,6 +1056,17 @@ int run(const Settings& s) {
               kRssBudgetMiB, peak_mib <= kRssBudgetMiB ? "MET" : "MISSED");
   std::printf("  (redis-server peak RSS %s, holding the %llu-entry stream in memory)\n",
               mib(redis_peak).c_str(), static_cast<unsigned long long>(counts[0]));
+  for (int t = 0; t < 3; ++t) {
+    const double cost =
+        idempotent.figures.records_per_s() / txns[t].figures.records_per_s() - 1.0;
+    std::printf("  transactions of %llu vs idempotent (records/s): %.0f / %.0f = %.2fx (%+.0f %% cost)%s\n",
+                static_cast<unsigned long long>(txn_sizes[t]), txns[t].figures.records_per_s(),
+                idempotent.figures.records_per_s(),
+                txns[t].figures.records_per_s() / idempotent.figures.records_per_s(), 100 * cost,
+                txn_sizes[t] == 1000 ? (cost <= 0.20 ? " -> MET (target <= 20 %)"
+                                                     : " -> MISSED (target <= 20 %)")
+                                     : "");
+  }
   if (s.quick) std::printf("  (quick run: sizes too small for the figures to mean anything)\n");
   return 0;
 }
@@ -1035,6 +1116,8 @@ int main(int argc, char** argv) {
     if (small->count() == 0) s.small_records = 20'000;
     if (large->count() == 0) s.large_records = 5'000;
     if (trips->count() == 0) s.round_trips = 200;
+    s.txn_records = 20'000;
+    s.single_record_txns = 200;
   }
   return kafka_do::bench::run(s);
 }
