@@ -208,6 +208,10 @@ class Worker:
         with open(self.log_path) as f:
             return f.read()
 
+    def events(self):
+        """What the worker itself reported on stderr (aborted transactions, retried commits)."""
+        return [line for line in self.log().splitlines() if line.startswith("worker: ")]
+
     def fail(self, what):
         self.kill()
         sys.exit(f"FAIL: {what}\n--- worker log ({self.log_path}):\n{self.log()[-5000:]}")
@@ -329,6 +333,8 @@ def run(broker, rounds, rng, workdir):
                      f"--- worker log:\n{w.log()[-5000:]}")
         print(f"round {r}: killed {how} (worker committed {w.committed} records; "
               f"{time.monotonic() - started:.1f} s)", flush=True)
+        for event in w.events():
+            print("  " + event, flush=True)
 
     started = time.monotonic()
     w = Worker(broker, final=True, log_path=os.path.join(workdir, "worker-final.log"))
@@ -337,6 +343,8 @@ def run(broker, rounds, rng, workdir):
     check(status == 0, f"the last worker exited with {status}")
     print(f"last worker: committed {w.committed} records, done in "
           f"{time.monotonic() - started:.1f} s", flush=True)
+    for event in w.events():
+        print("  " + event, flush=True)
 
     offsets = committed_offsets(broker)
     check(offsets == ends, f"committed offsets of {GROUP} {offsets}, expected the input's end "
