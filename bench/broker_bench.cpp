@@ -642,17 +642,18 @@ std::unique_ptr<Producer> make_producer(const Settings& s, const std::string& bo
                                         const std::string& topic, int linger_ms,
                                         const ConfList& extra = {}) {
   auto p = std::make_unique<Producer>();
-  ConfPtr conf = make_conf(s, {{"bootstrap.servers", bootstrap},
-                               {"client.id", "broker-bench"},
-                               {"acks", "all"},
-                               {"linger.ms", std::to_string(linger_ms)},
-                               {"batch.size", std::to_string(s.batch_bytes)},
-                               {"batch.num.messages", "1000000"},  // batch.size decides
-                               {"compression.type", "none"},
-                               {"queue.buffering.max.messages", std::to_string(s.queue_messages)},
-                               {"socket.nagle.disable", "true"},
-                               {"message.timeout.ms", "120000"}},
-                         extra);
+  ConfPtr conf = make_conf(s,
+                           {{"bootstrap.servers", bootstrap},
+                            {"client.id", "broker-bench"},
+                            {"acks", "all"},
+                            {"linger.ms", std::to_string(linger_ms)},
+                            {"batch.size", std::to_string(s.batch_bytes)},
+                            {"batch.num.messages", "1000000"},  // batch.size decides
+                            {"compression.type", "none"},
+                            {"queue.buffering.max.messages", std::to_string(s.queue_messages)},
+                            {"socket.nagle.disable", "true"},
+                            {"message.timeout.ms", "120000"}},
+                           extra);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_conf_set_opaque(conf.get(), &p->deliveries);
   p->rk = make_client(RD_KAFKA_PRODUCER, std::move(conf));
@@ -1025,7 +1026,8 @@ int run(const Settings& s) {
     print_row(value_sizes[0], label.c_str(), txns[t].figures, &txns[t].latency,
               phase.finish(txns[t].figures.seconds));
   }
-  std::printf("  (latency: enqueue to acknowledgement of each record; a transaction commits after)\n");
+  std::printf(
+      "  (latency: enqueue to acknowledgement of each record; a transaction commits after)\n");
 
   std::printf(
       "\nRedis Streams reference: XADD bench-100 * v <value>, %zu commands per pipeline write,\n"
@@ -1057,15 +1059,15 @@ int run(const Settings& s) {
   std::printf("  (redis-server peak RSS %s, holding the %llu-entry stream in memory)\n",
               mib(redis_peak).c_str(), static_cast<unsigned long long>(counts[0]));
   for (int t = 0; t < 3; ++t) {
-    const double cost =
-        idempotent.figures.records_per_s() / txns[t].figures.records_per_s() - 1.0;
-    std::printf("  transactions of %llu vs idempotent (records/s): %.0f / %.0f = %.2fx (%+.0f %% cost)%s\n",
-                static_cast<unsigned long long>(txn_sizes[t]), txns[t].figures.records_per_s(),
-                idempotent.figures.records_per_s(),
-                txns[t].figures.records_per_s() / idempotent.figures.records_per_s(), 100 * cost,
-                txn_sizes[t] == 1000 ? (cost <= 0.20 ? " -> MET (target <= 20 %)"
-                                                     : " -> MISSED (target <= 20 %)")
-                                     : "");
+    const double cost = idempotent.figures.records_per_s() / txns[t].figures.records_per_s() - 1.0;
+    std::printf(
+        "  transactions of %llu vs idempotent (records/s): %.0f / %.0f = %.2fx (%+.0f %% cost)%s\n",
+        static_cast<unsigned long long>(txn_sizes[t]), txns[t].figures.records_per_s(),
+        idempotent.figures.records_per_s(),
+        txns[t].figures.records_per_s() / idempotent.figures.records_per_s(), 100 * cost,
+        txn_sizes[t] == 1000
+            ? (cost <= 0.20 ? " -> MET (target <= 20 %)" : " -> MISSED (target <= 20 %)")
+            : "");
   }
   if (s.quick) std::printf("  (quick run: sizes too small for the figures to mean anything)\n");
   return 0;

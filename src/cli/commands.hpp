@@ -63,10 +63,10 @@ struct ServeOptions {
   std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
-  std::optional<std::string> api_keys_file;      // SASL/PLAIN keys; none = no authentication
-  size_t max_request_bytes = size_t(100) << 20;  // larger request frames are refused
-  int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
-  size_t cleaner_map_bytes = size_t(16) << 20;   // log.cleaner.dedupe.buffer.size
+  std::optional<std::string> api_keys_file;             // SASL/PLAIN keys; none = no authentication
+  size_t max_request_bytes = size_t(100) << 20;         // larger request frames are refused
+  int64_t cleaner_backoff_ms = 15000;                   // log.cleaner.backoff.ms
+  size_t cleaner_map_bytes = size_t(16) << 20;          // log.cleaner.dedupe.buffer.size
   int64_t transaction_max_timeout_ms = 15 * 60 * 1000;  // transaction.max.timeout.ms
   // transaction.abort.timed.out.transaction.cleanup.interval.ms
   int64_t transaction_abort_interval_ms = 10 * 1000;

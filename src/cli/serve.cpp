@@ -84,11 +84,11 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
 
   coordinator::TransactionOptions txn_options;
   txn_options.max_timeout = std::chrono::milliseconds(options.transaction_max_timeout_ms);
-  txn_options.abort_scan_interval = std::chrono::milliseconds(options.transaction_abort_interval_ms);
+  txn_options.abort_scan_interval =
+      std::chrono::milliseconds(options.transaction_abort_interval_ms);
   txn_options.failpoint = failpoint_from_environment();
-  KD_ASSIGN(auto transactions,
-            coordinator::TransactionCoordinator::open(*logs, *producer_ids,
-                                                      &groups->offset_store(), txn_options));
+  KD_ASSIGN(auto transactions, coordinator::TransactionCoordinator::open(
+                                   *logs, *producer_ids, &groups->offset_store(), txn_options));
 
   broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
   broker.transactions = transactions.get();

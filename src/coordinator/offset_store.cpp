@@ -261,8 +261,9 @@ Status OffsetStore::commit(const std::string& group,
 }
 
 Status OffsetStore::commit_transactional(
-    const std::string& group, const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets,
-    int64_t producer_id, int16_t producer_epoch) {
+    const std::string& group,
+    const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets, int64_t producer_id,
+    int16_t producer_epoch) {
   if (offsets.empty()) return {};
   Records records;
   records.reserve(offsets.size());
@@ -274,9 +275,9 @@ Status OffsetStore::commit_transactional(
   std::lock_guard lock(mu_);
   // Transactional, without a sequence (Kafka's TxnOffsetCommit writes the same): the partition
   // tracks the open transaction, and its marker decides whether these offsets count.
-  KD_TRY(append_locked(records, {.producer_id = producer_id,
-                                 .producer_epoch = producer_epoch,
-                                 .transactional = true}));
+  KD_TRY(append_locked(
+      records,
+      {.producer_id = producer_id, .producer_epoch = producer_epoch, .transactional = true}));
   auto& pending = pending_[producer_id][group];
   for (const auto& [tp, value] : offsets) pending[tp] = value;
   return {};

@@ -52,8 +52,8 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::open(
     if (!created && created.error().code() != Errc::already_exists) return created.error();
   }
   KD_ASSIGN(auto log, logs.partition(options.topic, 0));
-  std::unique_ptr<TransactionCoordinator> coordinator(new TransactionCoordinator(
-      logs, producer_ids, offsets, std::move(log), std::move(options)));
+  std::unique_ptr<TransactionCoordinator> coordinator(
+      new TransactionCoordinator(logs, producer_ids, offsets, std::move(log), std::move(options)));
   KD_TRY(coordinator->replay());
   {
     // A restart between PrepareX and CompleteX: the outcome was decided; write it everywhere.
@@ -247,8 +247,7 @@ InitProducerIdResult TransactionCoordinator::init_producer_id(const std::string&
   return out;
 }
 
-ErrorCode TransactionCoordinator::check_producer_locked(const TxnMetadata& txn,
-                                                        int64_t producer_id,
+ErrorCode TransactionCoordinator::check_producer_locked(const TxnMetadata& txn, int64_t producer_id,
                                                         int16_t producer_epoch) const {
   if (txn.producer_id != producer_id) return ErrorCode::invalid_producer_id_mapping;
   if (producer_epoch != txn.producer_epoch) return ErrorCode::producer_fenced;
@@ -384,8 +383,8 @@ std::vector<TxnMetadata> TransactionCoordinator::list(const std::vector<TxnState
   for (const auto& [id, txn] : txns_) {
     if (!states.empty() && std::find(states.begin(), states.end(), txn.state) == states.end())
       continue;
-    if (!producer_ids.empty() && std::find(producer_ids.begin(), producer_ids.end(),
-                                           txn.producer_id) == producer_ids.end())
+    if (!producer_ids.empty() &&
+        std::find(producer_ids.begin(), producer_ids.end(), txn.producer_id) == producer_ids.end())
       continue;
     out.push_back(txn);
   }

@@ -140,9 +140,8 @@ class TransactionCoordinator {
   // REQUIRES: mu_ held. Validates the producer of a request against the id's state.
   model::ErrorCode check_producer_locked(const TxnMetadata& txn, int64_t producer_id,
                                          int16_t producer_epoch) const;
-  model::ErrorCode check_partition_locked(const std::string& transactional_id,
-                                          int64_t producer_id, int16_t producer_epoch,
-                                          const TopicPartition& tp) const;
+  model::ErrorCode check_partition_locked(const std::string& transactional_id, int64_t producer_id,
+                                          int16_t producer_epoch, const TopicPartition& tp) const;
   model::ErrorCode add_locked(const std::string& transactional_id, int64_t producer_id,
                               int16_t producer_epoch, const std::vector<TopicPartition>& tps);
   void timer_loop();

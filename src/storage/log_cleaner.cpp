@@ -87,7 +87,8 @@ Cleanability LogCleaner::assess(const PartitionLog& log, int64_t now_ms) {
     segments = log.segments_;
   }
   const int64_t checkpoint = std::max(log.cleaner_checkpoint(), log.log_start_offset());
-  const int64_t end = first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
+  const int64_t end =
+      first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
   bool overdue = false;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     const auto& s = segments[i];
@@ -121,7 +122,8 @@ Result<CleanResult> LogCleaner::clean(PartitionLog& log, int64_t now_ms) {
   }
   const int64_t log_start = log.log_start_offset();
   const int64_t checkpoint = std::max(log.cleaner_checkpoint(), log_start);
-  const int64_t limit = first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
+  const int64_t limit =
+      first_uncleanable(segments, checkpoint, now_ms, config, log.last_stable_offset());
   result.dirty_start = checkpoint;
   result.dirty_end = checkpoint;
   // Tombstones whose horizon passed make a pass worth it even with nothing new to index.

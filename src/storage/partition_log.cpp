@@ -441,7 +441,8 @@ Status PartitionLog::roll_locked() {
   if (active->empty()) return {};
   KD_TRY(active->seal());  // syncs the log: everything before the new segment is durable
   if (fs_->exists(txn_index_path(active->base_offset()))) {
-    KD_ASSIGN(auto index, fs_->open(txn_index_path(active->base_offset()), fs::OpenMode::read_write));
+    KD_ASSIGN(auto index,
+              fs_->open(txn_index_path(active->base_offset()), fs::OpenMode::read_write));
     KD_TRY(index->sync());
   }
   KD_TRY(snapshot_producers(next_offset_, active->base_offset()));
@@ -533,8 +534,7 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes, bool fir
     const uint64_t limit = segment->size();
     KD_ASSIGN(auto position, segment->find_batch(offset, limit));
     if (position) {
-      KD_ASSIGN(result.records,
-                segment->read(*position, max_bytes, limit, end, first_may_exceed));
+      KD_ASSIGN(result.records, segment->read(*position, max_bytes, limit, end, first_may_exceed));
       break;
     }
   }
@@ -744,9 +744,8 @@ Status PartitionLog::install_cleaned(int64_t base, int64_t end, const std::strin
   // The cleaner dropped every aborted transaction's batches below `end`, so the entries of the
   // markers it rewrote (their .txnindex files went with the swap) have nothing left to filter.
   std::lock_guard txn(txn_mu_);
-  std::erase_if(aborted_, [&](const AbortedTxn& e) {
-    return e.last_offset >= base && e.last_offset < end;
-  });
+  std::erase_if(aborted_,
+                [&](const AbortedTxn& e) { return e.last_offset >= base && e.last_offset < end; });
   return {};
 }
 

@@ -109,8 +109,8 @@ Status ProducerStateTable::check_marker(int64_t producer_id, int16_t epoch) cons
   return {};
 }
 
-CompletedTxn ProducerStateTable::complete(int64_t producer_id, int16_t epoch,
-                                          int64_t marker_offset, int64_t timestamp_ms) {
+CompletedTxn ProducerStateTable::complete(int64_t producer_id, int16_t epoch, int64_t marker_offset,
+                                          int64_t timestamp_ms) {
   Producer& producer = this->producer(producer_id);
   if (epoch > producer.epoch) {
     // A bumped epoch (the coordinator fenced the producer or timed its transaction out): the

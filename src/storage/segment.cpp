@@ -87,9 +87,8 @@ Status Segment::remove_files() {
   KD_TRY(fs_->remove_file(index_path_));
   KD_TRY(fs_->remove_file(time_index_path_));
   // Only segments that hold an abort marker have one.
-  const std::string txn_index =
-      fs::join_path(dir_, segment_format::file_stem(base_offset_) +
-                              std::string(segment_format::kTxnIndexSuffix));
+  const std::string txn_index = fs::join_path(
+      dir_, segment_format::file_stem(base_offset_) + std::string(segment_format::kTxnIndexSuffix));
   if (fs_->exists(txn_index)) KD_TRY(fs_->remove_file(txn_index));
   return {};
 }

@@ -41,7 +41,8 @@ Result<std::vector<AbortedTxn>> read(fs::FileSystem& fs, const std::string& path
 Status append(fs::FileSystem& fs, const std::string& path, const AbortedTxn& entry) {
   KD_ASSIGN(auto file, fs.open(path, fs::OpenMode::read_write_create));
   // A torn entry left by a crash is cut off first, so the file stays a whole number of entries.
-  if (file->size() % kEntrySize != 0) KD_TRY(file->truncate(file->size() - file->size() % kEntrySize));
+  if (file->size() % kEntrySize != 0)
+    KD_TRY(file->truncate(file->size() - file->size() % kEntrySize));
   return file->append(encode({entry}));
 }
 

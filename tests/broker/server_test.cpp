@@ -512,8 +512,8 @@ TEST_F(TransactionTest, AbortedTransactionIsListedForReadCommittedFetches) {
   fetch.max_bytes = 1 << 20;
   fetch.isolation_level = 1;
   fetch.topics.push_back({.topic = "t", .partitions = {}});
-  fetch.topics[0].partitions.push_back({.partition = 0, .fetch_offset = 0,
-                                         .partition_max_bytes = 1 << 20});
+  fetch.topics[0].partitions.push_back(
+      {.partition = 0, .fetch_offset = 0, .partition_max_bytes = 1 << 20});
   auto before = round_trip<protocol::FetchResponse>(client, 11, fetch);
   ASSERT_EQ(before.responses.at(0).partitions.size(), 1u);
   EXPECT_EQ(before.responses[0].partitions[0].last_stable_offset, 0);
@@ -562,8 +562,8 @@ TEST_F(TransactionTest, ASecondInstanceFencesTheFirst) {
   const auto first = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
   ASSERT_EQ(first.error_code, 0);
   ASSERT_EQ(add_partition(client, first.producer_id, first.producer_epoch), 0);
-  ASSERT_EQ(produce_transactional(
-                client, transactional_batch(first.producer_id, first.producer_epoch, 0)),
+  ASSERT_EQ(produce_transactional(client,
+                                  transactional_batch(first.producer_id, first.producer_epoch, 0)),
             0);
   // The second instance: same producer id, a higher epoch; the open transaction is aborted.
   const auto second = round_trip<protocol::InitProducerIdResponse>(client, 1, init);

@@ -65,7 +65,9 @@ class TransactionCoordinatorTest : public ::testing::Test {
     ASSERT_TRUE(log);
     ASSERT_TRUE((*log)->append(*batch));
   }
-  int64_t lso(int32_t partition) { return (*logs_->partition("t", partition))->last_stable_offset(); }
+  int64_t lso(int32_t partition) {
+    return (*logs_->partition("t", partition))->last_stable_offset();
+  }
   int64_t hwm(int32_t partition) { return (*logs_->partition("t", partition))->high_watermark(); }
   TxnState state(const std::string& id) { return txns_->describe({id}).at(0).metadata.state; }
 
@@ -180,22 +182,25 @@ TEST_F(TransactionCoordinatorTest, TransactionalOffsetsArePendingUntilCommit) {
   ASSERT_EQ(results.at(0).error, ErrorCode::none);
   auto fetched = groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}, true);
   EXPECT_EQ(fetched.partitions.at(0).error, ErrorCode::unstable_offset_commit);
-  EXPECT_EQ(groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}).partitions.at(0).offset,
-            -1);
+  EXPECT_EQ(
+      groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}).partitions.at(0).offset,
+      -1);
   close();
   open();  // the pending commit is replayed as pending
   EXPECT_EQ(groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}, true)
                 .partitions.at(0)
                 .error,
             ErrorCode::unstable_offset_commit);
-  ASSERT_EQ(txns_->end_transaction("eos", id.producer_id, id.producer_epoch, true), ErrorCode::none);
+  ASSERT_EQ(txns_->end_transaction("eos", id.producer_id, id.producer_epoch, true),
+            ErrorCode::none);
   fetched = groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}, true);
   EXPECT_EQ(fetched.partitions.at(0).error, ErrorCode::none);
   EXPECT_EQ(fetched.partitions.at(0).offset, 42);
   close();
   open();  // and committed after a restart
-  EXPECT_EQ(groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}).partitions.at(0).offset,
-            42);
+  EXPECT_EQ(
+      groups_->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}}).partitions.at(0).offset,
+      42);
   // Outside an ongoing transaction, TxnOffsetCommit is refused.
   EXPECT_EQ(txns_->commit_offsets("eos", id.producer_id, id.producer_epoch, [] {}),
             ErrorCode::invalid_txn_state);

@@ -61,9 +61,8 @@ TEST_P(TransactionTest, InputOffsetsCommitWithTheOutput) {
     for (int i = 0; i < 10; ++i) p.send_raw("r" + std::to_string(i));
   });
   {
-    auto in = client().consumer("in", {.group = "transformer",
-                                       .offset = kafka::Offset::earliest,
-                                       .auto_commit = false});
+    auto in = client().consumer(
+        "in", {.group = "transformer", .offset = kafka::Offset::earliest, .auto_commit = false});
     int processed = 0;
     for (kafka::Record& r : in) {
       const std::string value(r.raw_value());
@@ -86,9 +85,8 @@ TEST_P(TransactionTest, InputOffsetsCommitWithTheOutput) {
     }
   }
   // A new member of the group resumes after the last committed transaction.
-  auto again = client().consumer("in", {.group = "transformer",
-                                        .offset = kafka::Offset::earliest,
-                                        .auto_commit = false});
+  auto again = client().consumer(
+      "in", {.group = "transformer", .offset = kafka::Offset::earliest, .auto_commit = false});
   kafka::Record next = again.first(20s);
   EXPECT_EQ(next.raw_value(), "r5");
   EXPECT_EQ(read(client(), "out", 5),

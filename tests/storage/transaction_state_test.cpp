@@ -3,7 +3,6 @@
 // a roll, a torn index file and retention), fencing by the marker's epoch, producer expiry, and
 // compaction of a log with aborted data.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <map>
@@ -42,8 +41,8 @@ model::TransactionMarker marker(int64_t producer_id, int16_t epoch, bool commit)
 class TransactionStateTest : public ::testing::Test {
  protected:
   std::shared_ptr<PartitionLog> open(TopicConfig config = {}, LogOptions options = {}) {
-    auto log = PartitionLog::open(fs::posix_file_system(), dir_, "t", 0, std::move(config),
-                                  options, nullptr);
+    auto log = PartitionLog::open(fs::posix_file_system(), dir_, "t", 0, std::move(config), options,
+                                  nullptr);
     EXPECT_TRUE(log) << log.error().to_string();
     return log ? *log : nullptr;
   }

@@ -43,8 +43,9 @@ void handle_add_partitions_to_txn(const RequestContext& ctx, Respond respond) {
       for (int32_t p : topic.partitions) {
         model::ErrorCode code = all;
         if (any_unknown && all == model::ErrorCode::none) {
-          code = broker.logs.partition(topic.name, p) ? model::ErrorCode::operation_not_attempted
-                                                      : model::ErrorCode::unknown_topic_or_partition;
+          code = broker.logs.partition(topic.name, p)
+                     ? model::ErrorCode::operation_not_attempted
+                     : model::ErrorCode::unknown_topic_or_partition;
         }
         out.results_by_partition.push_back(
             {.partition_index = p, .partition_error_code = txn_error(code, version >= 2)});

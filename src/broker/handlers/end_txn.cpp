@@ -17,9 +17,8 @@ void handle_end_txn(const RequestContext& ctx, Respond respond) {
     const model::ErrorCode code =
         broker.transactions == nullptr
             ? model::ErrorCode::coordinator_not_available
-            : broker.transactions->end_transaction(request->transactional_id,
-                                                   request->producer_id, request->producer_epoch,
-                                                   request->committed);
+            : broker.transactions->end_transaction(request->transactional_id, request->producer_id,
+                                                   request->producer_epoch, request->committed);
     response.error_code = txn_error(code, version >= 2);
     Reply reply;
     ByteWriter writer(reply.body);

@@ -86,9 +86,8 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
       const size_t left = total >= max_bytes ? 0 : max_bytes - total;
       size_t budget = std::min(left, size_t(std::max(partition.partition_max_bytes, 0)));
       if (total == 0) budget = std::max<size_t>(budget, 1);
-      auto data =
-          read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
-                         request.isolation_level == 1, watches);
+      auto data = read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
+                                 request.isolation_level == 1, watches);
       has_error = has_error || data.error_code != 0;
       total += data.records ? data.records->size() : 0;
       topic_response.partitions.push_back(std::move(data));

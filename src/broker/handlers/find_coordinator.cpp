@@ -14,8 +14,8 @@ void handle_find_coordinator(const RequestContext& ctx, Respond respond) {
   protocol::FindCoordinatorResponse response;
   response.error_message = std::nullopt;
   const bool known_type = request.key_type == 0 || request.key_type == 1;
-  const bool served = request.key_type == 0 ? ctx.broker.groups != nullptr
-                                            : ctx.broker.transactions != nullptr;
+  const bool served =
+      request.key_type == 0 ? ctx.broker.groups != nullptr : ctx.broker.transactions != nullptr;
   if (!known_type || !served) {
     response.error_code = model::to_wire(known_type ? model::ErrorCode::coordinator_not_available
                                                     : model::ErrorCode::invalid_request);

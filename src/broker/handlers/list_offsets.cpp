@@ -67,7 +67,8 @@ void handle_list_offsets(const RequestContext& ctx, Respond respond) {
     ListOffsetsResponse::ListOffsetsTopicResponse topic_response;
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
-      topic_response.partitions.push_back(lookup(ctx.broker, topic.name, partition, request.isolation_level == 1));
+      topic_response.partitions.push_back(
+          lookup(ctx.broker, topic.name, partition, request.isolation_level == 1));
     }
     response.topics.push_back(std::move(topic_response));
   }

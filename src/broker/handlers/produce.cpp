@@ -43,14 +43,13 @@ ProduceResponse::PartitionProduceResponse append(
   // coordinator knows would hold the partition's last stable offset back forever.
   if (header && header->transactional() && !header->control() && broker.transactions != nullptr) {
     const model::ErrorCode verified =
-        transactional_id ? broker.transactions->check_partition(
-                               *transactional_id, header->producer_id, header->producer_epoch,
-                               {topic, data.index})
-                         : model::ErrorCode::invalid_txn_state;
+        transactional_id
+            ? broker.transactions->check_partition(*transactional_id, header->producer_id,
+                                                   header->producer_epoch, {topic, data.index})
+            : model::ErrorCode::invalid_txn_state;
     if (verified != model::ErrorCode::none) {
       out.error_code = txn_error(verified, /*knows_producer_fenced=*/false);
-      out.error_message = "transactional batch of producer " +
-                          std::to_string(header->producer_id) +
+      out.error_message = "transactional batch of producer " + std::to_string(header->producer_id) +
                           " is not part of an ongoing transaction that includes " + topic + "-" +
                           std::to_string(data.index);
       return out;
@@ -86,7 +85,8 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
-      topic_response.partition_responses.push_back(append(broker, request.transactional_id, topic.name, data, version));
+      topic_response.partition_responses.push_back(
+          append(broker, request.transactional_id, topic.name, data, version));
     }
     response.responses.push_back(std::move(topic_response));
   }

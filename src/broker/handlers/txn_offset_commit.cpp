@@ -43,9 +43,9 @@ void handle_txn_offset_commit(const RequestContext& ctx, Respond respond) {
       TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic out;
       out.name = topic.name;
       for (const auto& p : topic.partitions) {
-        const model::ErrorCode code =
-            all != model::ErrorCode::none ? all
-            : i < results.size()          ? results[i].error
+        const model::ErrorCode code = all != model::ErrorCode::none ? all
+                                      : i < results.size()
+                                          ? results[i].error
                                           : model::ErrorCode::coordinator_not_available;
         ++i;
         out.partitions.push_back(

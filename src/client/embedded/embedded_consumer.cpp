@@ -307,18 +307,17 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
   const bool committed = settings_.isolation == kafka::Isolation::read_committed;
   const int64_t end = committed ? log.last_stable_offset() : log.high_watermark();
   if (st.position >= end) return;
-  auto read = log.read(st.position, size_t(settings_.fetch_max_bytes), true,
-                       committed ? storage::Isolation::read_committed
-                                 : storage::Isolation::read_uncommitted);
+  auto read = log.read(
+      st.position, size_t(settings_.fetch_max_bytes), true,
+      committed ? storage::Isolation::read_committed : storage::Isolation::read_uncommitted);
   if (!read) {
     if (read.error().code() == Errc::out_of_range)
       return;  // raced with retention; next poll resets
     throw_error(read.error(), Subject::partition);
   }
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
-  st.position =
-      append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched,
-                     committed ? &read->aborted : nullptr);
+  st.position = append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched,
+                               committed ? &read->aborted : nullptr);
 }
 
 void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
@@ -366,8 +365,9 @@ coordinator::OffsetCommitRequest EmbeddedConsumer::commit_request_locked(
   return request;
 }
 
-void EmbeddedConsumer::check_commit_locked(const std::vector<coordinator::PartitionResult>& results,
-                                           const std::map<kafka::TopicPartition, int64_t>& offsets) {
+void EmbeddedConsumer::check_commit_locked(
+    const std::vector<coordinator::PartitionResult>& results,
+    const std::map<kafka::TopicPartition, int64_t>& offsets) {
   for (const auto& r : results) {
     if (r.error != ErrorCode::none) {
       if (must_rejoin(r.error)) need_rejoin_ = true;

@@ -26,7 +26,8 @@ bool fencing(ErrorCode code) {
 
 }  // namespace
 
-EmbeddedTransaction::EmbeddedTransaction(EmbeddedBackend& backend, kafka::TransactionOptions options)
+EmbeddedTransaction::EmbeddedTransaction(EmbeddedBackend& backend,
+                                         kafka::TransactionOptions options)
     : backend_(backend), options_(std::move(options)), rng_(std::random_device{}()) {
   const auto result = backend_.transactions().init_producer_id(
       options_.transactional_id, int32_t(options_.timeout.ms().count()), -1, -1);
@@ -38,9 +39,9 @@ EmbeddedTransaction::EmbeddedTransaction(EmbeddedBackend& backend, kafka::Transa
 void EmbeddedTransaction::fail(ErrorCode code, const std::string& what) {
   if (fencing(code)) {
     fenced_ = true;
-    throw kafka::ProducerFencedError(what + ": another producer with transactional id '" +
-                                     options_.transactional_id + "' took over, or the " +
-                                     "transaction timed out (" + model::error_code_name(code) + ")");
+    throw kafka::ProducerFencedError(
+        what + ": another producer with transactional id '" + options_.transactional_id +
+        "' took over, or the " + "transaction timed out (" + model::error_code_name(code) + ")");
   }
   throw_concrete(make_error(code, what));
 }
@@ -62,7 +63,8 @@ EmbeddedTransaction::TopicState& EmbeddedTransaction::topic_state(const std::str
   if (it != topics_.end()) return it->second;
   TopicState st;
   st.partitions = backend_.ensure_topic(topic);
-  if (auto d = backend_.logs().describe_topic(topic)) st.max_message_bytes = d->config.max_message_bytes;
+  if (auto d = backend_.logs().describe_topic(topic))
+    st.max_message_bytes = d->config.max_message_bytes;
   st.sticky = int32_t(rng_() % uint32_t(std::max(1, st.partitions)));
   return topics_.emplace(topic, st).first->second;
 }
@@ -72,9 +74,9 @@ void EmbeddedTransaction::send(const std::string& topic, kafka::detail::Outgoing
   TopicState& st = topic_state(topic);
   const size_t bytes = record_bytes(record);
   if (bytes + model::batch_format::kHeaderSize > size_t(st.max_message_bytes)) {
-    throw kafka::MessageTooLargeError("record of about " + std::to_string(bytes) +
-                                      " bytes is over max.message.bytes (" +
-                                      std::to_string(st.max_message_bytes) + ") of topic '" + topic + "'");
+    throw kafka::MessageTooLargeError(
+        "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
+        std::to_string(st.max_message_bytes) + ") of topic '" + topic + "'");
   }
   int32_t partition = st.sticky;
   if (record.partition) {
@@ -88,13 +90,16 @@ void EmbeddedTransaction::send(const std::string& topic, kafka::detail::Outgoing
   }
   const kafka::TopicPartition tp{topic, partition};
   auto& slot = open_[tp];
-  if (slot && slot->uncompressed_size() + bytes > std::min<size_t>(kBatchBytes, size_t(st.max_message_bytes))) {
+  if (slot && slot->uncompressed_size() + bytes >
+                  std::min<size_t>(kBatchBytes, size_t(st.max_message_bytes))) {
     write(tp);
   }
   if (!slot) {
-    slot = std::make_unique<model::BatchBuilder>(model::BatchOptions{
-        .producer_id = producer_id_, .producer_epoch = epoch_, .base_sequence = sequences_[tp],
-        .transactional = true});
+    slot =
+        std::make_unique<model::BatchBuilder>(model::BatchOptions{.producer_id = producer_id_,
+                                                                  .producer_epoch = epoch_,
+                                                                  .base_sequence = sequences_[tp],
+                                                                  .transactional = true});
   }
   std::vector<model::RecordHeader> headers;
   headers.reserve(record.headers.size());
@@ -108,7 +113,8 @@ void EmbeddedTransaction::write(const kafka::TopicPartition& tp) {
   if (!added_.count(tp)) {
     const ErrorCode added = backend_.transactions().add_partitions(
         options_.transactional_id, producer_id_, epoch_, {{tp.topic, tp.partition}});
-    if (added != ErrorCode::none) fail(added, "add " + tp.topic + "/" + std::to_string(tp.partition));
+    if (added != ErrorCode::none)
+      fail(added, "add " + tp.topic + "/" + std::to_string(tp.partition));
     added_.insert(tp);
   }
   std::string batch = value_or_throw(it->second->build());
@@ -159,8 +165,8 @@ void EmbeddedTransaction::commit() {
     throw kafka::TransactionAbortedError(std::string("transaction aborted: ") + e.what());
   }
   if (added_.empty() && !offsets_added_) return reset();  // nothing was written
-  const ErrorCode ended =
-      backend_.transactions().end_transaction(options_.transactional_id, producer_id_, epoch_, true);
+  const ErrorCode ended = backend_.transactions().end_transaction(options_.transactional_id,
+                                                                  producer_id_, epoch_, true);
   reset();
   if (ended != ErrorCode::none) {
     if (fencing(ended)) fail(ended, "commit");

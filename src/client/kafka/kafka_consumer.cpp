@@ -39,9 +39,9 @@ void KafkaConsumer::start() {
   rdk::set(c, "client.id", settings_.client_id);
   rdk::set(c, "enable.auto.commit", "false");
   rdk::set(c, "enable.auto.offset.store", "false");
-  rdk::set(c, "isolation.level", settings_.isolation == kafka::Isolation::read_committed
-                                     ? "read_committed"
-                                     : "read_uncommitted");
+  rdk::set(c, "isolation.level",
+           settings_.isolation == kafka::Isolation::read_committed ? "read_committed"
+                                                                   : "read_uncommitted");
   rdk::set(c, "auto.offset.reset",
            settings_.offset.kind() == kafka::Offset::Kind::earliest ? "earliest" : "latest");
   rdk::set(c, "session.timeout.ms", std::to_string(rdk::to_int_ms(settings_.session_timeout)));

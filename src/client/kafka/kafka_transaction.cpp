@@ -47,8 +47,9 @@ void KafkaTransaction::check(rd_kafka_error_t* error, const std::string& what) {
 }
 
 void KafkaTransaction::begin() {
-  if (fenced_) throw kafka::ProducerFencedError("transactional id '" + options_.transactional_id +
-                                                "' was taken over by another producer");
+  if (fenced_)
+    throw kafka::ProducerFencedError("transactional id '" + options_.transactional_id +
+                                     "' was taken over by another producer");
   check(rd_kafka_begin_transaction(rk_.get()), "begin transaction");
   open_ = true;
 }
@@ -59,7 +60,8 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
     partition = *record.partition;
   } else if (record.key) {
     auto it = partitions_.find(topic);
-    if (it == partitions_.end()) it = partitions_.emplace(topic, backend_.ensure_topic(topic)).first;
+    if (it == partitions_.end())
+      it = partitions_.emplace(topic, backend_.ensure_topic(topic)).first;
     partition = partition_for_key(*record.key, it->second);
   } else {
     backend_.ensure_topic(topic);
@@ -69,7 +71,8 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
     headers = rd_kafka_headers_new(record.headers.size());
     for (const auto& h : record.headers) {
       rd_kafka_header_add(headers, h.key.data(), ssize_t(h.key.size()),
-                          h.value ? h.value->data() : nullptr, h.value ? ssize_t(h.value->size()) : 0);
+                          h.value ? h.value->data() : nullptr,
+                          h.value ? ssize_t(h.value->size()) : 0);
     }
   }
   rd_kafka_vu_t vu[7];
