@@ -23,7 +23,8 @@ in an open transaction, in EndTxn, or between transactions. Some rounds kill at 
 after the start instead (in init_transactions, the group join or the first transactions).
 
 Usage: /usr/bin/python3 eos_crash_test.py KAFKADO
-       (KAFKA_DO_SOAK_ROUNDS=25 for the long version; KAFKA_DO_EOS_SEED to replay a run)
+       (KAFKA_DO_SOAK_ROUNDS=25 for the long version; KAFKA_DO_EOS_SEED=N to make the same kill
+       choices as the run that printed seed N)
 """
 import os
 import queue
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 
 from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer,
                              TopicPartition)
@@ -154,7 +156,10 @@ class Worker:
     """A worker process; its stdout lines arrive on a queue (a reader thread), its stderr goes
     to a file."""
 
+    started = []  # every worker, so that none outlives a failing test
+
     def __init__(self, broker, final, log_path):
+        Worker.started.append(self)
         self.log_path = log_path
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(
@@ -287,7 +292,6 @@ def read_output(broker, isolation, deadline_s=60):
 
 
 def describe_difference(got, want):
-    from collections import Counter
     got_c, want_c = Counter(got), Counter(want)
     duplicated = sorted(v for v, n in got_c.items() if n > 1)
     missing = sorted(v for v in want_c if v not in got_c)
@@ -325,7 +329,6 @@ def run(broker, rounds, rng, workdir):
             delay = rng.uniform(0, 0.003)
             time.sleep(delay)  # not synchronisation: only where the kill lands
             how = f"{delay * 1000:.1f} ms after '{step}' (past {w.committed} records committed)"
-        # Drain what it printed so far (committed counts), then kill.
         status = w.kill()
         w.run_until(time.monotonic() + 10)  # to EOF: its last counts
         if status != -9:
@@ -366,7 +369,7 @@ def main():
     kafkado = sys.argv[1]
     rounds = int(os.environ.get("KAFKA_DO_SOAK_ROUNDS", "3"))
     seed = int(os.environ.get("KAFKA_DO_EOS_SEED", str(random.randrange(1 << 30))))
-    print(f"{rounds} rounds, seed {seed} (KAFKA_DO_EOS_SEED={seed} replays the kill points)",
+    print(f"{rounds} rounds, seed {seed} (KAFKA_DO_EOS_SEED={seed} replays the kill choices)",
           flush=True)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="kafka-do-eos-") as workdir:
@@ -377,6 +380,9 @@ def main():
             if e.code not in (None, 0):
                 print(f"(seed {seed})", file=sys.stderr)
             raise
+        finally:
+            for w in Worker.started:
+                w.kill()
     print("PASS")
 
 

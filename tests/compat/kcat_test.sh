@@ -88,6 +88,17 @@ k -G compat-group -e -X auto.offset.reset=earliest -f '%k:%s\n' compat >"$WORK/g
 printf 'k5:after commit\n' | diff -u - "$WORK/group2.txt" \
   || fail "group did not resume at its committed offset"
 
+# Transactions (-X transactional.id: one transaction around everything produced): committed
+# records are read by a read_committed consumer, and the commit marker takes an offset.
+printf 't1:in a transaction\nt2:also\n' | k -P -t txn -K: -X transactional.id=kcat-loader \
+  2>"$WORK/txn.err" || fail "transactional produce: $(cat "$WORK/txn.err")"
+k -C -t txn -e -X isolation.level=read_committed -f '%o %k:%s\n' >"$WORK/txn.txt" 2>/dev/null \
+  || fail "read_committed consume"
+printf '0 t1:in a transaction\n1 t2:also\n' | diff -u - "$WORK/txn.txt" \
+  || fail "read_committed consume differs"
+k -Q -t txn:0:-1 >"$WORK/txn-latest.txt" 2>&1 || fail "offset query (txn)"
+grep -q 'offset 3' "$WORK/txn-latest.txt" || fail "txn high watermark: $(cat "$WORK/txn-latest.txt")"
+
 kill -TERM "$SERVER_PID"
 status=0
 wait "$SERVER_PID" || status=$?
