@@ -397,6 +397,12 @@ std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t
   for (; it != aborted_.end() && it->last_offset < hwm; ++it) {
     if (it->first_offset < to) out.push_back(*it);
   }
+  // By first offset: kafkajs walks the list in order and would keep the records of an aborted
+  // transaction that began before one whose marker came first (the Java client and librdkafka
+  // sort it themselves).
+  std::sort(out.begin(), out.end(), [](const AbortedTxn& a, const AbortedTxn& b) {
+    return a.first_offset < b.first_offset;
+  });
   return out;
 }
 

@@ -134,7 +134,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // The first offset of the earliest open transaction, or the high watermark when none is open
   // (a transaction counts as open until its marker is visible).
   int64_t last_stable_offset() const;
-  // The aborted transactions with data at or after `from` and before `to` (visible markers only).
+  // The aborted transactions with data at or after `from` and before `to` (visible markers only),
+  // by first offset.
   std::vector<AbortedTxn> aborted_transactions(int64_t from, int64_t to) const;
   // Whether the batch of `producer_id` at `offset` belongs to an aborted transaction.
   bool aborted(int64_t producer_id, int64_t offset) const;
