@@ -196,12 +196,11 @@ async function writeSentinels(producer, topic) {
 // 'begin', 'send', 'commit' or 'abort' ('plain' only sends). A send writes 3 records to each
 // partition.
 //
-// kafkajs limitation, not the broker's: two aborted transactions that overlap must end in the
-// order they began. The broker lists a partition's aborted transactions in the order they ended
-// (their abort markers' order, as Kafka's transaction index does), and kafkajs'
-// filterAbortedMessages assumes the list is sorted by first offset (the Java client and
-// librdkafka sort it): with A beginning before B and B aborting first, kafkajs
-// read_committed returns A's aborted records.
+// The last block before the final commit has two aborted transactions that overlap and end in
+// the other order than they began (A first in the log, B's abort marker first). kafkajs'
+// filterAbortedMessages walks the Fetch response's aborted-transaction list in order, so the
+// broker sends it sorted by first offset (as the Java client and librdkafka sort it themselves);
+// listed in marker order, kafkajs read_committed returned A's aborted records.
 const SCHEDULE = [
   ['A', 'begin'], ['A', 'send'],
   ['B', 'begin'], ['B', 'send'],
@@ -213,6 +212,8 @@ const SCHEDULE = [
   ['B', 'send'], ['A', 'send'],
   ['B', 'commit'], ['A', 'commit'],
   ['A', 'begin'], ['B', 'begin'], ['B', 'send'], ['A', 'send'], ['plain', 'send'],
+  ['B', 'abort'], ['A', 'abort'],
+  ['A', 'begin'], ['A', 'send'], ['B', 'begin'], ['B', 'send'], ['plain', 'send'],
   ['B', 'abort'], ['A', 'abort'],
   ['A', 'begin'], ['A', 'send'], ['A', 'commit'],
   ['plain', 'send'],
