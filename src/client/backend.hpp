@@ -36,6 +36,8 @@ using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
 // What Producer::send and Transaction::send make of a value and its options (producer.cpp).
 OutgoingRecord make_outgoing(std::optional<std::string> value, const SendOptions& options);
+// The SendOptions a batch Message carries (key, headers, partition).
+SendOptions send_options(const Message& message);
 // A JSON value's bytes; a JSON null is a tombstone (null value). Throws SerializationError.
 std::optional<std::string> serialize_json(const Json& value);
 
@@ -104,7 +106,8 @@ class TransactionCore {
   virtual void send(const std::string& topic, OutgoingRecord record) = 0;
   // The consumer's group commits `offsets` (next offsets) with this transaction. `consumer`
   // comes from the same backend (ConfigError otherwise).
-  virtual void send_offsets(ConsumerCore& consumer, const std::map<TopicPartition, int64_t>& offsets) = 0;
+  virtual void send_offsets(ConsumerCore& consumer,
+                            const std::map<TopicPartition, int64_t>& offsets) = 0;
   // Throws ProducerFencedError, TransactionAbortedError (the transaction was aborted), or
   // another kafka::Error.
   virtual void commit() = 0;
@@ -126,7 +129,8 @@ class AdminCore {
   virtual void delete_topic(const std::string& name) = 0;
   virtual std::vector<GroupInfo> list_groups() = 0;
   virtual GroupDescription describe_group(const std::string& group) = 0;
-  virtual void reset_offsets(const std::string& group, const std::string& topic, const Offset& to) = 0;
+  virtual void reset_offsets(const std::string& group, const std::string& topic,
+                             const Offset& to) = 0;
   virtual void delete_group(const std::string& group) = 0;
 };
 
@@ -135,7 +139,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   virtual ~Backend() = default;
   virtual const std::string& url() const = 0;
   virtual const Offset& default_offset() const = 0;
-  virtual std::shared_ptr<ProducerCore> make_producer(const std::string& topic, const ProducerOptions& options,
+  virtual std::shared_ptr<ProducerCore> make_producer(const std::string& topic,
+                                                      const ProducerOptions& options,
                                                       bool async) = 0;
   virtual std::shared_ptr<ConsumerCore> make_consumer(ConsumerSettings settings) = 0;
   virtual std::shared_ptr<AdminCore> make_admin() = 0;

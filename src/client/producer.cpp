@@ -27,6 +27,14 @@ detail::OutgoingRecord detail::make_outgoing(std::optional<std::string> value,
   return r;
 }
 
+SendOptions detail::send_options(const Message& message) {
+  SendOptions options;
+  if (message.key) options.key = message.key->str();
+  options.headers = message.headers;
+  options.partition = message.partition;
+  return options;
+}
+
 std::optional<std::string> detail::serialize_json(const Json& value) {
   if (value.is_null()) return std::nullopt;  // a JSON null is a tombstone: null value on the wire
   try {
@@ -78,13 +86,7 @@ void Producer::send_batch(const std::vector<Json>& values) {
 }
 
 void Producer::send_batch(const std::vector<Message>& messages) {
-  for (const auto& m : messages) {
-    SendOptions options;
-    if (m.key) options.key = m.key->str();
-    options.headers = m.headers;
-    options.partition = m.partition;
-    send(m.value, options);
-  }
+  for (const auto& m : messages) send(m.value, detail::send_options(m));
 }
 
 void Producer::flush() {

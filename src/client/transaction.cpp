@@ -26,13 +26,7 @@ void Transaction::send_batch(const std::vector<Json>& values) {
 }
 
 void Transaction::send_batch(const std::vector<Message>& messages) {
-  for (const auto& m : messages) {
-    SendOptions options;
-    if (m.key) options.key = m.key->str();
-    options.headers = m.headers;
-    options.partition = m.partition;
-    send(m.value, options);
-  }
+  for (const auto& m : messages) send(m.value, detail::send_options(m));
 }
 
 void Transaction::send_to(const std::string& topic, const Json& value, const SendOptions& options) {

@@ -30,6 +30,20 @@ Status check_names(const std::string& group, const TopicPartition& tp) {
   return {};
 }
 
+// The OFFSET_COMMIT records of `offsets` for `group`.
+Result<Records> commit_records(
+    const std::string& group,
+    const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
+  Records records;
+  records.reserve(offsets.size());
+  for (const auto& [tp, value] : offsets) {
+    KD_TRY(check_names(group, tp));
+    records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp),
+                         rec::encode_offset_value(value));
+  }
+  return records;
+}
+
 }  // namespace
 
 OffsetStore::OffsetStore(std::shared_ptr<storage::PartitionLog> log, OffsetStoreOptions options)
@@ -246,13 +260,7 @@ Status OffsetStore::append_locked(const Records& records, const model::BatchOpti
 Status OffsetStore::commit(const std::string& group,
                            const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
   if (offsets.empty()) return {};
-  Records records;
-  records.reserve(offsets.size());
-  for (const auto& [tp, value] : offsets) {
-    KD_TRY(check_names(group, tp));
-    records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp),
-                         rec::encode_offset_value(value));
-  }
+  KD_ASSIGN(const Records records, commit_records(group, offsets));
   std::lock_guard lock(mu_);
   KD_TRY(append_locked(records));
   auto& stored = groups_[group];
@@ -265,13 +273,7 @@ Status OffsetStore::commit_transactional(
     const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets, int64_t producer_id,
     int16_t producer_epoch) {
   if (offsets.empty()) return {};
-  Records records;
-  records.reserve(offsets.size());
-  for (const auto& [tp, value] : offsets) {
-    KD_TRY(check_names(group, tp));
-    records.emplace_back(rec::encode_offset_key(rec::Type::offset_commit, group, tp),
-                         rec::encode_offset_value(value));
-  }
+  KD_ASSIGN(const Records records, commit_records(group, offsets));
   std::lock_guard lock(mu_);
   // Transactional, without a sequence (Kafka's TxnOffsetCommit writes the same): the partition
   // tracks the open transaction, and its marker decides whether these offsets count.

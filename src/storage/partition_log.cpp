@@ -262,12 +262,7 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
   int64_t next;
   {
     std::lock_guard lock(append_mu_);
-    if (closed_)
-      return Error(Errc::closed,
-                   "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
-    if (failed_)
-      return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
-                                       " failed an earlier write");
+    KD_TRY(check_writable_locked());
     std::optional<ProducerBatch> original;
     if (tracked) {
       KD_ASSIGN(original, producers_.check(incoming));
@@ -292,6 +287,16 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
   if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
   result.log_start_offset = log_start_offset();
   return result;
+}
+
+Status PartitionLog::check_writable_locked() const {
+  if (closed_)
+    return Error(Errc::closed,
+                 "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
+  if (failed_)
+    return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
+                                     " failed an earlier write");
+  return {};
 }
 
 Result<model::BatchHeader> PartitionLog::write_locked(std::span<char> batch,
@@ -333,12 +338,7 @@ Result<AppendResult> PartitionLog::append_marker(const model::TransactionMarker&
   int64_t next;
   {
     std::lock_guard lock(append_mu_);
-    if (closed_)
-      return Error(Errc::closed,
-                   "partition " + topic_ + "-" + std::to_string(partition_) + " is closed");
-    if (failed_)
-      return Error(Errc::io_error, "partition " + topic_ + "-" + std::to_string(partition_) +
-                                       " failed an earlier write");
+    KD_TRY(check_writable_locked());
     KD_TRY(producers_.check_marker(marker.producer_id, marker.producer_epoch));
     KD_ASSIGN(model::BatchHeader h, write_locked(batch, config, result));
     const CompletedTxn done =

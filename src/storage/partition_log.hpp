@@ -188,6 +188,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::shared_ptr<Segment> active_segment() const;
   // REQUIRES: append_mu_ held.
   Status maybe_roll(size_t incoming_bytes, const TopicConfig& config);
+  // Errc::closed or Errc::io_error (an earlier write failed half way). REQUIRES: append_mu_ held.
+  Status check_writable_locked() const;
   // Writes a validated batch at the next offset (rolling first if due) and returns its header.
   // REQUIRES: append_mu_ held.
   Result<model::BatchHeader> write_locked(std::span<char> batch, const TopicConfig& config,

@@ -19,10 +19,7 @@ void handle_add_offsets_to_txn(const RequestContext& ctx, Respond respond) {
             : broker.transactions->add_offsets(request->transactional_id, request->producer_id,
                                                request->producer_epoch, request->group_id);
     response.error_code = txn_error(code, version >= 2);
-    Reply reply;
-    ByteWriter writer(reply.body);
-    response.encode(writer, version);
-    respond(std::move(reply));
+    respond(encode_reply(response, version));
   });
 }
 

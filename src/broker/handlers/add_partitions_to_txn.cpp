@@ -52,10 +52,7 @@ void handle_add_partitions_to_txn(const RequestContext& ctx, Respond respond) {
       }
       response.results_by_topic_v3_and_below.push_back(std::move(out));
     }
-    Reply reply;
-    ByteWriter writer(reply.body);
-    response.encode(writer, version);
-    respond(std::move(reply));
+    respond(encode_reply(response, version));
   });
 }
 

@@ -20,10 +20,7 @@ void handle_end_txn(const RequestContext& ctx, Respond respond) {
             : broker.transactions->end_transaction(request->transactional_id, request->producer_id,
                                                    request->producer_epoch, request->committed);
     response.error_code = txn_error(code, version >= 2);
-    Reply reply;
-    ByteWriter writer(reply.body);
-    response.encode(writer, version);
-    respond(std::move(reply));
+    respond(encode_reply(response, version));
   });
 }
 

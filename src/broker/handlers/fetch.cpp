@@ -97,10 +97,7 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   const auto now = Clock::now();
   const bool enough = total >= size_t(std::max(request.min_bytes, 0));
   if (enough || has_error || watches.empty() || now >= fetch->deadline) {
-    Reply reply;
-    ByteWriter writer(reply.body);
-    response.encode(writer, fetch->version);
-    fetch->respond(std::move(reply));
+    fetch->respond(encode_reply(response, fetch->version));
     return;
   }
   const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(fetch->deadline - now);

@@ -104,12 +104,19 @@ bool decode_request(const RequestContext& ctx, Request& request) {
   return request.decode(reader, ctx.version()) && reader.ok();
 }
 
+// A response encoded at `version`: also for handlers that answer from run_blocking, after the
+// request context is gone.
 template <typename Response>
-Reply encode_response(const RequestContext& ctx, const Response& response) {
+Reply encode_reply(const Response& response, int16_t version) {
   Reply reply;
   ByteWriter writer(reply.body);
-  response.encode(writer, ctx.version());
+  response.encode(writer, version);
   return reply;
+}
+
+template <typename Response>
+Reply encode_response(const RequestContext& ctx, const Response& response) {
+  return encode_reply(response, ctx.version());
 }
 
 inline Reply malformed(const RequestContext& ctx) {

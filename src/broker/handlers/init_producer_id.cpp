@@ -20,12 +20,7 @@ void handle_init_producer_id(const RequestContext& ctx, Respond respond) {
     protocol::InitProducerIdResponse response;
     response.producer_id = -1;
     response.producer_epoch = -1;
-    auto answer = [&] {
-      Reply reply;
-      ByteWriter writer(reply.body);
-      response.encode(writer, version);
-      respond(std::move(reply));
-    };
+    auto answer = [&] { respond(encode_reply(response, version)); };
     auto fail = [&](model::ErrorCode code) {
       response.error_code = txn_error(code, version >= 4);
       answer();

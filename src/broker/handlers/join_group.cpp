@@ -45,10 +45,7 @@ void handle_join_group(const RequestContext& ctx, Respond respond) {
                                       .group_instance_id = std::move(m.group_instance_id),
                                       .metadata = std::move(m.metadata)});
         }
-        Reply reply;
-        ByteWriter writer(reply.body);
-        response.encode(writer, version);
-        respond(std::move(reply));
+        respond(encode_reply(response, version));
       });
 }
 

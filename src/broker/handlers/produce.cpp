@@ -94,10 +94,7 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
   // connection still waits for this (empty) answer before reading its next request, which keeps
   // an acks=0 producer from queueing appends faster than the disk takes them.
   if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}});
-  Reply reply;
-  ByteWriter writer(reply.body);
-  response.encode(writer, version);
-  respond(std::move(reply));
+  respond(encode_reply(response, version));
 }
 
 void handle_produce(const RequestContext& ctx, Respond respond) {

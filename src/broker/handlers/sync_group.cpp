@@ -28,10 +28,7 @@ void handle_sync_group(const RequestContext& ctx, Respond respond) {
                                   protocol::SyncGroupResponse response;
                                   response.error_code = model::to_wire(synced.error);
                                   response.assignment = std::move(synced.assignment);
-                                  Reply reply;
-                                  ByteWriter writer(reply.body);
-                                  response.encode(writer, version);
-                                  respond(std::move(reply));
+                                  respond(encode_reply(response, version));
                                 });
 }
 

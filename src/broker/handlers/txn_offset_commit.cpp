@@ -53,10 +53,7 @@ void handle_txn_offset_commit(const RequestContext& ctx, Respond respond) {
       }
       response.topics.push_back(std::move(out));
     }
-    Reply reply;
-    ByteWriter writer(reply.body);
-    response.encode(writer, version);
-    respond(std::move(reply));
+    respond(encode_reply(response, version));
   });
 }
 

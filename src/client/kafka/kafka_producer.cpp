@@ -159,15 +159,7 @@ void KafkaProducer::send(kafka::detail::OutgoingRecord record,
   if (closed_)
     throw kafka::Error(kafka::ErrorCode::unknown, "producer for '" + topic_ + "' is closed");
   const int32_t partition = choose_partition(record, bytes);
-  rd_kafka_headers_t* headers = nullptr;
-  if (!record.headers.empty()) {
-    headers = rd_kafka_headers_new(record.headers.size());
-    for (const auto& h : record.headers) {
-      rd_kafka_header_add(headers, h.key.data(), ssize_t(h.key.size()),
-                          h.value ? h.value->data() : nullptr,
-                          h.value ? ssize_t(h.value->size()) : 0);
-    }
-  }
+  rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
   auto pending = std::make_unique<Pending>(Pending{std::move(callback)});
   rd_kafka_vu_t vu[8];
   size_t n = 0;

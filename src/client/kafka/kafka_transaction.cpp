@@ -66,15 +66,7 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
   } else {
     backend_.ensure_topic(topic);
   }
-  rd_kafka_headers_t* headers = nullptr;
-  if (!record.headers.empty()) {
-    headers = rd_kafka_headers_new(record.headers.size());
-    for (const auto& h : record.headers) {
-      rd_kafka_header_add(headers, h.key.data(), ssize_t(h.key.size()),
-                          h.value ? h.value->data() : nullptr,
-                          h.value ? ssize_t(h.value->size()) : 0);
-    }
-  }
+  rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
   rd_kafka_vu_t vu[7];
   size_t n = 0;
   vu[n].vtype = RD_KAFKA_VTYPE_TOPIC;

@@ -130,4 +130,15 @@ void throw_error(rd_kafka_resp_err_t err, const std::string& what) {
   throw_concrete(make_error(err, what));
 }
 
+rd_kafka_headers_t* make_headers(const kafka::Headers& headers) {
+  if (headers.empty()) return nullptr;
+  rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size());
+  for (const auto& h : headers) {
+    rd_kafka_header_add(out, h.key.data(), ssize_t(h.key.size()),
+                        h.value ? h.value->data() : nullptr,
+                        h.value ? ssize_t(h.value->size()) : 0);
+  }
+  return out;
+}
+
 }  // namespace kafka_do::client::rdk

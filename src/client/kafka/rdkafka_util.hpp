@@ -80,6 +80,10 @@ inline void check(rd_kafka_resp_err_t err, const std::string& what) {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw_error(err, what);
 }
 
+// The librdkafka headers of a record (null when there are none); the caller owns them until a
+// produce call takes them.
+rd_kafka_headers_t* make_headers(const kafka::Headers& headers);
+
 // Bootstrap servers ("h1:p1,h2:p2") of a kafka:// or kafka+ssl:// URL; throws ConfigError.
 std::string bootstrap_servers(const std::string& url);
 
