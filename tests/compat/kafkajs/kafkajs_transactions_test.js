@@ -23,10 +23,7 @@
 'use strict'
 
 const assert = require('node:assert/strict')
-const childProcess = require('node:child_process')
 const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 
 const { Kafka, logLevel } = require('kafkajs')
 
@@ -37,84 +34,8 @@ const CTP_GROUP = 'js-ctp'
 const PARTITIONS = 2
 const SENTINEL = 'end-of-test'
 
-// ---------------------------------------------------------------------------------------------
-// Server: as kafkajs_test.js (a free loopback port, a temporary data directory).
-
-async function startServer(kafkado) {
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-do-compat-'))
-  const logPath = path.join(workdir, 'server.log')
-  const logFd = fs.openSync(logPath, 'w')
-  const child = childProcess.spawn(
-    kafkado,
-    ['serve', '--data', path.join(workdir, 'data'), '--listen', '127.0.0.1:0',
-      '--default-partitions', '1'],
-    { stdio: ['ignore', 'ignore', logFd] })
-  fs.closeSync(logFd)
-  let exitStatus = null
-  const exited = new Promise(resolve => {
-    child.on('exit', (code, signal) => {
-      exitStatus = { code, signal }
-      resolve(exitStatus)
-    })
-    child.on('error', error => {
-      exitStatus = { error: String(error) }
-      resolve(exitStatus)
-    })
-  })
-  const server = { child, workdir, logPath, exited, log: () => fs.readFileSync(logPath, 'utf8') }
-  const deadline = Date.now() + 10000
-  while (Date.now() < deadline) {
-    const m = /listening on 127\.0\.0\.1:(\d+) /.exec(server.log())
-    if (m) {
-      server.broker = `127.0.0.1:${m[1]}`
-      return server
-    }
-    if (exitStatus) break
-    await delay(50)
-  }
-  killServer(server)
-  const log = server.log()
-  fs.rmSync(workdir, { recursive: true, force: true })
-  throw new Error(exitStatus
-    ? `server exited before listening: ${JSON.stringify(exitStatus)}\n--- server log:\n${log}`
-    : `server did not start listening within 10 s\n--- server log:\n${log}`)
-}
-
-async function stopServer(server) {
-  server.child.kill('SIGTERM')
-  const status = await withTimeout(server.exited, 30000, 'server exit after SIGTERM')
-  assert.deepEqual(status, { code: 0, signal: null }, 'server exit status after SIGTERM')
-  fs.rmSync(server.workdir, { recursive: true, force: true })
-}
-
-function killServer(server) {
-  if (server.child.exitCode === null && server.child.signalCode === null) {
-    server.child.kill('SIGKILL')
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers: bounded waits only.
-
-function delay(ms) {
-  return new Promise(resolve => setTimeout(resolve, ms))
-}
-
-function withTimeout(promise, ms, what) {
-  let timer
-  const timeout = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-async function waitUntil(condition, ms, what) {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await delay(20)
-  }
-}
+const { startServer, stopServer, killServer, withTimeout, waitUntil } =
+  require('./compat_support.js')
 
 function perPartition(make) {
   return Object.fromEntries(Array.from({ length: PARTITIONS }, (_, p) => [p, make(p)]))
