@@ -92,116 +92,110 @@ Status OffsetStore::replay() {
   };
 
   std::lock_guard lock(mu_);
-  int64_t offset = log_->log_start_offset();
+  const int64_t offset = log_->log_start_offset();
   const int64_t end = log_->high_watermark();
-  while (offset < end) {
-    KD_ASSIGN(storage::ReadResult chunk, log_->read(offset, kReplayReadBytes));
-    if (chunk.records.empty()) {
-      report("offsets: nothing readable at offset " + std::to_string(offset) +
-             " below the high watermark " + std::to_string(end) + "; replay stopped there");
-      break;
-    }
-    std::string_view rest = chunk.records;
-    while (!rest.empty()) {
-      KD_ASSIGN(model::BatchHeader header, model::parse_batch_header(rest));
-      if (header.total_size() > rest.size()) break;
-      const std::string_view batch = rest.substr(0, header.total_size());
-      rest.remove_prefix(header.total_size());
-      if (header.next_offset() <= offset) continue;
-      if (header.control()) {
-        // A transaction marker: the producer's pending offsets count (commit) or go (abort).
-        auto type = model::control_type(batch);
-        if (type) finish_pending_locked(header.producer_id, *type == model::ControlType::commit);
-        offset = header.next_offset();
-        continue;
-      }
-      const bool transactional = header.transactional();
-      KD_ASSIGN(auto records, model::decode_batch(batch));
-      bytes_replayed_ += batch.size();
-      for (const auto& r : records) {
-        if (r.offset < offset) continue;
-        ++records_replayed_;
-        const std::string at = " at offset " + std::to_string(r.offset);
-        if (!r.key) {
-          report("offsets: record without key" + at + " skipped");
-          continue;
+  auto replayed = log_->for_each_batch(
+      offset,
+      [&](const model::BatchHeader& header, std::string_view batch) -> Status {
+        if (header.control()) {
+          // A transaction marker: the producer's pending offsets count (commit) or go (abort).
+          auto type = model::control_type(batch);
+          if (type) finish_pending_locked(header.producer_id, *type == model::ControlType::commit);
+          return {};
         }
-        auto key = rec::decode_key(*r.key);
-        if (!key) {
-          report("offsets: " + key.error().message() + at + "; skipped");
-          continue;
-        }
-        switch (rec::Type(key->type)) {
-          case rec::Type::offset_commit: {
-            // The writer never interleaves commits with a snapshot: one here means the snapshot
-            // before it was cut short.
-            if (pending) abandon(r.offset, "a commit follows it");
-            if (!r.value) {
-              auto g = groups_.find(key->offset.group);
-              if (g != groups_.end()) {
-                g->second.erase(key->offset.partition);
-                if (g->second.empty()) groups_.erase(g);
+        const bool transactional = header.transactional();
+        KD_ASSIGN(auto records, model::decode_batch(batch));
+        bytes_replayed_ += batch.size();
+        for (const auto& r : records) {
+          if (r.offset < offset) continue;
+          ++records_replayed_;
+          const std::string at = " at offset " + std::to_string(r.offset);
+          if (!r.key) {
+            report("offsets: record without key" + at + " skipped");
+            continue;
+          }
+          auto key = rec::decode_key(*r.key);
+          if (!key) {
+            report("offsets: " + key.error().message() + at + "; skipped");
+            continue;
+          }
+          switch (rec::Type(key->type)) {
+            case rec::Type::offset_commit: {
+              // The writer never interleaves commits with a snapshot: one here means the snapshot
+              // before it was cut short.
+              if (pending) abandon(r.offset, "a commit follows it");
+              if (!r.value) {
+                auto g = groups_.find(key->offset.group);
+                if (g != groups_.end()) {
+                  g->second.erase(key->offset.partition);
+                  if (g->second.empty()) groups_.erase(g);
+                }
+                break;
+              }
+              auto value = rec::decode_offset_value(*r.value);
+              if (!value) {
+                report("offsets: " + value.error().message() + at + "; skipped");
+                break;
+              }
+              if (transactional) {
+                pending_[header.producer_id][key->offset.group][key->offset.partition] =
+                    std::move(*value);
+              } else {
+                groups_[key->offset.group][key->offset.partition] = std::move(*value);
               }
               break;
             }
-            auto value = rec::decode_offset_value(*r.value);
-            if (!value) {
-              report("offsets: " + value.error().message() + at + "; skipped");
+            case rec::Type::snapshot_begin:
+              if (pending) abandon(r.offset, "another snapshot begins");
+              pending.emplace();
+              pending->id = key->snapshot_id;
+              break;
+            case rec::Type::snapshot_entry: {
+              if (!pending) {
+                report("offsets: snapshot entry outside a snapshot" + at + "; skipped");
+                break;
+              }
+              auto value =
+                  r.value ? rec::decode_offset_value(*r.value)
+                          : Result<CommittedOffset>(Error(Errc::corruption, "null snapshot entry"));
+              if (!value) {
+                abandon(r.offset, value.error().message().c_str());
+                break;
+              }
+              pending->groups[key->offset.group][key->offset.partition] = std::move(*value);
+              ++pending->entries;
               break;
             }
-            if (transactional) {
-              pending_[header.producer_id][key->offset.group][key->offset.partition] =
-                  std::move(*value);
-            } else {
-              groups_[key->offset.group][key->offset.partition] = std::move(*value);
+            case rec::Type::snapshot_end: {
+              if (!pending) {
+                report("offsets: snapshot end without its begin" + at + "; skipped");
+                break;
+              }
+              auto marker =
+                  r.value ? rec::decode_marker_value(*r.value)
+                          : Result<rec::SnapshotMarker>(Error(Errc::corruption, "null marker"));
+              if (!marker || key->snapshot_id != pending->id ||
+                  marker->entry_count != pending->entries) {
+                abandon(r.offset, "its end marker does not match");
+                break;
+              }
+              groups_ = std::move(pending->groups);
+              pending.reset();
+              break;
             }
-            break;
+            default:
+              report("offsets: unknown record type " + std::to_string(key->type) + at +
+                     "; skipped");
+              break;
           }
-          case rec::Type::snapshot_begin:
-            if (pending) abandon(r.offset, "another snapshot begins");
-            pending.emplace();
-            pending->id = key->snapshot_id;
-            break;
-          case rec::Type::snapshot_entry: {
-            if (!pending) {
-              report("offsets: snapshot entry outside a snapshot" + at + "; skipped");
-              break;
-            }
-            auto value =
-                r.value ? rec::decode_offset_value(*r.value)
-                        : Result<CommittedOffset>(Error(Errc::corruption, "null snapshot entry"));
-            if (!value) {
-              abandon(r.offset, value.error().message().c_str());
-              break;
-            }
-            pending->groups[key->offset.group][key->offset.partition] = std::move(*value);
-            ++pending->entries;
-            break;
-          }
-          case rec::Type::snapshot_end: {
-            if (!pending) {
-              report("offsets: snapshot end without its begin" + at + "; skipped");
-              break;
-            }
-            auto marker = r.value
-                              ? rec::decode_marker_value(*r.value)
-                              : Result<rec::SnapshotMarker>(Error(Errc::corruption, "null marker"));
-            if (!marker || key->snapshot_id != pending->id ||
-                marker->entry_count != pending->entries) {
-              abandon(r.offset, "its end marker does not match");
-              break;
-            }
-            groups_ = std::move(pending->groups);
-            pending.reset();
-            break;
-          }
-          default:
-            report("offsets: unknown record type " + std::to_string(key->type) + at + "; skipped");
-            break;
         }
-      }
-      offset = header.next_offset();
-    }
+        return {};
+      },
+      kReplayReadBytes);
+  if (!replayed) return replayed.error();
+  if (*replayed < end) {
+    report("offsets: nothing readable at offset " + std::to_string(*replayed) +
+           " below the high watermark " + std::to_string(end) + "; replay stopped there");
   }
   if (pending) {
     report("offsets: snapshot " + std::to_string(pending->id) +

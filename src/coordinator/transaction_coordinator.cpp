@@ -12,7 +12,6 @@ namespace {
 using model::ErrorCode;
 namespace rec = transaction_record;
 
-constexpr size_t kReplayReadBytes = 1u << 20;
 // Past this epoch a producer gets a new id (Kafka's isEpochExhausted: Short.MaxValue - 1).
 constexpr int16_t kMaxEpoch = std::numeric_limits<int16_t>::max() - 1;
 
@@ -85,32 +84,23 @@ TransactionCoordinator::~TransactionCoordinator() {
 
 Status TransactionCoordinator::replay() {
   std::lock_guard lock(mu_);
-  int64_t offset = log_->log_start_offset();
-  const int64_t end = log_->high_watermark();
-  while (offset < end) {
-    KD_ASSIGN(storage::ReadResult chunk, log_->read(offset, kReplayReadBytes));
-    if (chunk.records.empty()) break;
-    std::string_view rest = chunk.records;
-    while (!rest.empty()) {
-      KD_ASSIGN(model::BatchHeader header, model::parse_batch_header(rest));
-      if (header.total_size() > rest.size()) break;
-      const std::string_view batch = rest.substr(0, header.total_size());
-      rest.remove_prefix(header.total_size());
-      if (header.next_offset() <= offset) continue;
-      KD_ASSIGN(auto records, model::decode_batch(batch));
-      for (const auto& r : records) {
-        if (r.offset < offset || !r.key) continue;
-        KD_ASSIGN(std::string id, rec::decode_key(*r.key));
-        if (!r.value) {
-          txns_.erase(id);
-          continue;
+  const int64_t start = log_->log_start_offset();
+  auto replayed =
+      log_->for_each_batch(start, [&](const model::BatchHeader&, std::string_view batch) -> Status {
+        KD_ASSIGN(auto records, model::decode_batch(batch));
+        for (const auto& r : records) {
+          if (r.offset < start || !r.key) continue;
+          KD_ASSIGN(std::string id, rec::decode_key(*r.key));
+          if (!r.value) {
+            txns_.erase(id);
+            continue;
+          }
+          KD_ASSIGN(TxnMetadata m, rec::decode_value(id, *r.value));
+          txns_[id] = std::move(m);
         }
-        KD_ASSIGN(TxnMetadata m, rec::decode_value(id, *r.value));
-        txns_[id] = std::move(m);
-      }
-      offset = header.next_offset();
-    }
-  }
+        return {};
+      });
+  if (!replayed) return replayed.error();
   return {};
 }
 

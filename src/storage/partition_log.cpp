@@ -548,6 +548,28 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes, bool fir
   return result;
 }
 
+Result<int64_t> PartitionLog::for_each_batch(
+    int64_t from, const std::function<Status(const model::BatchHeader&, std::string_view)>& visit,
+    size_t chunk_bytes) const {
+  int64_t offset = std::max(from, log_start_offset());
+  const int64_t end = high_watermark();
+  while (offset < end) {
+    KD_ASSIGN(ReadResult chunk, read(offset, chunk_bytes));
+    if (chunk.records.empty()) break;
+    std::string_view rest = chunk.records;
+    while (!rest.empty()) {
+      KD_ASSIGN(model::BatchHeader header, model::parse_batch_header(rest));
+      if (header.total_size() > rest.size()) break;
+      const std::string_view batch = rest.substr(0, header.total_size());
+      rest.remove_prefix(header.total_size());
+      if (header.next_offset() <= offset) continue;
+      KD_TRY(visit(header, batch));
+      offset = header.next_offset();
+    }
+  }
+  return offset;
+}
+
 Result<std::optional<int64_t>> PartitionLog::offset_for_timestamp(int64_t timestamp) const {
   std::vector<std::shared_ptr<Segment>> segments;
   {

@@ -127,6 +127,16 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   Result<ReadResult> read(int64_t offset, size_t max_bytes, bool first_may_exceed = true,
                           Isolation isolation = Isolation::read_uncommitted) const;
 
+  // Walks the log from `from` to the high watermark as of the call: reads `chunk_bytes` at a time
+  // and calls `visit(header, batch)` for each whole batch that ends at or after `from` (the batch
+  // holding `from` comes whole), in offset order; stops at the first error `visit` returns.
+  // Returns the offset after the last batch visited, which is below the high watermark only when
+  // a read found nothing there (a range the log cannot serve). What the internal topics' replays
+  // use.
+  Result<int64_t> for_each_batch(
+      int64_t from, const std::function<Status(const model::BatchHeader&, std::string_view)>& visit,
+      size_t chunk_bytes = 1u << 20) const;
+
   // First offset whose record timestamp is >= timestamp; nullopt when there is none.
   Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;
 
