@@ -21,7 +21,9 @@ fail() {
 }
 
 # Port 0: the server picks a free port and names it in its start line, so parallel test runs
-# never collide.
+# never collide. The log exists before the server starts: the background job's redirection may
+# run after the first look at it below (which, under set -e, a missing file would end).
+: >"$WORK/server.log"
 "$KAFKADO" serve --data "$WORK/data" --listen 127.0.0.1:0 --default-partitions 1 \
   2>"$WORK/server.log" &
 SERVER_PID=$!
