@@ -19,6 +19,7 @@
 #include "kafka_do/consumer.hpp"
 #include "kafka_do/duration.hpp"
 #include "kafka_do/producer.hpp"
+#include "kafka_do/streams.hpp"
 #include "kafka_do/transaction.hpp"
 
 namespace kafka {
@@ -109,6 +110,13 @@ class Client {
   BatchConsumer batch_consumer(const std::string& topic, const BatchConsumerOptions& options);
 
   Admin admin();
+
+  // Stream processing (streams.hpp): a chain from here runs when it reaches its terminal
+  // operation (to, each, branch), with `options` (application id, until_caught_up, stop, ...).
+  Stream stream(const std::string& topic, const StreamOptions& options = {});
+  Stream stream(const std::vector<std::string>& topics, const StreamOptions& options = {});
+  // The latest value per key of a (compacted) topic, to join streams with.
+  Table table(const std::string& topic);
 
   // Flushes and releases the backend once every producer/consumer made from it is gone.
   void close();

@@ -22,6 +22,7 @@
 #include <deque>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -150,6 +151,11 @@ class Consumer {
   void close();
   // The partitions currently assigned to this member.
   std::vector<TopicPartition> assignment() const;
+  // Per assigned partition, how many records are there to read that this consumer has not
+  // returned yet (up to the last stable offset under read_committed); -1 while not known (the
+  // kafka:// backend learns the end of a partition from its first fetch). 0 everywhere means
+  // caught up.
+  std::map<TopicPartition, int64_t> lag() const;
   // Polls (buffering any records for iteration) until the group gave this member partitions;
   // false when `timeout` passed first. Useful before producing to a consumer at Offset::latest.
   bool wait_for_assignment(Duration timeout);

@@ -13,4 +13,5 @@
 #include "kafka_do/json.hpp"
 #include "kafka_do/producer.hpp"
 #include "kafka_do/record.hpp"
+#include "kafka_do/streams.hpp"
 #include "kafka_do/transaction.hpp"

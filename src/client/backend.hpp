@@ -94,6 +94,9 @@ class ConsumerCore : public CommitSink, public std::enable_shared_from_this<Cons
   // commit_consumed() would commit).
   virtual std::map<TopicPartition, int64_t> consumed_offsets() const = 0;
   virtual const ConsumerSettings& settings() const = 0;
+  // Per assigned partition, how many records poll() has not returned yet (end offset, the last
+  // stable offset under read_committed, minus the next offset to return); -1 while not known.
+  virtual std::map<TopicPartition, int64_t> lag() = 0;
 };
 
 // A transactional producer of one transactional id. The Client runs one transaction at a time on

@@ -131,6 +131,17 @@ void Consumer::close() {
 
 std::vector<TopicPartition> Consumer::assignment() const { return live(core_).assignment(); }
 
+std::map<TopicPartition, int64_t> Consumer::lag() const {
+  auto lag = live(core_).lag();
+  // Records polled into this object's buffer are not returned to the application yet either.
+  auto add = [&](const Record& r) {
+    auto it = lag.find({r.topic(), r.partition()});
+    if (it != lag.end() && it->second >= 0) ++it->second;
+  };
+  for (const auto& r : buffer_) add(r);
+  return lag;
+}
+
 void Batch::commit() {
   std::map<TopicPartition, int64_t> next;
   for (const auto& r : records_) {

@@ -320,6 +320,18 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
                                committed ? &read->aborted : nullptr);
 }
 
+std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::lag() {
+  std::lock_guard lock(mu_);
+  const bool committed = settings_.isolation == kafka::Isolation::read_committed;
+  std::map<kafka::TopicPartition, int64_t> out;
+  for (const auto& [tp, st] : partitions_) {
+    const int64_t end = committed ? st.log->last_stable_offset() : st.log->high_watermark();
+    const int64_t next = st.fetched.empty() ? st.position : st.fetched.front().offset();
+    out[tp] = std::max<int64_t>(0, end - next);
+  }
+  return out;
+}
+
 void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
   std::lock_guard lock(mu_);
   auto it = partitions_.find({record.topic(), record.partition()});

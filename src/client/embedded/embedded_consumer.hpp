@@ -46,6 +46,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   std::vector<kafka::TopicPartition> assignment() const override;
   std::map<kafka::TopicPartition, int64_t> consumed_offsets() const override;
   const kafka::detail::ConsumerSettings& settings() const override { return settings_; }
+  std::map<kafka::TopicPartition, int64_t> lag() override;
   // Commits `offsets` as this member through `commit` (a transactional commit), with the checks
   // and bookkeeping of a plain commit. Throws kafka::Error.
   void commit_in_transaction(

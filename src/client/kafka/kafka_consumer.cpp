@@ -201,6 +201,39 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
   return out;
 }
 
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::lag() {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> out;
+  if (partitions_.empty()) return out;
+  auto list = rdk::new_list(int(partitions_.size()));
+  for (const auto& [tp, st] : partitions_) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  // The application's position: past the last record returned (and past transaction markers,
+  // which librdkafka consumes without returning).
+  rd_kafka_position(live(), list.get());
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    const kafka::TopicPartition tp{p.topic, p.partition};
+    int64_t low = -1, high = -1;
+    // Cached from the last fetch response (under read_committed: the last stable offset).
+    rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high);
+    if (high < 0) {
+      out[tp] = -1;
+      continue;
+    }
+    int64_t next = p.offset;
+    if (next < 0) {
+      const auto& st = partitions_.at(tp);
+      next = st.committed >= 0 ? st.committed
+             : settings_.offset.kind() == kafka::Offset::Kind::earliest ? low
+                                                                         : high;
+    }
+    out[tp] = std::max<int64_t>(0, high - next);
+  }
+  return out;
+}
+
 void KafkaConsumer::mark_consumed(const kafka::Record& record) {
   std::lock_guard lock(mu_);
   auto it = partitions_.find({record.topic(), record.partition()});

@@ -46,6 +46,7 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   std::vector<kafka::TopicPartition> assignment() const override;
   std::map<kafka::TopicPartition, int64_t> consumed_offsets() const override;
   const kafka::detail::ConsumerSettings& settings() const override { return settings_; }
+  std::map<kafka::TopicPartition, int64_t> lag() override;
   // The group's generation and member as librdkafka has them (for
   // rd_kafka_send_offsets_to_transaction); the caller destroys it.
   rd_kafka_consumer_group_metadata_t* group_metadata() const;

@@ -1,0 +1,148 @@
+#include "streams/engine.hpp"
+
+#include <functional>
+#include <iostream>
+#include <set>
+
+namespace kafka::detail {
+namespace {
+
+int64_t ms_since_epoch(Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string topic_safe(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
+Engine::Engine(std::vector<std::shared_ptr<StreamNode>> sinks, StreamOptions options)
+    : sinks_(std::move(sinks)), options_(std::move(options)) {
+  // Parents before children: a depth-first walk up from each sink, emitting a node after all
+  // of its parents.
+  std::set<StreamNode*> seen;
+  std::function<void(const std::shared_ptr<StreamNode>&)> visit =
+      [&](const std::shared_ptr<StreamNode>& node) {
+        if (!seen.insert(node.get()).second) return;
+        for (const auto& p : node->parents) visit(p);
+        nodes_.push_back(node);
+      };
+  for (const auto& sink : sinks_) visit(sink);
+
+  std::set<std::string> names;
+  for (const auto& node : nodes_) {
+    node->active = true;
+    if (const auto* topics = node->topics()) {
+      for (const auto& t : *topics) {
+        if (!sources_.contains(t)) inputs_.push_back(t);
+        sources_[t].push_back(node.get());
+      }
+    }
+    if (StateStore* store = node->store()) {
+      if (!names.insert(store->name()).second) {
+        throw ConfigError("two stateful operators are both named '" + store->name() +
+                          "': name one of them ({.name = \"...\"})");
+      }
+      stateful_.push_back(node.get());
+    }
+  }
+  if (inputs_.empty()) throw ConfigError("a stream topology needs at least one input topic");
+  if (options_.application_id.empty()) {
+    options_.application_id = "kafka-do-streams-" + inputs_.front();
+  }
+  for (StreamNode* node : stateful_) {
+    StateStore* store = node->store();
+    changelogs_.emplace(topic_safe(options_.application_id + "-" + store->name()) + "-changelog",
+                        store);
+  }
+  ctx_.metrics = &metrics_;
+  ctx_.options = &options_;
+}
+
+Engine::~Engine() {
+  for (const auto& node : nodes_) node->active = false;
+}
+
+void Engine::restore(const Record& record) {
+  auto it = changelogs_.find(record.topic());
+  if (it == changelogs_.end()) return;
+  std::optional<Json> value;
+  if (record.has_value()) value = Json::parse(record.raw_value());
+  it->second->restore(std::string(record.key()), std::move(value));
+  ++metrics_.records_restored;
+}
+
+void Engine::restored() {
+  for (StreamNode* node : stateful_) node->restored();
+}
+
+void Engine::process(const Record& record, Output& output) {
+  ctx_.output = &output;
+  ctx_.source = &record;
+  try {
+    const int64_t t =
+        ms_since_epoch(options_.timestamp ? options_.timestamp(record) : record.timestamp());
+    Json key = record.has_key() ? Json(std::string(record.key())) : Json();
+    Json value = record.has_value() ? record.value() : Json();  // throws SerializationError
+    ctx_.stream_time = std::max(ctx_.stream_time, t);
+    const auto& sources = sources_.at(record.topic());
+    for (size_t i = 0; i < sources.size(); ++i) {
+      StreamRecord r{i + 1 == sources.size() ? std::move(key) : key,
+                     i + 1 == sources.size() ? std::move(value) : value, t, record.headers()};
+      sources[i]->process(ctx_, std::move(r), 0);
+    }
+    for (StreamNode* node : stateful_) node->advance(ctx_);
+    ++metrics_.records_processed;
+  } catch (const std::exception& e) {
+    ctx_.source = nullptr;
+    if (options_.on_error == OnError::fail) {
+      throw StreamProcessingError(record.topic(), record.partition(), record.offset(), e.what());
+    }
+    ++metrics_.errors_skipped;
+    std::cerr << "kafka-do streams: skipped " << record.describe() << ": " << e.what() << "\n";
+    if (!options_.dead_letter_topic.empty()) {
+      Headers headers = record.headers();
+      headers.push_back({"kafka-do.error", std::string(e.what())});
+      headers.push_back({"kafka-do.source", record.describe()});
+      std::optional<std::string> key, value;
+      if (record.has_key()) key = std::string(record.key());
+      if (record.has_value()) value = std::string(record.raw_value());
+      output.send_raw(options_.dead_letter_topic, std::move(key), std::move(value),
+                      std::move(headers), ms_since_epoch(record.timestamp()));
+    }
+  }
+  ctx_.source = nullptr;
+}
+
+void Engine::flush(Output& output) {
+  ctx_.output = &output;
+  ctx_.source = nullptr;
+  for (StreamNode* node : stateful_) node->flush(ctx_);
+}
+
+void Engine::write_changelogs(Output& output) {
+  const int64_t now = ms_since_epoch(std::chrono::system_clock::now());
+  for (const auto& [topic, store] : changelogs_) {
+    for (auto& [row, value] : store->take_changes()) {
+      std::optional<std::string> bytes;
+      if (value) bytes = value->dump();
+      output.send_raw(topic, row, std::move(bytes), {}, now);
+    }
+  }
+}
+
+const StateStore* Engine::store(const std::string& name) const {
+  for (StreamNode* node : stateful_) {
+    if (node->store()->name() == name) return node->store();
+  }
+  return nullptr;
+}
+
+}  // namespace kafka::detail

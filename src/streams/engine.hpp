@@ -1,0 +1,68 @@
+#pragma once
+// The Engine executes one topology, record by record, without threads or I/O of its own: the
+// runtime (runtime.cpp) feeds it consumed records and carries its output to topics; the
+// TopologyTestDriver feeds it piped records and keeps the output in memory. Both therefore run
+// the very same operators.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "streams/node.hpp"
+
+namespace kafka::detail {
+
+class Engine {
+ public:
+  // The topology: every node upstream of `sinks`. Throws ConfigError for a topology that
+  // cannot run (two stateful operators with one name).
+  Engine(std::vector<std::shared_ptr<StreamNode>> sinks, StreamOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const StreamOptions& options() const { return options_; }
+  // Every topic a source reads, once each, in topology order.
+  const std::vector<std::string>& input_topics() const { return inputs_; }
+  // Changelog topic -> its store.
+  const std::map<std::string, StateStore*>& changelogs() const { return changelogs_; }
+
+  // A changelog record read back at start (before any input).
+  void restore(const Record& record);
+  void restored();
+
+  // Processes one input record. A failure (a value that is not JSON, an exception from user
+  // code) ends the run with StreamProcessingError, or under OnError::log_and_continue is logged,
+  // sent to the dead-letter topic and skipped.
+  void process(const Record& record, Output& output);
+  // Emits every open window (and unmatched join records) as if their time had come.
+  void flush(Output& output);
+  // The store rows written since the last call go to their changelogs.
+  void write_changelogs(Output& output);
+
+  StreamMetrics& metrics() { return metrics_; }
+  int64_t stream_time() const { return ctx_.stream_time; }
+  // A store by operator name (TopologyTestDriver::state); null when there is none.
+  const StateStore* store(const std::string& name) const;
+
+ private:
+  std::vector<std::shared_ptr<StreamNode>> sinks_;
+  std::vector<std::shared_ptr<StreamNode>> nodes_;  // parents before children
+  std::map<std::string, std::vector<StreamNode*>> sources_;
+  std::vector<StreamNode*> stateful_;
+  std::vector<std::string> inputs_;
+  std::map<std::string, StateStore*> changelogs_;
+  StreamOptions options_;
+  StreamMetrics metrics_;
+  Context ctx_;
+};
+
+// Runs the topology upstream of `sinks` on `client` (runtime.cpp).
+void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client& client,
+                  const StreamOptions& options);
+
+// A name usable inside a topic name: characters Kafka does not allow become '_'.
+std::string topic_safe(const std::string& name);
+
+}  // namespace kafka::detail

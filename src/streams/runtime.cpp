@@ -1,0 +1,207 @@
+// Runs a topology on a Client: restores state from the changelogs, consumes the inputs as the
+// group `application_id`, feeds the Engine in event-time order across partitions, and commits
+// at-least-once: changelog and output records are acknowledged before the input offsets that
+// caused them are committed.
+
+#include <deque>
+#include <iostream>
+#include <map>
+
+#include "kafka_do/admin.hpp"
+#include "kafka_do/client.hpp"
+#include "streams/engine.hpp"
+
+namespace kafka::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Output topics through one Producer each.
+class ProducerOutput final : public Output {
+ public:
+  explicit ProducerOutput(Client& client) : client_(client) {}
+
+  void send(const std::string& topic, const StreamRecord& record) override {
+    producer(topic).send(record.value, SendOptions{.key = key_bytes(record.key),
+                                                   .headers = record.headers,
+                                                   .timestamp = time(record.timestamp)});
+  }
+  void send_raw(const std::string& topic, std::optional<std::string> key,
+                std::optional<std::string> value, Headers headers, int64_t timestamp) override {
+    SendOptions options{.key = std::move(key), .headers = std::move(headers),
+                        .timestamp = time(timestamp)};
+    if (value) {
+      producer(topic).send_raw(*value, options);
+    } else {
+      producer(topic).send(Json(nullptr), options);  // a tombstone
+    }
+  }
+  // Waits until everything sent is acknowledged; throws the first failure.
+  void flush() {
+    for (auto& [_, p] : producers_) p.flush();
+  }
+  void close() {
+    for (auto& [_, p] : producers_) p.close();
+  }
+
+ private:
+  static Timestamp time(int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+  Producer& producer(const std::string& topic) {
+    auto it = producers_.find(topic);
+    if (it == producers_.end()) it = producers_.emplace(topic, client_.producer(topic)).first;
+    return it->second;
+  }
+  Client& client_;
+  std::map<std::string, Producer> producers_;
+};
+
+bool caught_up(const std::map<TopicPartition, int64_t>& lag) {
+  if (lag.empty()) return false;
+  for (const auto& [_, n] : lag) {
+    if (n != 0) return false;
+  }
+  return true;
+}
+
+void create_changelogs(Client& client, const Engine& engine) {
+  if (engine.changelogs().empty()) return;
+  Admin admin = client.admin();
+  for (const auto& [topic, _] : engine.changelogs()) {
+    admin.create_topic(topic, TopicOptions{.partitions = 1,
+                                           .config = {{"cleanup.policy", "compact"}},
+                                           .if_not_exists = true});
+  }
+}
+
+// Replays every changelog into its store. Read by a group of its own that never commits, so
+// each run reads the whole (compacted) changelog.
+void restore(Client& client, Engine& engine, std::stop_token stop) {
+  if (engine.changelogs().empty()) return;
+  std::vector<std::string> topics;
+  for (const auto& [topic, _] : engine.changelogs()) topics.push_back(topic);
+  Consumer consumer = client.consumer(
+      topics, ConsumerOptions{.group = engine.options().application_id + "-restore",
+                              .offset = Offset::earliest,
+                              .auto_commit = false,
+                              .max_poll_records = 5000,
+                              .stop = stop});
+  if (!consumer.wait_for_assignment(60s)) {
+    if (stop.stop_requested()) return;
+    throw TimeoutError("streams: the changelogs of '" + engine.options().application_id +
+                       "' were not assigned within 60 s");
+  }
+  while (!stop.stop_requested()) {
+    for (const Record& r : consumer.poll(100ms)) engine.restore(r);
+    if (caught_up(consumer.lag())) break;
+  }
+  consumer.close();
+}
+
+}  // namespace
+
+void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client& client,
+                  const StreamOptions& run_options) {
+  Engine engine(sinks, run_options);
+  const StreamOptions& options = engine.options();
+  create_changelogs(client, engine);
+  restore(client, engine, options.stop);
+  engine.restored();
+
+  ProducerOutput output(client);
+  Consumer consumer = client.consumer(
+      engine.input_topics(),
+      ConsumerOptions{.group = options.application_id,
+                      .offset = options.from_beginning ? Offset::earliest : Offset::latest,
+                      .auto_commit = false,
+                      .stop = options.stop,
+                      .client_id = options.application_id,
+                      .isolation = Isolation::read_committed});
+
+  std::map<TopicPartition, std::deque<Record>> queues;
+  std::map<TopicPartition, Record> processed;  // the last record processed, per partition
+  std::map<TopicPartition, Clock::time_point> starving_since;
+  auto last_commit = Clock::now();
+  auto last_input = Clock::now();
+  bool idle_flushed = false;
+  bool held = false;  // the last drain stopped for a starving partition: poll waits a little
+
+  auto commit = [&] {
+    engine.write_changelogs(output);
+    output.flush();  // outputs and state are acknowledged before the offsets that caused them
+    for (auto& [tp, record] : processed) {
+      try {
+        record.commit();
+      } catch (const RebalanceInProgressError&) {
+        // The partition moved to another instance, which reprocesses from the last commit.
+      }
+    }
+    processed.clear();
+    ++engine.metrics().commits;
+    last_commit = Clock::now();
+  };
+  auto event_time = [&](const Record& r) {
+    return options.timestamp ? options.timestamp(r) : r.timestamp();
+  };
+
+  while (!options.stop.stop_requested()) {
+    bool buffered = false;
+    for (const auto& [_, q] : queues) buffered = buffered || !q.empty();
+    std::vector<Record> batch = consumer.poll(held ? 10ms : buffered ? 0ms : 100ms);
+    const auto now = Clock::now();
+    if (!batch.empty()) {
+      last_input = now;
+      idle_flushed = false;
+    }
+    for (auto& r : batch) queues[{r.topic(), r.partition()}].push_back(std::move(r));
+    const auto lag = consumer.lag();
+
+    // Event-time order across partitions (and so across a join's or merge's inputs): always the
+    // oldest buffered record, but only while no partition that has more to read sits empty;
+    // such a partition holds the others back for at most max_task_idle.
+    held = false;
+    while (true) {
+      bool hold = false;
+      for (const auto& [tp, behind] : lag) {
+        auto q = queues.find(tp);
+        if ((q != queues.end() && !q->second.empty()) || behind == 0) {
+          starving_since.erase(tp);
+          continue;
+        }
+        auto since = starving_since.try_emplace(tp, now).first->second;
+        if (now - since < options.max_task_idle.ms()) hold = true;
+      }
+      if (hold) {
+        held = true;
+        break;
+      }
+      std::deque<Record>* oldest = nullptr;
+      for (auto& [tp, q] : queues) {
+        if (!q.empty() && (!oldest || event_time(q.front()) < event_time(oldest->front()))) {
+          oldest = &q;
+        }
+      }
+      if (!oldest) break;
+      Record record = std::move(oldest->front());
+      oldest->pop_front();
+      engine.process(record, output);
+      processed.insert_or_assign({record.topic(), record.partition()}, std::move(record));
+    }
+
+    if (Clock::now() - last_commit >= options.commit_interval.ms()) commit();
+    bool drained = true;
+    for (const auto& [_, q] : queues) drained = drained && q.empty();
+    if (options.until_caught_up && drained && caught_up(lag)) {
+      engine.flush(output);
+      break;
+    }
+    if (options.idle_timeout && !idle_flushed && now - last_input >= options.idle_timeout->ms()) {
+      engine.flush(output);
+      idle_flushed = true;
+    }
+  }
+  commit();
+  output.close();
+  consumer.close();
+}
+
+}  // namespace kafka::detail

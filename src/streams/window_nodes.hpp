@@ -1,0 +1,106 @@
+#pragma once
+// Windowed aggregations: time windows (tumbling, hopping), sliding windows and sessions. Each
+// keeps its open windows in its store and emits a window's final value once, when stream time
+// reaches its close (updates(): every change instead), then drops it, so the store holds only
+// open windows. Rows (docs/format/state_format.md#streams):
+//   time windows  "<start>|<key json>" -> {"v": aggregate, "t": max event time}
+//   sliding       "<key json>"         -> {"r": [[t, value], ...], "e": last emitted end}
+//   sessions      "<key json>"         -> {"s": [[start, end, [[t, value], ...]], ...]}
+// Sliding windows and sessions keep their records (an aggregate of arbitrary user code cannot
+// be split or merged), so their state grows with the records inside difference + grace.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "streams/node.hpp"
+
+namespace kafka::detail {
+
+class WindowNode : public StreamNode {
+ public:
+  WindowNode(std::string name, const WindowSpec& spec, Aggregation aggregation)
+      : store_(std::move(name)),
+        size_(spec.size().count_ms()),
+        advance_(spec.advance().count_ms()),
+        grace_(spec.grace_period().count_ms()),
+        aggregation_(std::move(aggregation)) {}
+  StateStore* store() override { return &store_; }
+  void set_emit_updates() { updates_ = true; }
+
+ protected:
+  // Forwards one window's value: keyed by the group key, {"start", "end", "value"}.
+  void emit(Context& ctx, const Json& key, int64_t start, int64_t end, Json value, int64_t time);
+  // The aggregate of `records` ([[t, value], ...]) with start <= t <= end.
+  Json fold(const Json& key, const Json& records, int64_t start, int64_t end) const;
+
+  StateStore store_;
+  const int64_t size_;
+  const int64_t advance_;
+  const int64_t grace_;
+  Aggregation aggregation_;
+  bool updates_ = false;
+};
+
+class TimeWindowNode final : public WindowNode {
+ public:
+  using WindowNode::WindowNode;
+  void process(Context& ctx, StreamRecord record, int) override;
+  void advance(Context& ctx) override;
+  void flush(Context& ctx) override;
+  void restored() override;
+
+ private:
+  void close(Context& ctx, std::multimap<int64_t, std::string>::iterator it);
+  std::multimap<int64_t, std::string> closing_;  // end + grace -> row
+};
+
+// Keeps, per key, when its next window closes, so advancing stream time touches only due keys.
+class DueKeys {
+ public:
+  void set(const std::string& row, std::optional<int64_t> due);
+  // The rows due at `now`, removed from the schedule.
+  std::vector<std::string> take_due(int64_t now);
+  void clear() {
+    by_time_.clear();
+    by_row_.clear();
+  }
+
+ private:
+  std::set<std::pair<int64_t, std::string>> by_time_;
+  std::map<std::string, int64_t> by_row_;
+};
+
+class SlidingWindowNode final : public WindowNode {
+ public:
+  using WindowNode::WindowNode;
+  void process(Context& ctx, StreamRecord record, int) override;
+  void advance(Context& ctx) override;
+  void flush(Context& ctx) override;
+  void restored() override;
+
+ private:
+  // Emits the row's windows ending at or before `up_to` not emitted yet; drops what no open
+  // window needs any more.
+  void emit_until(Context& ctx, const std::string& row, int64_t up_to);
+  void schedule(const std::string& row);
+  DueKeys due_;
+};
+
+class SessionWindowNode final : public WindowNode {
+ public:
+  using WindowNode::WindowNode;
+  void process(Context& ctx, StreamRecord record, int) override;
+  void advance(Context& ctx) override;
+  void flush(Context& ctx) override;
+  void restored() override;
+
+ private:
+  // Emits and removes the row's sessions that closed by `now` (all of them when nullopt).
+  void close_sessions(Context& ctx, const std::string& row, std::optional<int64_t> now);
+  void schedule(const std::string& row);
+  DueKeys due_;
+};
+
+}  // namespace kafka::detail
