@@ -96,7 +96,8 @@ class StreamProcessingError : public Error {
 class WindowSpec {
  public:
   enum class Kind { tumbling, hopping, sliding, session };
-  WindowSpec(Kind kind, Duration size, Duration advance) : kind_(kind), size_(size), advance_(advance) {}
+  WindowSpec(Kind kind, Duration size, Duration advance)
+      : kind_(kind), size_(size), advance_(advance) {}
   WindowSpec grace(Duration grace) const {
     WindowSpec w = *this;
     w.grace_ = grace;
@@ -185,7 +186,8 @@ struct JoinKeys {
 };
 template <typename L, typename R>
 JoinKeys keys(L left, R right) {
-  return {[left](const Json& v) { return Json(left(v)); }, [right](const Json& v) { return Json(right(v)); }};
+  return {[left](const Json& v) { return Json(left(v)); },
+          [right](const Json& v) { return Json(right(v)); }};
 }
 template <typename L>
 JoinKeys keys(L left) {
@@ -198,8 +200,8 @@ class JoinCondition {
   JoinCondition() = default;
   JoinCondition(JoinKeys keys) : keys_(std::move(keys)) {}  // NOLINT: implicit by design
   template <typename Fn>
-    requires std::is_invocable_r_v<bool, Fn, const Json&, const Json&>
-  JoinCondition(Fn predicate)  // NOLINT: implicit by design
+  requires std::is_invocable_r_v<bool, Fn, const Json&, const Json&> JoinCondition(
+      Fn predicate)  // NOLINT: implicit by design
       : predicate_([predicate](const Json& l, const Json& r) { return bool(predicate(l, r)); }) {}
   const std::function<bool(const Json&, const Json&)>& predicate() const { return predicate_; }
   const std::optional<JoinKeys>& join_keys() const { return keys_; }
@@ -344,11 +346,10 @@ Aggregation reduction(T initial, Fn fn) {
 }
 template <typename T, typename Fn>
 Aggregation aggregation(T initial, Fn fn) {
-  return {Json(initial),
-          [fn](const Json& k, const Json& v, const Json& acc) {
-            return Json(fn(k, v, acc.get<T>()));
-          },
-          "aggregate"};
+  return {
+      Json(initial),
+      [fn](const Json& k, const Json& v, const Json& acc) { return Json(fn(k, v, acc.get<T>())); },
+      "aggregate"};
 }
 Aggregation counting();
 }  // namespace detail

@@ -3,7 +3,8 @@
 namespace kafka::detail {
 
 Aggregation counting() {
-  return {Json(0), [](const Json&, const Json&, const Json& n) { return Json(n.get<int64_t>() + 1); },
+  return {Json(0),
+          [](const Json&, const Json&, const Json& n) { return Json(n.get<int64_t>() + 1); },
           "count"};
 }
 

@@ -48,8 +48,8 @@ std::shared_ptr<StreamNode> table_source(const std::string& topic,
 
 std::string window_name(const WindowSpec& spec) {
   static const char* kinds[] = {"tumbling", "hopping", "sliding", "session"};
-  std::string name = std::string(kinds[int(spec.kind())]) + "-" +
-                     std::to_string(spec.size().count_ms()) + "ms";
+  std::string name =
+      std::string(kinds[int(spec.kind())]) + "-" + std::to_string(spec.size().count_ms()) + "ms";
   if (spec.kind() == WindowSpec::Kind::hopping) {
     name += "-" + std::to_string(spec.advance().count_ms()) + "ms";
   }
@@ -78,7 +78,9 @@ void check_spec(const WindowSpec& spec) {
   if (spec.grace_period().count_ms() < 0) throw ConfigError("window(): grace must be >= 0");
 }
 
-Timestamp time_of(const Json& ms) { return Timestamp(std::chrono::milliseconds(ms.get<int64_t>())); }
+Timestamp time_of(const Json& ms) {
+  return Timestamp(std::chrono::milliseconds(ms.get<int64_t>()));
+}
 
 }  // namespace
 
@@ -89,7 +91,8 @@ Aggregation counting();
 // ---- Stream ----
 
 Stream Stream::filter_json(std::function<bool(const Json&)> fn) const {
-  return Stream(attach<TransformNode>(node_, [fn = std::move(fn)](StreamRecord& r) { return fn(r.value); }));
+  return Stream(
+      attach<TransformNode>(node_, [fn = std::move(fn)](StreamRecord& r) { return fn(r.value); }));
 }
 Stream Stream::map_json(std::function<Json(const Json&)> fn) const {
   return Stream(attach<TransformNode>(node_, [fn = std::move(fn)](StreamRecord& r) {
@@ -127,13 +130,17 @@ Stream Stream::merge(const Stream& other) const {
   node->lineage = node_->lineage + "+" + other.node_->lineage;
   return Stream(node);
 }
-void Stream::to(const std::string& topic) const { terminal(attach<detail::SinkNode>(node_, topic)); }
+void Stream::to(const std::string& topic) const {
+  terminal(attach<detail::SinkNode>(node_, topic));
+}
 void Stream::each_json(std::function<void(const Json&, const Json&)> fn) const {
-  terminal(attach<detail::EachNode>(node_, [fn = std::move(fn)](const StreamRecord& r) { fn(r.key, r.value); }));
+  terminal(attach<detail::EachNode>(
+      node_, [fn = std::move(fn)](const StreamRecord& r) { fn(r.key, r.value); }));
 }
 void Stream::branch(const std::vector<Branch>& branches) const {
   for (const auto& b : branches) {
-    if (!b.predicate || b.topic.empty()) throw ConfigError("branch(): every branch needs a predicate and a topic");
+    if (!b.predicate || b.topic.empty())
+      throw ConfigError("branch(): every branch needs a predicate and a topic");
   }
   terminal(attach<detail::BranchNode>(node_, branches));
 }
@@ -145,15 +152,18 @@ WindowedStream Stream::window(const WindowSpec& spec) const {
   check_spec(spec);
   return WindowedStream(node_, spec);
 }
-WindowedStream Stream::window(const WindowOptions& options) const { return window(to_spec(options)); }
+WindowedStream Stream::window(const WindowOptions& options) const {
+  return window(to_spec(options));
+}
 
-JoinedStream Stream::join_stream(const Stream& other, const JoinOptions& options, JoinType type) const {
+JoinedStream Stream::join_stream(const Stream& other, const JoinOptions& options,
+                                 JoinType type) const {
   if (options.window.count_ms() < 0) throw ConfigError("join(): the window must be >= 0");
   static const char* types[] = {"join", "left-join", "outer-join"};
   const std::string lineage = node_->lineage + "+" + other.node_->lineage;
-  std::string name = options.name.empty()
-                         ? lineage + "-" + types[int(type)] + "-" + std::to_string(options.window.count_ms()) + "ms"
-                         : options.name;
+  std::string name = options.name.empty() ? lineage + "-" + types[int(type)] + "-" +
+                                                std::to_string(options.window.count_ms()) + "ms"
+                                          : options.name;
   auto node = std::make_shared<detail::StreamJoinNode>(std::move(name), type, options);
   StreamNode::connect(node_, node, 0);
   StreamNode::connect(other.node_, node, 1);
@@ -169,7 +179,8 @@ JoinedStream Stream::left_join(const Stream& other, const JoinOptions& options) 
 JoinedStream Stream::outer_join(const Stream& other, const JoinOptions& options) const {
   return join_stream(other, options, JoinType::outer);
 }
-JoinedStream Stream::join_table(const Table& table, const JoinOptions& options, JoinType type) const {
+JoinedStream Stream::join_table(const Table& table, const JoinOptions& options,
+                                JoinType type) const {
   if (!dynamic_cast<detail::TableView*>(table.node().get())) {
     throw ConfigError("join(): the table side is not a table");
   }
@@ -191,8 +202,10 @@ JoinedStream Stream::left_join(const Table& table, const JoinOptions& options) c
 Table GroupedStream::count(const AggregateOptions& options) const {
   return aggregate_json(detail::counting(), options);
 }
-Table GroupedStream::aggregate_json(detail::Aggregation aggregation, const AggregateOptions& options) const {
-  std::string name = options.name.empty() ? node_->lineage + "-" + aggregation.operation : options.name;
+Table GroupedStream::aggregate_json(detail::Aggregation aggregation,
+                                    const AggregateOptions& options) const {
+  std::string name =
+      options.name.empty() ? node_->lineage + "-" + aggregation.operation : options.name;
   return Table(attach<detail::AggregateNode>(node_, std::move(name), std::move(aggregation)));
 }
 WindowedGroupedStream GroupedStream::window(const WindowSpec& spec) const {
@@ -206,7 +219,9 @@ WindowedGroupedStream GroupedStream::window(const WindowOptions& options) const 
 WindowedGroupedStream WindowedStream::group_by_json(std::function<Json(const Json&)> fn) const {
   return WindowedGroupedStream(Stream(node_).key_by(std::move(fn)).node(), spec_);
 }
-WindowedGroupedStream WindowedStream::group_by_key() const { return WindowedGroupedStream(node_, spec_); }
+WindowedGroupedStream WindowedStream::group_by_key() const {
+  return WindowedGroupedStream(node_, spec_);
+}
 
 WindowedTable WindowedGroupedStream::count(const AggregateOptions& options) const {
   return aggregate_json(detail::counting(), options);
@@ -219,20 +234,24 @@ WindowedTable WindowedGroupedStream::aggregate_json(detail::Aggregation aggregat
   switch (spec_.kind()) {
     case WindowSpec::Kind::tumbling:
     case WindowSpec::Kind::hopping:
-      return WindowedTable(attach<detail::TimeWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+      return WindowedTable(
+          attach<detail::TimeWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
     case WindowSpec::Kind::sliding:
-      return WindowedTable(attach<detail::SlidingWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+      return WindowedTable(
+          attach<detail::SlidingWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
     case WindowSpec::Kind::session:
       break;
   }
-  return WindowedTable(attach<detail::SessionWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+  return WindowedTable(
+      attach<detail::SessionWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
 }
 
 // ---- tables ----
 
 void Table::to(const std::string& topic) const { terminal(attach<detail::SinkNode>(node_, topic)); }
 void Table::each_json(std::function<void(const Json&, const Json&)> fn) const {
-  terminal(attach<detail::EachNode>(node_, [fn = std::move(fn)](const StreamRecord& r) { fn(r.key, r.value); }));
+  terminal(attach<detail::EachNode>(
+      node_, [fn = std::move(fn)](const StreamRecord& r) { fn(r.key, r.value); }));
 }
 Stream Table::to_stream() const {
   return Stream(attach<TransformNode>(node_, [](StreamRecord&) { return true; }));
@@ -242,7 +261,9 @@ WindowedTable WindowedTable::updates() const {
   dynamic_cast<detail::WindowNode&>(*node_).set_emit_updates();
   return *this;
 }
-void WindowedTable::to(const std::string& topic) const { terminal(attach<detail::SinkNode>(node_, topic)); }
+void WindowedTable::to(const std::string& topic) const {
+  terminal(attach<detail::SinkNode>(node_, topic));
+}
 void WindowedTable::each_window(std::function<void(const Window&)> fn) const {
   terminal(attach<detail::EachNode>(node_, [fn = std::move(fn)](const StreamRecord& r) {
     fn(Window(r.key, r.value["value"], time_of(r.value["start"]), time_of(r.value["end"])));
@@ -263,16 +284,21 @@ Stream JoinedStream::map_pair(std::function<Json(const Json&, const Json&)> fn) 
     return true;
   }));
 }
-void JoinedStream::to(const std::string& topic) const { terminal(attach<detail::SinkNode>(node_, topic)); }
+void JoinedStream::to(const std::string& topic) const {
+  terminal(attach<detail::SinkNode>(node_, topic));
+}
 
 // ---- Topology and Client ----
 
 Topology::Topology() : state_(std::make_shared<detail::TopologyState>()) {}
 Stream Topology::stream(const std::string& topic) { return Stream(source({topic}, state_)); }
-Stream Topology::stream(const std::vector<std::string>& topics) { return Stream(source(topics, state_)); }
+Stream Topology::stream(const std::vector<std::string>& topics) {
+  return Stream(source(topics, state_));
+}
 Table Topology::table(const std::string& topic) { return Table(table_source(topic, state_)); }
 void Topology::run(Client& client, const StreamOptions& options) {
-  if (state_->sinks.empty()) throw ConfigError("Topology::run: no terminal operation (to, each, branch)");
+  if (state_->sinks.empty())
+    throw ConfigError("Topology::run: no terminal operation (to, each, branch)");
   detail::run_topology(state_->sinks, client, options);
 }
 

@@ -29,8 +29,8 @@ void StreamJoinNode::process(Context& ctx, StreamRecord record, int port) {
     return;
   }
   std::string bucket_key = join_key(side, record).dump();
-  Entry entry{side, std::move(record.key), std::move(record.value), t, false,
-              std::move(bucket_key)};
+  Entry entry{side,  std::move(record.key), std::move(record.value), t,
+              false, std::move(bucket_key)};
   auto bucket = buckets_[1 - side].find(entry.bucket);
   if (bucket != buckets_[1 - side].end()) {
     const auto& predicate = options_.on.predicate();
@@ -55,7 +55,8 @@ void StreamJoinNode::process(Context& ctx, StreamRecord record, int port) {
 }
 
 void StreamJoinNode::save(const std::string& row, const Entry& entry) {
-  store_.put(row, Json{{"k", entry.key}, {"v", entry.value}, {"m", entry.matched}, {"j", entry.bucket}});
+  store_.put(row,
+             Json{{"k", entry.key}, {"v", entry.value}, {"m", entry.matched}, {"j", entry.bucket}});
 }
 
 void StreamJoinNode::index(const std::string& row, Entry entry) {
@@ -67,8 +68,10 @@ void StreamJoinNode::index(const std::string& row, Entry entry) {
 void StreamJoinNode::emit(Context& ctx, const Entry* left, const Entry* right) {
   const Json null;
   Json key = left ? left->key : right->key;
-  const int64_t time = std::max(left ? left->timestamp : INT64_MIN, right ? right->timestamp : INT64_MIN);
-  forward(ctx, pair_record(std::move(key), left ? left->value : null, right ? right->value : null, time));
+  const int64_t time =
+      std::max(left ? left->timestamp : INT64_MIN, right ? right->timestamp : INT64_MIN);
+  forward(ctx, pair_record(std::move(key), left ? left->value : null, right ? right->value : null,
+                           time));
 }
 
 void StreamJoinNode::expire(Context& ctx, const std::string& row) {
@@ -77,7 +80,8 @@ void StreamJoinNode::expire(Context& ctx, const std::string& row) {
   Entry entry = std::move(it->second);
   entries_.erase(it);
   auto& bucket = buckets_[entry.side][entry.bucket];
-  for (auto b = bucket.lower_bound(entry.timestamp); b != bucket.end() && b->first == entry.timestamp; ++b) {
+  for (auto b = bucket.lower_bound(entry.timestamp);
+       b != bucket.end() && b->first == entry.timestamp; ++b) {
     if (b->second == row) {
       bucket.erase(b);
       break;
@@ -113,8 +117,11 @@ void StreamJoinNode::restored() {
   expiring_.clear();
   for (const auto& [row, value] : store_.rows()) {
     const auto bar1 = row.find('|'), bar2 = row.find('|', bar1 + 1);
-    Entry entry{std::stoi(row.substr(0, bar1)), value["k"], value["v"],
-                std::stoll(row.substr(bar1 + 1, bar2 - bar1 - 1)), value["m"].get<bool>(),
+    Entry entry{std::stoi(row.substr(0, bar1)),
+                value["k"],
+                value["v"],
+                std::stoll(row.substr(bar1 + 1, bar2 - bar1 - 1)),
+                value["m"].get<bool>(),
                 value["j"].get<std::string>()};
     next_seq_ = std::max<uint64_t>(next_seq_, std::stoull(row.substr(bar2 + 1)) + 1);
     index(row, std::move(entry));

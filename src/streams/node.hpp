@@ -41,7 +41,7 @@ struct Context {
   Output* output = nullptr;
   StreamMetrics* metrics = nullptr;
   const StreamOptions* options = nullptr;
-  const Record* source = nullptr;  // the input record being processed (null while flushing)
+  const Record* source = nullptr;   // the input record being processed (null while flushing)
   int64_t stream_time = INT64_MIN;  // the largest event time seen (never goes backwards)
 
   // A record dropped because every window it belongs to has closed.
@@ -100,7 +100,8 @@ class TableView {
  public:
   virtual ~TableView() = default;
   virtual const Json* find(const Json& key) const = 0;
-  virtual void for_each(const std::function<void(const Json& key, const Json& value)>& fn) const = 0;
+  virtual void for_each(
+      const std::function<void(const Json& key, const Json& value)>& fn) const = 0;
 };
 
 // The key of a record as bytes on the wire: a JSON string as its text, null as no key, anything

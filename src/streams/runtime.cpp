@@ -28,8 +28,8 @@ class ProducerOutput final : public Output {
   }
   void send_raw(const std::string& topic, std::optional<std::string> key,
                 std::optional<std::string> value, Headers headers, int64_t timestamp) override {
-    SendOptions options{.key = std::move(key), .headers = std::move(headers),
-                        .timestamp = time(timestamp)};
+    SendOptions options{
+        .key = std::move(key), .headers = std::move(headers), .timestamp = time(timestamp)};
     if (value) {
       producer(topic).send_raw(*value, options);
     } else {
@@ -79,12 +79,12 @@ void restore(Client& client, Engine& engine, std::stop_token stop) {
   if (engine.changelogs().empty()) return;
   std::vector<std::string> topics;
   for (const auto& [topic, _] : engine.changelogs()) topics.push_back(topic);
-  Consumer consumer = client.consumer(
-      topics, ConsumerOptions{.group = engine.options().application_id + "-restore",
-                              .offset = Offset::earliest,
-                              .auto_commit = false,
-                              .max_poll_records = 5000,
-                              .stop = stop});
+  Consumer consumer =
+      client.consumer(topics, ConsumerOptions{.group = engine.options().application_id + "-restore",
+                                              .offset = Offset::earliest,
+                                              .auto_commit = false,
+                                              .max_poll_records = 5000,
+                                              .stop = stop});
   if (!consumer.wait_for_assignment(60s)) {
     if (stop.stop_requested()) return;
     throw TimeoutError("streams: the changelogs of '" + engine.options().application_id +

@@ -14,9 +14,10 @@ namespace {
 class MemoryOutput final : public detail::Output {
  public:
   void send(const std::string& topic, const detail::StreamRecord& record) override {
-    send_raw(topic, detail::key_bytes(record.key),
-             record.value.is_null() ? std::nullopt : std::optional<std::string>(record.value.dump()),
-             record.headers, record.timestamp);
+    send_raw(
+        topic, detail::key_bytes(record.key),
+        record.value.is_null() ? std::nullopt : std::optional<std::string>(record.value.dump()),
+        record.headers, record.timestamp);
   }
   void send_raw(const std::string& topic, std::optional<std::string> key,
                 std::optional<std::string> value, Headers headers, int64_t timestamp) override {

@@ -79,7 +79,9 @@ TEST(Stateless, FlatMapKeyByPeekMapKeyValueAndMerge) {
                    .key_by([](const Json& w) { return w; })
                    .peek([&](const Json& w) { peeked.push_back(w); });
   words.merge(app.stream("extra"))
-      .map([](const Json& k, const Json& v) { return KeyValue{v, Json{{"word", v}, {"was", k}}}; })
+      .map([](const Json& k, const Json& v) {
+        return KeyValue{v, Json{{"word", v}, {"was", k}}};
+      })
       .to("words");
   TopologyTestDriver driver(app);
   driver.pipe("lines", "to be or", {.key = "l1"});
@@ -98,7 +100,8 @@ TEST(Stateless, BranchFirstMatchWinsOtherwiseTakesTheRest) {
                                {[](const Json& o) { return o["amount"] > 10; }, "big-orders"},
                                {kafka::otherwise, "other-orders"}});
   Topology strict;
-  strict.stream("orders").branch({{[](const Json& o) { return o["region"] == "us"; }, "us-orders"}});
+  strict.stream("orders").branch(
+      {{[](const Json& o) { return o["region"] == "us"; }, "us-orders"}});
   TopologyTestDriver driver(app), strict_driver(strict);
   for (auto* d : {&driver, &strict_driver}) {
     d->pipe("orders", {{"region", "us"}, {"amount", 50}});
@@ -107,7 +110,8 @@ TEST(Stateless, BranchFirstMatchWinsOtherwiseTakesTheRest) {
   }
   EXPECT_EQ(driver.messages("us-orders").size(), 1u);  // also > 10, but the first match wins
   EXPECT_EQ(driver.messages("big-orders"), (std::vector<Json>{{{"region", "eu"}, {"amount", 50}}}));
-  EXPECT_EQ(driver.messages("other-orders"), (std::vector<Json>{{{"region", "eu"}, {"amount", 5}}}));
+  EXPECT_EQ(driver.messages("other-orders"),
+            (std::vector<Json>{{{"region", "eu"}, {"amount", 5}}}));
   EXPECT_EQ(driver.metrics().unmatched_branch_dropped, 0);
   EXPECT_EQ(strict_driver.messages("us-orders").size(), 1u);
   EXPECT_EQ(strict_driver.metrics().unmatched_branch_dropped, 2);
@@ -192,8 +196,13 @@ TEST(TumblingWindows, OneHourWithTenMinutesGraceAcceptsUntilTenPastAndDropsLateR
   Topology app;
   std::vector<Emitted> out;
   std::vector<int64_t> late;
-  app.stream("orders").window(kafka::tumbling(1h).grace(10min)).group_by_key().count().each(collect(out));
-  TopologyTestDriver driver(app, {.on_late = [&](const Record& r) { late.push_back(ms(r.timestamp())); }});
+  app.stream("orders")
+      .window(kafka::tumbling(1h).grace(10min))
+      .group_by_key()
+      .count()
+      .each(collect(out));
+  TopologyTestDriver driver(
+      app, {.on_late = [&](const Record& r) { late.push_back(ms(r.timestamp())); }});
   driver.pipe("orders", 1, {.key = "k", .timestamp = at(h9 + 30 * min)});
   driver.pipe("orders", 2, {.key = "k", .timestamp = at(h9 + 65 * min)});  // 10:05
   driver.pipe("orders", 3, {.key = "k", .timestamp = at(h9 + 59 * min)});  // 09:59: in grace
@@ -212,7 +221,11 @@ TEST(TumblingWindows, OneHourWithTenMinutesGraceAcceptsUntilTenPastAndDropsLateR
 TEST(HoppingWindows, ARecordCountsInEveryWindowHoldingIt) {
   Topology app;
   std::vector<Emitted> out;
-  app.stream("clicks").window({.hopping = "5s", .advance = "3s"}).group_by_key().count().each(collect(out));
+  app.stream("clicks")
+      .window({.hopping = "5s", .advance = "3s"})
+      .group_by_key()
+      .count()
+      .each(collect(out));
   TopologyTestDriver driver(app);
   driver.pipe("clicks", 1, {.key = "u", .timestamp = at(4000)});  // [0,5000) and [3000,8000)
   driver.pipe("clicks", 1, {.key = "u", .timestamp = at(6500)});  // [3000,8000) and [6000,11000)
@@ -239,7 +252,8 @@ TEST(SlidingWindows, JavadocVectorEmitsEachWindowOnceInEndOrder) {
                                          {"A", 9201, 14201, 1}};
   EXPECT_EQ(out, expected);
   // Only the record a later one could still pair with (12400's right window) is kept.
-  EXPECT_EQ(driver.state("events-count-sliding-5000ms").at("\"A\"")["r"], Json::parse("[[12400, 12400]]"));
+  EXPECT_EQ(driver.state("events-count-sliding-5000ms").at("\"A\"")["r"],
+            Json::parse("[[12400, 12400]]"));
 }
 
 TEST(SlidingWindows, ARecordOutsideEveryOpenWindowIsLate) {
@@ -259,7 +273,11 @@ TEST(SessionWindows, JavadocVectorAndARecordBridgingTwoSessionsMergesThem) {
   std::vector<Emitted> apart, merged;
   for (auto* out : {&apart, &merged}) {
     Topology app;
-    app.stream("events").window(kafka::session(5ms).grace(10ms)).group_by_key().count().each(collect(*out));
+    app.stream("events")
+        .window(kafka::session(5ms).grace(10ms))
+        .group_by_key()
+        .count()
+        .each(collect(*out));
     TopologyTestDriver driver(app);
     for (int64_t t : {10, 12, 20}) driver.pipe("events", t, {.key = "A", .timestamp = at(t)});
     if (out == &merged) driver.pipe("events", 16, {.key = "A", .timestamp = at(16)});
@@ -287,7 +305,12 @@ TEST(SessionWindows, MergeAtExactlyTheGapAndCloseAfterGapPlusGrace) {
 TEST(Windows, UpdatesEmitsEveryChangeAndTheSeedSpellingWorks) {
   Topology app;
   std::vector<Emitted> out;
-  app.stream("orders").window({.tumbling = "5m"}).group_by_key().count().updates().each(collect(out));
+  app.stream("orders")
+      .window({.tumbling = "5m"})
+      .group_by_key()
+      .count()
+      .updates()
+      .each(collect(out));
   TopologyTestDriver driver(app);
   driver.pipe("orders", 1, {.key = "k", .timestamp = at(1000)});
   driver.pipe("orders", 2, {.key = "k", .timestamp = at(2000)});
@@ -301,9 +324,11 @@ TEST(Windows, UpdatesEmitsEveryChangeAndTheSeedSpellingWorks) {
 
 TEST(Windows, WindowedResultsGoToATopicKeyedByTheGroupKey) {
   Topology app;
-  app.stream("orders").window(kafka::tumbling(10s)).group_by_key().reduce(0, [](int sum, const Json& v) {
-    return sum + v.get<int>();
-  }).to("sums");
+  app.stream("orders")
+      .window(kafka::tumbling(10s))
+      .group_by_key()
+      .reduce(0, [](int sum, const Json& v) { return sum + v.get<int>(); })
+      .to("sums");
   TopologyTestDriver driver(app);
   driver.pipe("orders", 4, {.key = "k", .timestamp = at(1000)});
   driver.pipe("orders", 5, {.key = "k", .timestamp = at(3000)});
@@ -350,7 +375,8 @@ TEST(StreamJoins, MatchesInsideAndAtTheWindowBoundaryNotOutside) {
     driver.pipe("customers", {{"id", "c2"}, {"name", "Bob"}}, {.timestamp = at(hour)});
     driver.pipe("orders", {{"customer_id", "c1"}, {"n", 1}}, {.timestamp = at(hour + 30 * 60'000)});
     driver.pipe("orders", {{"customer_id", "c1"}, {"n", 2}}, {.timestamp = at(2 * hour)});  // at
-    driver.pipe("orders", {{"customer_id", "c1"}, {"n", 3}}, {.timestamp = at(2 * hour + 1)});  // out
+    driver.pipe("orders", {{"customer_id", "c1"}, {"n", 3}},
+                {.timestamp = at(2 * hour + 1)});  // out
     driver.pipe("orders", {{"customer_id", "c9"}, {"n", 4}}, {.timestamp = at(2 * hour + 2)});
     // The other side triggers too: a customer arriving after the order.
     driver.pipe("customers", {{"id", "c9"}, {"name", "Cy"}}, {.timestamp = at(2 * hour + 3)});
@@ -385,9 +411,9 @@ TEST(StreamJoins, LeftAndOuterEmitUnmatchedRecordsWhenTheWindowCloses) {
 TEST(StreamJoins, OuterJoinEmitsUnmatchedRightRecords) {
   Topology app;
   std::vector<std::pair<Json, Json>> pairs;
-  app.stream("left").outer_join(app.stream("right"), {.window = 1s}).each([&](const Json& l, const Json& r) {
-    pairs.emplace_back(l, r);
-  });
+  app.stream("left")
+      .outer_join(app.stream("right"), {.window = 1s})
+      .each([&](const Json& l, const Json& r) { pairs.emplace_back(l, r); });
   TopologyTestDriver driver(app);
   driver.pipe("right", "r1", {.key = "x", .timestamp = at(0)});
   driver.pipe("left", "l1", {.key = "y", .timestamp = at(5000)});
@@ -401,7 +427,9 @@ TEST(TableJoins, EachRecordSeesTheTablesCurrentRow) {
   auto customers = app.table("customers");
   app.stream("orders")
       .left_join(customers, {.on = kafka::keys([](const Json& o) { return o["customer_id"]; })})
-      .each([&](const Json& order, const Json& customer) { pairs.emplace_back(order["n"], customer); });
+      .each([&](const Json& order, const Json& customer) {
+        pairs.emplace_back(order["n"], customer);
+      });
   TopologyTestDriver driver(app);
   driver.pipe("orders", {{"customer_id", "c1"}, {"n", 1}});  // no row yet
   driver.pipe("customers", {{"name", "Ada"}}, {.key = "c1"});
@@ -419,9 +447,12 @@ TEST(TableJoins, AnAggregationIsATableToo) {
   Topology app;
   auto counts = app.stream("orders").group_by_key().count();
   std::vector<Json> seen;
-  app.stream("visits").join(counts).map([](const Json& visit, const Json& n) {
-    return Json{{"visit", visit}, {"orders", n}};
-  }).each([&](const Json& v) { seen.push_back(v); });
+  app.stream("visits")
+      .join(counts)
+      .map([](const Json& visit, const Json& n) {
+        return Json{{"visit", visit}, {"orders", n}};
+      })
+      .each([&](const Json& v) { seen.push_back(v); });
   TopologyTestDriver driver(app);
   driver.pipe("orders", 1, {.key = "c1"});
   driver.pipe("orders", 2, {.key = "c1"});
@@ -432,10 +463,12 @@ TEST(TableJoins, AnAggregationIsATableToo) {
 
 TEST(Errors, BadJsonOrAThrowingFunctionFailsTheRunNamingTheRecord) {
   Topology app;
-  app.stream("orders").filter([](const Json& o) {
-    if (o.contains("boom")) throw std::runtime_error("boom");
-    return true;
-  }).to("out");
+  app.stream("orders")
+      .filter([](const Json& o) {
+        if (o.contains("boom")) throw std::runtime_error("boom");
+        return true;
+      })
+      .to("out");
   TopologyTestDriver driver(app);
   driver.pipe("orders", {{"ok", 1}}, {.partition = 2});
   try {
@@ -458,7 +491,8 @@ TEST(Errors, BadJsonOrAThrowingFunctionFailsTheRunNamingTheRecord) {
 TEST(Errors, LogAndContinueSendsTheRecordToTheDeadLetterTopic) {
   Topology app;
   app.stream("orders").map([](const Json& o) { return o.at("amount"); }).to("amounts");
-  TopologyTestDriver driver(app, {.on_error = OnError::log_and_continue, .dead_letter_topic = "orders-dlq"});
+  TopologyTestDriver driver(
+      app, {.on_error = OnError::log_and_continue, .dead_letter_topic = "orders-dlq"});
   driver.pipe("orders", {{"amount", 1}});
   driver.pipe_raw("orders", "{not json", {.key = "k"});
   driver.pipe("orders", {{"no_amount", 1}});
@@ -478,7 +512,8 @@ TEST(Driver, OutputPartitionsFollowTheKeyHashAndStateIsWrittenToTheChangelog) {
   app.stream("orders").group_by_key().count({.name = "counts"}).to("counts");
   TopologyTestDriver driver(app, {.application_id = "shop"});
   driver.create_topic("counts", 3);
-  for (const char* key : {"a", "b", "c", "d"}) driver.pipe("orders", 1, {.key = key, .partition = 1});
+  for (const char* key : {"a", "b", "c", "d"})
+    driver.pipe("orders", 1, {.key = key, .partition = 1});
   for (const auto& r : driver.read("counts")) {
     EXPECT_EQ(r.partition(), kafka_do::partition_for_key(r.key(), 3)) << r.key();
   }
