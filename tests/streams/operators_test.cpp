@@ -94,6 +94,34 @@ TEST(Stateless, FlatMapKeyByPeekMapKeyValueAndMerge) {
   EXPECT_EQ(peeked, (std::vector<Json>{"to", "be", "or"}));
 }
 
+struct Order {
+  std::string customer;
+  double amount = 0;
+};
+void to_json(Json& j, const Order& o) { j = Json{{"customer", o.customer}, {"amount", o.amount}}; }
+void from_json(const Json& j, Order& o) {
+  j.at("customer").get_to(o.customer);
+  j.at("amount").get_to(o.amount);
+}
+
+TEST(Stateless, FunctionsTakeAndReturnTypedValues) {
+  Topology app;
+  app.stream("orders")
+      .filter([](const Order& o) { return o.amount > 10; })
+      .map([](Order o) {
+        o.amount *= 2;
+        return o;
+      })
+      .group_by([](const Order& o) { return o.customer; })
+      .reduce(0.0, [](double total, const Order& o) { return total + o.amount; })
+      .to("totals");
+  TopologyTestDriver driver(app);
+  driver.pipe("orders", Order{"ada", 20});
+  driver.pipe("orders", Order{"ada", 5});
+  driver.pipe("orders", Order{"ada", 11});
+  EXPECT_EQ(driver.messages("totals"), (std::vector<Json>{40.0, 62.0}));
+}
+
 TEST(Stateless, BranchFirstMatchWinsOtherwiseTakesTheRest) {
   Topology app;
   app.stream("orders").branch({{[](const Json& o) { return o["region"] == "us"; }, "us-orders"},
