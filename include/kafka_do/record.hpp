@@ -111,6 +111,9 @@ class Record {
   // like any lazily filled cache, one Record object must not be read from two threads at once
   // (copies are independent).
   const Json& value() const;
+  // The value parsed afresh, not cached (for a caller that keeps the result, so the record need
+  // not hold a second copy); throws as value() does.
+  Json parse_value() const;
   // The value converted to T through nlohmann's from_json; SerializationError on failure.
   template <typename T>
   T value() const {

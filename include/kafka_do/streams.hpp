@@ -252,12 +252,12 @@ class Stream {
       // fn(key, value) -> kafka::KeyValue: replaces key and value.
       return map_key_value([fn](const Json& k, const Json& v) { return KeyValue(fn(k, v)); });
     } else {
-      return map_json([fn](const Json& v) { return Json(fn(v)); });
+      return map_json([fn](Json&& v) { return Json(fn(std::move(v))); });
     }
   }
   template <typename Fn>
   Stream map_values(Fn fn) const {
-    return map_json([fn](const Json& v) { return Json(fn(v)); });
+    return map_json([fn](Json&& v) { return Json(fn(std::move(v))); });
   }
   // Replaces each record by the records of fn(value) (any range of values).
   template <typename Fn>
@@ -318,7 +318,8 @@ class Stream {
 
  private:
   Stream filter_json(std::function<bool(const Json&)> fn) const;
-  Stream map_json(std::function<Json(const Json&)> fn) const;
+  // fn gets the value to keep or change (moved out of the record).
+  Stream map_json(std::function<Json(Json&&)> fn) const;
   Stream map_key_value(std::function<KeyValue(const Json&, const Json&)> fn) const;
   Stream flat_map_json(std::function<std::vector<Json>(const Json&)> fn) const;
   Stream key_by_json(std::function<Json(const Json&)> fn) const;

@@ -3,10 +3,15 @@
 namespace kafka {
 
 const Json& Record::value() const {
+  if (!parsed_) parsed_.emplace(parse_value());
+  return *parsed_;
+}
+
+Json Record::parse_value() const {
   if (parsed_) return *parsed_;
-  if (!value_) return parsed_.emplace(nullptr);
+  if (!value_) return nullptr;
   try {
-    return parsed_.emplace(Json::parse(*value_));
+    return Json::parse(*value_);
   } catch (const Json::exception& e) {
     throw SerializationError(describe() + ": value is not valid JSON (" + e.what() +
                              "); read it with raw_value()");

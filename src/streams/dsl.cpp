@@ -94,9 +94,9 @@ Stream Stream::filter_json(std::function<bool(const Json&)> fn) const {
   return Stream(
       attach<TransformNode>(node_, [fn = std::move(fn)](StreamRecord& r) { return fn(r.value); }));
 }
-Stream Stream::map_json(std::function<Json(const Json&)> fn) const {
+Stream Stream::map_json(std::function<Json(Json&&)> fn) const {
   return Stream(attach<TransformNode>(node_, [fn = std::move(fn)](StreamRecord& r) {
-    r.value = fn(r.value);
+    r.value = fn(std::move(r.value));
     return true;
   }));
 }

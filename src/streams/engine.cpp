@@ -90,7 +90,7 @@ void Engine::process(const Record& record, Output& output) {
     const int64_t t =
         ms_since_epoch(options_.timestamp ? options_.timestamp(record) : record.timestamp());
     Json key = record.has_key() ? Json(std::string(record.key())) : Json();
-    Json value = record.has_value() ? record.value() : Json();  // throws SerializationError
+    Json value = record.parse_value();  // throws SerializationError
     ctx_.stream_time = std::max(ctx_.stream_time, t);
     const auto& sources = sources_.at(record.topic());
     for (size_t i = 0; i < sources.size(); ++i) {

@@ -25,6 +25,13 @@ class StateStore {
     auto it = rows_.find(key);
     return it == rows_.end() ? nullptr : &it->second;
   }
+  // The row to change in place (marked written), or null when there is none.
+  Json* update(const std::string& key) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) return nullptr;
+    dirty_.insert(key);
+    return &it->second;
+  }
   Json& put(const std::string& key, Json value) {
     dirty_.insert(key);
     return rows_.insert_or_assign(key, std::move(value)).first->second;

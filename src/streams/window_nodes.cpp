@@ -58,25 +58,32 @@ Json WindowNode::fold(const Json& key, const Json& records, int64_t start, int64
 
 void TimeWindowNode::process(Context& ctx, StreamRecord record, int) {
   bool accepted = false;
-  for (const int64_t start : time_window_starts(record.timestamp, size_, advance_)) {
-    const int64_t end = start + size_;
-    if (end + grace_ <= ctx.stream_time) continue;  // closed: Kafka's `end > stream_time - grace`
-    accepted = true;
-    const std::string row = time_row(record.key, start);
-    const Json* current = store_.get(row);
-    Json next;
-    if (current) {
-      next = {{"v", aggregation_.add(record.key, record.value, (*current)["v"])},
-              {"t", std::max((*current)["t"].get<int64_t>(), record.timestamp)}};
-    } else {
-      closing_.emplace(end + grace_, row);
-      next = {{"v", aggregation_.add(record.key, record.value, aggregation_.initial)},
-              {"t", record.timestamp}};
+  if (advance_ == size_) {  // tumbling: the one window holding the record
+    accepted = add(ctx, record, record.timestamp - record.timestamp % size_);
+  } else {
+    for (const int64_t start : time_window_starts(record.timestamp, size_, advance_)) {
+      accepted = add(ctx, record, start) || accepted;
     }
-    const Json& stored = store_.put(row, std::move(next));
-    if (updates_) emit(ctx, record.key, start, end, stored["v"], stored["t"].get<int64_t>());
   }
   if (!accepted) ctx.late();
+}
+
+bool TimeWindowNode::add(Context& ctx, const StreamRecord& record, int64_t start) {
+  const int64_t end = start + size_;
+  if (end + grace_ <= ctx.stream_time) return false;  // closed: Kafka's `end > stream_time - grace`
+  const std::string row = time_row(record.key, start);
+  Json* stored = store_.update(row);
+  if (stored) {
+    (*stored)[0] = aggregation_.add(record.key, record.value, (*stored)[0]);
+    if (record.timestamp > (*stored)[1].get<int64_t>()) (*stored)[1] = record.timestamp;
+  } else {
+    closing_.emplace(end + grace_, row);
+    stored = &store_.put(
+        row, Json::array({aggregation_.add(record.key, record.value, aggregation_.initial),
+                          record.timestamp}));
+  }
+  if (updates_) emit(ctx, record.key, start, end, (*stored)[0], (*stored)[1].get<int64_t>());
+  return true;
 }
 
 void TimeWindowNode::close(Context& ctx, std::multimap<int64_t, std::string>::iterator it) {
@@ -87,8 +94,8 @@ void TimeWindowNode::close(Context& ctx, std::multimap<int64_t, std::string>::it
   if (!updates_) {
     const auto bar = row.find('|');
     const int64_t start = std::stoll(row.substr(0, bar));
-    emit(ctx, Json::parse(row.substr(bar + 1)), start, start + size_, (*value)["v"],
-         (*value)["t"].get<int64_t>());
+    emit(ctx, Json::parse(row.substr(bar + 1)), start, start + size_, (*value)[0],
+         (*value)[1].get<int64_t>());
   }
   store_.erase(row);
 }

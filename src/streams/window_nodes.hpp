@@ -3,7 +3,7 @@
 // keeps its open windows in its store and emits a window's final value once, when stream time
 // reaches its close (updates(): every change instead), then drops it, so the store holds only
 // open windows. Rows (docs/format/state_format.md#streams):
-//   time windows  "<start>|<key json>" -> {"v": aggregate, "t": max event time}
+//   time windows  "<start>|<key json>" -> [aggregate, max event time]
 //   sliding       "<key json>"         -> {"r": [[t, value], ...], "e": last emitted end}
 //   sessions      "<key json>"         -> {"s": [[start, end, [[t, value], ...]], ...]}
 // Sliding windows and sessions keep their records (an aggregate of arbitrary user code cannot
@@ -52,6 +52,8 @@ class TimeWindowNode final : public WindowNode {
   void restored() override;
 
  private:
+  // Adds the record to the window starting at `start`; false when that window has closed.
+  bool add(Context& ctx, const StreamRecord& record, int64_t start);
   void close(Context& ctx, std::multimap<int64_t, std::string>::iterator it);
   std::multimap<int64_t, std::string> closing_;  // end + grace -> row
 };

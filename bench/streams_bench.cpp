@@ -1,0 +1,173 @@
+// streams_bench: what stream processing costs, in records/s on one core, beside the SDK
+// consumer reading the same records in the same run (the floor a run cannot beat: it consumes
+// with that consumer). Backends: memory: and file: (in process).
+//
+//   reference  a group consumer's poll loop over the input: raw bytes, and value() (JSON parse)
+//   stateless  kafka.stream(...).filter(...).map(...).to(topic), until caught up
+//   windowed   .window(tumbling(1 h)).group_by(customer).count() over 100k customers, each()
+//   operators  the same two topologies under TopologyTestDriver: the operators alone, no I/O
+//
+// The input: N JSON orders {"customer_id": "c<k>", "amount": a} with increasing timestamps.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <kafka_do/kafka.hpp>
+#include <kafka_do/testing.hpp>
+#include <string>
+
+#include "bench_support.hpp"
+
+namespace kafka_do::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using kafka::Json;
+
+constexpr int64_t kStart = 1'700'000'000'000;
+
+Json order(uint64_t i, uint64_t keys) {
+  return Json{{"customer_id", "c" + std::to_string((i * 7919) % keys)},
+              {"amount", double(i % 200)}};
+}
+
+kafka::Timestamp time_of(uint64_t i) {
+  return kafka::Timestamp(std::chrono::milliseconds(kStart + int64_t(i) * 10));
+}
+
+void seed(kafka::Client& client, const std::string& topic, uint64_t n, uint64_t keys) {
+  auto p = client.async_producer(topic);
+  for (uint64_t i = 0; i < n; ++i) p.send(order(i, keys), {.timestamp = time_of(i)});
+  p.deliver();
+}
+
+double consume(kafka::Client& client, const std::string& topic, uint64_t n, bool parse) {
+  auto c = client.consumer(topic, {.group = std::string(parse ? "json" : "raw") + "-reader",
+                                   .offset = kafka::Offset::earliest,
+                                   .auto_commit = false,
+                                   .max_poll_records = 5000});
+  const auto start = Clock::now();
+  uint64_t seen = 0;
+  while (seen < n) {
+    for (auto& r : c.poll(1s)) {
+      keep(parse ? static_cast<const void*>(&r.value()) : r.raw_value().data());
+      ++seen;
+    }
+  }
+  return double(n) / seconds_since(start);
+}
+
+void stateless(kafka::Stream s) {
+  s.filter([](const Json& o) { return o["amount"].get<double>() >= 20; })
+      .map([](Json o) {
+        o["tier"] = "premium";
+        return o;
+      })
+      .to("premium-orders");
+}
+
+uint64_t windowed(kafka::Stream s) {
+  uint64_t windows = 0;
+  s.window(kafka::tumbling(1h))
+      .group_by([](const Json& o) { return o["customer_id"]; })
+      .count()
+      .each([&](const Json&, const kafka::Window&) { ++windows; });
+  return windows;
+}
+
+double run_stateless(kafka::Client& client, const std::string& topic, uint64_t n) {
+  const auto start = Clock::now();
+  stateless(client.stream(topic, kafka::StreamOptions{.application_id = "bench-stateless-" + topic,
+                                                      .until_caught_up = true}));
+  return double(n) / seconds_since(start);
+}
+
+double run_windowed(kafka::Client& client, const std::string& topic, uint64_t n,
+                    uint64_t& windows) {
+  const auto start = Clock::now();
+  windows = windowed(client.stream(
+      topic,
+      kafka::StreamOptions{.application_id = "bench-windowed-" + topic, .until_caught_up = true}));
+  return double(n) / seconds_since(start);
+}
+
+// The operators alone: records piped into the TopologyTestDriver (values already bytes).
+double run_driver(bool window, uint64_t n, uint64_t keys) {
+  kafka::Topology app;
+  uint64_t windows = 0;
+  if (window) {
+    app.stream("orders")
+        .window(kafka::tumbling(1h))
+        .group_by([](const Json& o) { return o["customer_id"]; })
+        .count()
+        .each([&](const Json&, const kafka::Window&) { ++windows; });
+  } else {
+    stateless(app.stream("orders"));
+  }
+  std::vector<std::string> values;
+  values.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) values.push_back(order(i, keys).dump());
+  kafka::TopologyTestDriver driver(app);
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    driver.pipe_raw("orders", std::move(values[i]), {.timestamp = time_of(i)});
+    if (!window && (i & 4095) == 0) driver.read("premium-orders");  // keep memory flat
+  }
+  driver.flush();
+  const double rate = double(n) / seconds_since(start);
+  keep(&windows);
+  return rate;
+}
+
+void report(const char* backend, double raw, double json, double stateless_rate,
+            double windowed_rate, uint64_t windows) {
+  std::printf("%-8s consumer raw %10.0f rec/s | consumer JSON %10.0f rec/s\n", backend, raw, json);
+  std::printf("%-8s stateless   %10.0f rec/s  (%.2fx the JSON consumer)\n", backend, stateless_rate,
+              stateless_rate / json);
+  std::printf("%-8s windowed    %10.0f rec/s  (%.2fx the JSON consumer; %llu windows emitted)\n",
+              backend, windowed_rate, windowed_rate / json,
+              static_cast<unsigned long long>(windows));
+}
+
+}  // namespace
+}  // namespace kafka_do::bench
+
+int main(int argc, char** argv) {
+  using namespace kafka_do::bench;
+  CLI::App app{"stream processing throughput beside the SDK consumer's"};
+  bool quick = false;
+  uint64_t n = 1'000'000, keys = 100'000;
+  std::string dir = "bench-tmp/streams";
+  app.add_flag("--quick", quick, "a small run (the CTest smoke test)");
+  app.add_option("--records", n, "input records");
+  app.add_option("--keys", keys, "distinct customers (window keys)");
+  app.add_option("--dir", dir, "directory for the file: backend");
+  CLI11_PARSE(app, argc, argv);
+  if (quick) {
+    n = 20'000;
+    keys = 2'000;
+  }
+  std::printf("streams_bench: %llu records, %llu keys, 1-hour windows, records 10 ms apart\n",
+              static_cast<unsigned long long>(n), static_cast<unsigned long long>(keys));
+  std::filesystem::remove_all(dir);
+  for (const char* backend : {"memory", "file"}) {
+    kafka::ClientOptions options;
+    options.url = std::string(backend) == "memory" ? "memory:" : "file:" + dir;
+    kafka::Client client(options);
+    seed(client, "orders", n, keys);
+    const double raw = consume(client, "orders", n, false);
+    const double json = consume(client, "orders", n, true);
+    const double s = run_stateless(client, "orders", n);
+    uint64_t windows = 0;
+    const double w = run_windowed(client, "orders", n, windows);
+    report(backend, raw, json, s, w, windows);
+  }
+  const double ds = run_driver(false, n, keys), dw = run_driver(true, n, keys);
+  std::printf(
+      "operators stateless %10.0f rec/s | windowed %10.0f rec/s (TopologyTestDriver, no I/O)\n", ds,
+      dw);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
