@@ -57,6 +57,9 @@ struct StreamOptions {
   // Input offsets are committed (after the outputs and state they caused are acknowledged)
   // this often; a crash recounts at most the records processed since the last commit.
   Duration commit_interval = 1s;
+  // How long the group waits for a run that stopped polling (a crashed process) before its
+  // partitions go to a new run (the consumer's session_timeout).
+  Duration session_timeout = 30s;
   // With no input for this long (wall clock), every open window is emitted. Off when unset.
   std::optional<Duration> idle_timeout;
   // How long to wait for data on an input partition that is behind before processing the

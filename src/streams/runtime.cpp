@@ -15,6 +15,8 @@ namespace kafka::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How long a partition whose end the consumer does not know yet holds the others back.
+constexpr std::chrono::milliseconds kUnknownEndPatience{30'000};
 
 // Output topics through one Producer each.
 class ProducerOutput final : public Output {
@@ -113,6 +115,8 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
       ConsumerOptions{.group = options.application_id,
                       .offset = options.from_beginning ? Offset::earliest : Offset::latest,
                       .auto_commit = false,
+                      .session_timeout = options.session_timeout,
+                      .heartbeat_interval = std::min(options.session_timeout.ms() / 3, 3000ms),
                       .stop = options.stop,
                       .client_id = options.application_id,
                       .isolation = Isolation::read_committed});
@@ -157,7 +161,9 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
 
     // Event-time order across partitions (and so across a join's or merge's inputs): always the
     // oldest buffered record, but only while no partition that has more to read sits empty;
-    // such a partition holds the others back for at most max_task_idle.
+    // such a partition holds the others back for at most max_task_idle. One whose end is not
+    // known yet (the kafka:// backend before its first fetch) is waited for longer: it may well
+    // hold the oldest records.
     held = false;
     while (true) {
       bool hold = false;
@@ -168,7 +174,8 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
           continue;
         }
         auto since = starving_since.try_emplace(tp, now).first->second;
-        if (now - since < options.max_task_idle.ms()) hold = true;
+        const auto patience = behind < 0 ? kUnknownEndPatience : options.max_task_idle.ms();
+        if (now - since < patience) hold = true;
       }
       if (hold) {
         held = true;

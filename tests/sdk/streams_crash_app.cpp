@@ -1,0 +1,35 @@
+// A stream application for the crash test (streams_test.cpp, KilledMidRun...): counts the
+// records of `events` per key with a state store, committing every `commit_ms`, and SIGKILLs
+// itself after it has processed `crash_after` records: no destructor, flush or commit runs.
+//   streams_crash_app <url> <crash_after> <commit_ms>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <kafka_do/kafka.hpp>
+#include <string>
+
+int main(int argc, char** argv) try {
+  if (argc != 4) {
+    std::cerr << "usage: streams_crash_app <url> <crash_after> <commit_ms>\n";
+    return 2;
+  }
+  kafka::Client kafka(kafka::ClientOptions{.url = argv[1]});
+  const long crash_after = std::atol(argv[2]);
+  long seen = 0;
+  kafka
+      .stream("events",
+              kafka::StreamOptions{.application_id = "crash",
+                                   .commit_interval = std::chrono::milliseconds(std::atol(argv[3])),
+                                   .session_timeout = std::chrono::seconds(2)})
+      .group_by_key()
+      .count({.name = "counts"})
+      .each([&](const kafka::Json&, int64_t) {
+        if (++seen == crash_after) ::kill(::getpid(), SIGKILL);
+      });
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "streams_crash_app: " << e.what() << "\n";
+  return 1;
+}
