@@ -11,6 +11,7 @@
 
 #include <concepts>
 #include <exception>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,9 @@ class Client {
   // operation (to, each, branch), with `options` (application id, until_caught_up, stop, ...).
   Stream stream(const std::string& topic, const StreamOptions& options = {});
   Stream stream(const std::vector<std::string>& topics, const StreamOptions& options = {});
+  Stream stream(std::initializer_list<std::string> topics, const StreamOptions& options = {}) {
+    return stream(std::vector<std::string>(topics), options);  // kafka.stream({"a", "b"})
+  }
   // The latest value per key of a (compacted) topic, to join streams with.
   Table table(const std::string& topic);
 

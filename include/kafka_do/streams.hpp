@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -489,10 +490,16 @@ class Topology {
   Topology();
   Stream stream(const std::string& topic);
   Stream stream(const std::vector<std::string>& topics);
+  Stream stream(std::initializer_list<std::string> topics) {  // app.stream({"a", "b"})
+    return stream(std::vector<std::string>(topics));
+  }
   // The latest value per key of a (compacted) topic; a null value deletes the key.
   Table table(const std::string& topic);
   // Runs every terminal operation added so far (see StreamOptions for when it returns).
   void run(Client& client, const StreamOptions& options = {});
+  // Ends a run in progress (from any thread; run() returns after its final commit). A closed
+  // topology does not run again.
+  void close();
   const std::shared_ptr<detail::TopologyState>& state() const { return state_; }
 
  private:

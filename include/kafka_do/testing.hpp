@@ -44,8 +44,8 @@ class MockClient : public Client {
 //   app.stream("orders").window(kafka::tumbling(5min)).group_by_key().count().to("counts");
 //   kafka::TopologyTestDriver driver(app);
 //   driver.pipe("orders", {{"id", 1}}, {.key = "c-1", .timestamp = t0});
-//   driver.pipe("orders", {{"id", 2}}, {.key = "c-1", .timestamp = t0 + 5min});  // closes [t0, +5m)
-//   driver.messages("counts");  // [{"start": ..., "end": ..., "value": 1}]
+//   driver.pipe("orders", {{"id", 2}}, {.key = "c-1", .timestamp = t0 + 5min});  // closes [t0,
+//   +5m) driver.messages("counts");  // [{"start": ..., "end": ..., "value": 1}]
 //
 // Each piped record is processed at once, in pipe order (so the order is the test's to choose),
 // exactly as a run processes a consumed record; stream time is the largest timestamp piped.
@@ -75,6 +75,9 @@ class TopologyTestDriver {
   std::chrono::system_clock::time_point wall_clock() const;
   // The largest event time processed (epoch when nothing was).
   std::chrono::system_clock::time_point stream_time() const;
+  // Moves stream time forward (never back) as a record with that timestamp would, closing the
+  // windows and join buffers whose time has come.
+  void advance_stream_time(std::chrono::system_clock::time_point to);
   // Emits every open window, as a run with until_caught_up does when it ends.
   void flush();
 

@@ -299,8 +299,13 @@ Table Topology::table(const std::string& topic) { return Table(table_source(topi
 void Topology::run(Client& client, const StreamOptions& options) {
   if (state_->sinks.empty())
     throw ConfigError("Topology::run: no terminal operation (to, each, branch)");
-  detail::run_topology(state_->sinks, client, options);
+  // The run stops on the caller's token or on close(), whichever comes first.
+  StreamOptions run_options = options;
+  std::stop_callback forward(options.stop, [state = state_] { state->closing.request_stop(); });
+  run_options.stop = state_->closing.get_token();
+  detail::run_topology(state_->sinks, client, run_options);
 }
+void Topology::close() { state_->closing.request_stop(); }
 
 Stream Client::stream(const std::string& topic, const StreamOptions& options) {
   return stream(std::vector<std::string>{topic}, options);

@@ -121,6 +121,13 @@ void Engine::process(const Record& record, Output& output) {
   ctx_.source = nullptr;
 }
 
+void Engine::advance_to(int64_t time, Output& output) {
+  ctx_.output = &output;
+  ctx_.source = nullptr;
+  ctx_.stream_time = std::max(ctx_.stream_time, time);
+  for (StreamNode* node : stateful_) node->advance(ctx_);
+}
+
 void Engine::flush(Output& output) {
   ctx_.output = &output;
   ctx_.source = nullptr;

@@ -36,6 +36,8 @@ class Engine {
   // code) ends the run with StreamProcessingError, or under OnError::log_and_continue is logged,
   // sent to the dead-letter topic and skipped.
   void process(const Record& record, Output& output);
+  // Moves stream time to `time` (never back) as a record of that time would, closing windows.
+  void advance_to(int64_t time, Output& output);
   // Emits every open window (and unmatched join records) as if their time had come.
   void flush(Output& output);
   // The store rows written since the last call go to their changelogs.

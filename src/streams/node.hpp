@@ -91,6 +91,7 @@ class TopologyState {
   std::vector<std::shared_ptr<StreamNode>> sinks;  // kept alive for Topology::run
   std::optional<Client> client;                    // set: terminal operations run immediately
   StreamOptions options;
+  std::stop_source closing;  // Topology::close
   // Called by every terminal operation with its sink node.
   void terminal(const std::shared_ptr<StreamNode>& sink);
 };

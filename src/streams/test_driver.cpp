@@ -96,6 +96,13 @@ Timestamp TopologyTestDriver::stream_time() const {
   return t == INT64_MIN ? Timestamp{} : Timestamp(std::chrono::milliseconds(t));
 }
 
+void TopologyTestDriver::advance_stream_time(Timestamp to) {
+  impl_->engine.advance_to(
+      std::chrono::duration_cast<std::chrono::milliseconds>(to.time_since_epoch()).count(),
+      impl_->output);
+  impl_->engine.write_changelogs(impl_->output);
+}
+
 void TopologyTestDriver::flush() {
   impl_->engine.flush(impl_->output);
   impl_->engine.write_changelogs(impl_->output);

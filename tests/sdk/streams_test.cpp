@@ -80,6 +80,53 @@ TEST_P(StreamsTest, WindowedCountEmitsEveryWindowOnceByTheEndOfACaughtUpRun) {
   EXPECT_EQ(lines, (std::vector<std::string>{"c1 2 0", "c2 1 0", "c2 2 300000"}));
 }
 
+// The window worked examples (docs/streams.md) on real topics, two terminal operations in one
+// Topology run: sliding windows of 5 s over 8000, 9200, 12400; sessions with a gap of 5 ms over
+// 10, 12, 20 and then 16, which bridges the two sessions.
+TEST_P(StreamsTest, WindowKnownAnswersHoldOnRealTopics) {
+  client().producer("clicks", [&](kafka::Producer& p) {
+    for (int64_t t : {8000, 9200, 12400}) p.send(t, {.key = "A", .timestamp = at(t)});
+  });
+  client().producer("visits", [&](kafka::Producer& p) {
+    for (int64_t t : {10, 12, 20, 16}) p.send(t, {.key = "A", .timestamp = at(t)});
+  });
+  std::vector<std::string> sliding, sessions;
+  auto collect = [](std::vector<std::string>& out) {
+    return [&out](const Json& key, const kafka::Window& w) {
+      out.push_back(key.get<std::string>() + "[" +
+                    std::to_string(w.start().time_since_epoch() / 1ms - kBase) + "," +
+                    std::to_string(w.end().time_since_epoch() / 1ms - kBase) +
+                    "]=" + w.value().dump());
+    };
+  };
+  kafka::Topology app;
+  app.stream("clicks").window(kafka::sliding(5s)).group_by_key().count().each(collect(sliding));
+  app.stream("visits")
+      .window(kafka::session(5ms).grace(10ms))
+      .group_by_key()
+      .count()
+      .each(collect(sessions));
+  app.run(client(), {.application_id = "windows", .until_caught_up = true});
+  EXPECT_EQ(sliding,
+            (std::vector<std::string>{"A[3000,8000]=1", "A[4200,9200]=2", "A[7400,12400]=3",
+                                      "A[8001,13001]=2", "A[9201,14201]=1"}));
+  EXPECT_EQ(sessions, (std::vector<std::string>{"A[10,20]=4"}));
+}
+
+TEST_P(StreamsTest, BranchWithOtherwiseOnRealTopics) {
+  client().producer("orders", [&](kafka::Producer& p) {
+    for (const char* region : {"us", "eu", "us", "apac"}) p.send({{"region", region}});
+  });
+  client()
+      .stream("orders", kafka::StreamOptions{.application_id = "router", .until_caught_up = true})
+      .branch({{[](const Json& o) { return o["region"] == "us"; }, "us-orders"},
+               {[](const Json& o) { return o["region"] == "eu"; }, "eu-orders"},
+               {kafka::otherwise, "other-orders"}});
+  EXPECT_EQ(read("us-orders", 2).size(), 2u);
+  EXPECT_EQ(read("eu-orders", 1), (std::vector<Json>{{{"region", "eu"}}}));
+  EXPECT_EQ(read("other-orders", 1), (std::vector<Json>{{{"region", "apac"}}}));
+}
+
 // The join matches although every order was written before any customer: records of both
 // inputs are processed in timestamp order, not in the order they arrive.
 TEST_P(StreamsTest, JoinMatchesAcrossTopicsWrittenAtDifferentTimes) {
@@ -257,6 +304,18 @@ TEST_P(StreamsTest, ARunWithoutUntilCaughtUpEndsWhenItsStopTokenIsTriggered) {
   }));
   stop.request_stop();
   runner.join();
+
+  // A Topology's run ends on close() from another thread too.
+  kafka::Topology app;
+  std::atomic<int> more{0};
+  app.stream("live").each([&](const Json&) { ++more; });
+  std::thread second([&] { app.run(kafka, {.application_id = "live"}); });
+  EXPECT_TRUE(eventually([&] {
+    kafka.producer("live", [](kafka::Producer& p) { p.send(2); });
+    return more.load() > 0;
+  }));
+  app.close();
+  second.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StreamsTest,

@@ -535,6 +535,25 @@ TEST(Errors, LogAndContinueSendsTheRecordToTheDeadLetterTopic) {
   EXPECT_EQ(driver.metrics().errors_skipped, 2);
 }
 
+TEST(Driver, SeveralInputTopicsAndStreamTimeAdvancedWithoutARecord) {
+  Topology app;
+  std::vector<Emitted> out;
+  app.stream({"web", "mobile"})
+      .window(kafka::tumbling(10s))
+      .group_by_key()
+      .count()
+      .each(collect(out));
+  TopologyTestDriver driver(app);
+  driver.pipe("web", 1, {.key = "u", .timestamp = at(1000)});
+  driver.pipe("mobile", 1, {.key = "u", .timestamp = at(2000)});
+  driver.advance_stream_time(at(9999));
+  EXPECT_TRUE(out.empty());
+  driver.advance_stream_time(at(10000));
+  EXPECT_EQ(out, (std::vector<Emitted>{{"u", 0, 10000, 2}}));
+  driver.advance_stream_time(at(5000));
+  EXPECT_EQ(ms(driver.stream_time()), 10000);  // never backwards
+}
+
 TEST(Driver, OutputPartitionsFollowTheKeyHashAndStateIsWrittenToTheChangelog) {
   Topology app;
   app.stream("orders").group_by_key().count({.name = "counts"}).to("counts");
