@@ -488,6 +488,12 @@ class JoinedStream {
 class Topology {
  public:
   Topology();
+  // Releases the terminal operations (their nodes refer back to the topology).
+  ~Topology();
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+  Topology(Topology&&) noexcept = default;
+  Topology& operator=(Topology&& other) noexcept;
   Stream stream(const std::string& topic);
   Stream stream(const std::vector<std::string>& topics);
   Stream stream(std::initializer_list<std::string> topics) {  // app.stream({"a", "b"})

@@ -291,6 +291,17 @@ void JoinedStream::to(const std::string& topic) const {
 // ---- Topology and Client ----
 
 Topology::Topology() : state_(std::make_shared<detail::TopologyState>()) {}
+// Nodes keep their TopologyState and the state keeps the sinks: the cycle ends here.
+Topology::~Topology() {
+  if (state_) state_->sinks.clear();
+}
+Topology& Topology::operator=(Topology&& other) noexcept {
+  if (this != &other) {
+    if (state_) state_->sinks.clear();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
 Stream Topology::stream(const std::string& topic) { return Stream(source({topic}, state_)); }
 Stream Topology::stream(const std::vector<std::string>& topics) {
   return Stream(source(topics, state_));

@@ -88,7 +88,8 @@ class StreamNode : public std::enable_shared_from_this<StreamNode> {
 // What a terminal operation does: a Topology collects it; a Client runs it at once.
 class TopologyState {
  public:
-  std::vector<std::shared_ptr<StreamNode>> sinks;  // kept alive for Topology::run
+  // Kept alive for Topology::run; cleared by ~Topology (the nodes refer back to this state).
+  std::vector<std::shared_ptr<StreamNode>> sinks;
   std::optional<Client> client;                    // set: terminal operations run immediately
   StreamOptions options;
   std::stop_source closing;  // Topology::close

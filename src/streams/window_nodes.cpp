@@ -141,6 +141,23 @@ std::vector<std::string> DueKeys::take_due(int64_t now) {
   return rows;
 }
 
+// ---- windows closed per key ----
+
+void KeyedWindowNode::advance(Context& ctx) {
+  for (const auto& row : due_.take_due(ctx.stream_time)) close(ctx, row, ctx.stream_time);
+}
+
+void KeyedWindowNode::flush(Context& ctx) {
+  std::vector<std::string> rows;
+  for (const auto& [row, _] : store_.rows()) rows.push_back(row);
+  for (const auto& row : rows) close(ctx, row, std::nullopt);
+}
+
+void KeyedWindowNode::restored() {
+  due_.clear();
+  for (const auto& [row, _] : store_.rows()) schedule(row);
+}
+
 // ---- sliding ----
 // size_ is the time difference. A window [s, e] closes when stream time > e + grace.
 
@@ -182,7 +199,9 @@ void SlidingWindowNode::schedule(const std::string& row) {
   due_.set(row, due);
 }
 
-void SlidingWindowNode::emit_until(Context& ctx, const std::string& row, int64_t up_to) {
+void SlidingWindowNode::close(Context& ctx, const std::string& row, std::optional<int64_t> now) {
+  // A window [s, e] has closed once stream time > e + grace.
+  const int64_t up_to = now ? *now - grace_ - 1 : INT64_MAX;
   const Json* current = store_.get(row);
   if (!current) return;
   Json state = *current;
@@ -209,22 +228,8 @@ void SlidingWindowNode::emit_until(Context& ctx, const std::string& row, int64_t
   schedule(row);
 }
 
-void SlidingWindowNode::advance(Context& ctx) {
-  for (const auto& row : due_.take_due(ctx.stream_time)) {
-    emit_until(ctx, row, ctx.stream_time - grace_ - 1);
-  }
-}
 
-void SlidingWindowNode::flush(Context& ctx) {
-  std::vector<std::string> rows;
-  for (const auto& [row, _] : store_.rows()) rows.push_back(row);
-  for (const auto& row : rows) emit_until(ctx, row, INT64_MAX);
-}
 
-void SlidingWindowNode::restored() {
-  due_.clear();
-  for (const auto& [row, _] : store_.rows()) schedule(row);
-}
 
 // ---- sessions ----
 // size_ is the gap. A session [start, end] takes records within gap of it (inclusive) and
@@ -278,8 +283,7 @@ void SessionWindowNode::schedule(const std::string& row) {
   due_.set(row, due);
 }
 
-void SessionWindowNode::close_sessions(Context& ctx, const std::string& row,
-                                       std::optional<int64_t> now) {
+void SessionWindowNode::close(Context& ctx, const std::string& row, std::optional<int64_t> now) {
   const Json* current = store_.get(row);
   if (!current) return;
   const Json key = Json::parse(row);
@@ -300,19 +304,7 @@ void SessionWindowNode::close_sessions(Context& ctx, const std::string& row,
   schedule(row);
 }
 
-void SessionWindowNode::advance(Context& ctx) {
-  for (const auto& row : due_.take_due(ctx.stream_time)) close_sessions(ctx, row, ctx.stream_time);
-}
 
-void SessionWindowNode::flush(Context& ctx) {
-  std::vector<std::string> rows;
-  for (const auto& [row, _] : store_.rows()) rows.push_back(row);
-  for (const auto& row : rows) close_sessions(ctx, row, std::nullopt);
-}
 
-void SessionWindowNode::restored() {
-  due_.clear();
-  for (const auto& [row, _] : store_.rows()) schedule(row);
-}
 
 }  // namespace kafka::detail

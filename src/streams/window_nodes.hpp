@@ -74,35 +74,42 @@ class DueKeys {
   std::map<std::string, int64_t> by_row_;
 };
 
-class SlidingWindowNode final : public WindowNode {
+// Windows kept per key (one row per key) that close on a per-key schedule: sliding windows and
+// sessions. Advancing stream time closes only the keys that are due.
+class KeyedWindowNode : public WindowNode {
  public:
   using WindowNode::WindowNode;
-  void process(Context& ctx, StreamRecord record, int) override;
   void advance(Context& ctx) override;
   void flush(Context& ctx) override;
   void restored() override;
 
- private:
-  // Emits the row's windows ending at or before `up_to` not emitted yet; drops what no open
-  // window needs any more.
-  void emit_until(Context& ctx, const std::string& row, int64_t up_to);
-  void schedule(const std::string& row);
+ protected:
+  // Emits and drops the row's windows closed at stream time `now` (all of them when nullopt),
+  // then schedules the row's next close.
+  virtual void close(Context& ctx, const std::string& row, std::optional<int64_t> now) = 0;
+  // Sets when the row's next window closes.
+  virtual void schedule(const std::string& row) = 0;
   DueKeys due_;
 };
 
-class SessionWindowNode final : public WindowNode {
+class SlidingWindowNode final : public KeyedWindowNode {
  public:
-  using WindowNode::WindowNode;
+  using KeyedWindowNode::KeyedWindowNode;
   void process(Context& ctx, StreamRecord record, int) override;
-  void advance(Context& ctx) override;
-  void flush(Context& ctx) override;
-  void restored() override;
 
  private:
-  // Emits and removes the row's sessions that closed by `now` (all of them when nullopt).
-  void close_sessions(Context& ctx, const std::string& row, std::optional<int64_t> now);
-  void schedule(const std::string& row);
-  DueKeys due_;
+  void close(Context& ctx, const std::string& row, std::optional<int64_t> now) override;
+  void schedule(const std::string& row) override;
+};
+
+class SessionWindowNode final : public KeyedWindowNode {
+ public:
+  using KeyedWindowNode::KeyedWindowNode;
+  void process(Context& ctx, StreamRecord record, int) override;
+
+ private:
+  void close(Context& ctx, const std::string& row, std::optional<int64_t> now) override;
+  void schedule(const std::string& row) override;
 };
 
 }  // namespace kafka::detail

@@ -156,38 +156,30 @@ TEST_P(StreamsTest, JoinMatchesAcrossTopicsWrittenAtDifferentTimes) {
   EXPECT_EQ(matched, (std::vector<std::string>{"c0=n0", "c1=n1", "c2=n2"}));
 }
 
-// A run that fails part-way (as a crash would: nothing after the last commit is committed)
-// and a second run: the second restores the counts from the changelog and reprocesses exactly
-// the records after the committed offset, so the final counts equal a run without the failure.
-TEST_P(StreamsTest, ARestartedRunRestoresItsCountsAndRecountsOnlyRecordsAfterTheLastCommit) {
-  constexpr int kRecords = 3000, kKeys = 10, kCrashAt = 1700;
-  client().producer("events", [&](kafka::Producer& p) {
-    for (int i = 0; i < kRecords; ++i) p.send(i, {.key = "k" + std::to_string(i % kKeys)});
-  });
-  const kafka::StreamOptions options{
-      .application_id = "restart", .until_caught_up = true, .commit_interval = 0ms};
-  int calls = 0;
-  auto counting = [&](std::function<void(const Json&, int64_t)> fn) {
-    client().stream("events", options).group_by_key().count({.name = "counts"}).each(fn);
-  };
-  EXPECT_THROW(counting([&](const Json&, int64_t) {
-                 if (++calls == kCrashAt) throw std::runtime_error("crash");
-               }),
-               kafka::StreamProcessingError);
-  const auto group = client().admin().describe_group("restart");
-  ASSERT_EQ(group.partitions.size(), 1u);
-  const int64_t committed = std::max<int64_t>(0, group.partitions[0].committed);
-  EXPECT_LT(committed, kCrashAt);
+// The crash tests' input: kRecords integers keyed k0..k(kKeys-1) round robin, to `events`.
+constexpr int kRecords = 3000, kKeys = 10;
+
+// A run that failed part-way left `group` with a committed offset; a second run of the same count
+// must restore the counts from the changelog, reprocess exactly the records from that offset on,
+// and end with the counts of a run without the failure.
+void expect_exact_recount(kafka::Client& client, const std::string& group, int crash_at) {
+  const auto description = client.admin().describe_group(group);
+  ASSERT_EQ(description.partitions.size(), 1u);
+  const int64_t committed = std::max<int64_t>(0, description.partitions[0].committed);
+  EXPECT_LT(committed, crash_at);
   EXPECT_GT(committed, 0) << "nothing was committed before the crash: the restore went untested";
 
   std::map<std::string, int64_t> first_update, last;
-  int second_calls = 0;
-  counting([&](const Json& key, int64_t n) {
-    ++second_calls;
-    first_update.try_emplace(key.get<std::string>(), n);
-    last[key.get<std::string>()] = n;
-  });
-  EXPECT_EQ(second_calls, kRecords - committed) << "committed " << committed;
+  int calls = 0;
+  client.stream("events", kafka::StreamOptions{.application_id = group, .until_caught_up = true})
+      .group_by_key()
+      .count({.name = "counts"})
+      .each([&](const Json& key, int64_t n) {
+        ++calls;
+        first_update.try_emplace(key.get<std::string>(), n);
+        last[key.get<std::string>()] = n;
+      });
+  EXPECT_EQ(calls, kRecords - committed) << "committed " << committed;
   for (int k = 0; k < kKeys; ++k) {
     const std::string key = "k" + std::to_string(k);
     EXPECT_EQ(last[key], kRecords / kKeys) << key;
@@ -200,14 +192,36 @@ TEST_P(StreamsTest, ARestartedRunRestoresItsCountsAndRecountsOnlyRecordsAfterThe
   }
 }
 
+void produce_events(kafka::Client& client) {
+  client.producer("events", [&](kafka::Producer& p) {
+    for (int i = 0; i < kRecords; ++i) p.send(i, {.key = "k" + std::to_string(i % kKeys)});
+  });
+}
+
+// A run that fails part-way (as a crash would: nothing after the last commit is committed).
+TEST_P(StreamsTest, ARestartedRunRestoresItsCountsAndRecountsOnlyRecordsAfterTheLastCommit) {
+  constexpr int kCrashAt = 1700;
+  produce_events(client());
+  int calls = 0;
+  EXPECT_THROW(client()
+                   .stream("events", kafka::StreamOptions{.application_id = "restart",
+                                                          .until_caught_up = true,
+                                                          .commit_interval = 0ms})
+                   .group_by_key()
+                   .count({.name = "counts"})
+                   .each([&](const Json&, int64_t) {
+                     if (++calls == kCrashAt) throw std::runtime_error("crash");
+                   }),
+               kafka::StreamProcessingError);
+  expect_exact_recount(client(), "restart", kCrashAt);
+}
+
 // The same with a real crash: a separate process SIGKILLs itself part-way through the input
 // (durable backends only: memory: does not outlive a process).
 TEST_P(StreamsTest, AProcessKilledMidRunLosesNoCountAndRecountsOnlyAfterTheLastCommit) {
   if (!durable()) GTEST_SKIP() << "memory: does not outlive the process";
-  constexpr int kRecords = 4000, kKeys = 8, kCrashAt = 2500;
-  client().producer("events", [&](kafka::Producer& p) {
-    for (int i = 0; i < kRecords; ++i) p.send(i, {.key = "k" + std::to_string(i % kKeys)});
-  });
+  constexpr int kCrashAt = 2100;
+  produce_events(client());
   const std::string url = options().url;
   client_.reset();  // file: one process owns the data directory
   const pid_t pid = ::fork();
@@ -219,33 +233,7 @@ TEST_P(StreamsTest, AProcessKilledMidRunLosesNoCountAndRecountsOnlyAfterTheLastC
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-
-  const auto group = client().admin().describe_group("crash");
-  ASSERT_EQ(group.partitions.size(), 1u);
-  const int64_t committed = std::max<int64_t>(0, group.partitions[0].committed);
-  EXPECT_LT(committed, kCrashAt);
-  EXPECT_GT(committed, 0) << "nothing was committed before the crash: the restore went untested";
-  std::map<std::string, int64_t> first_update, last;
-  int calls = 0;
-  client()
-      .stream("events", kafka::StreamOptions{.application_id = "crash", .until_caught_up = true})
-      .group_by_key()
-      .count({.name = "counts"})
-      .each([&](const Json& key, int64_t n) {
-        ++calls;
-        first_update.try_emplace(key.get<std::string>(), n);
-        last[key.get<std::string>()] = n;
-      });
-  EXPECT_EQ(calls, kRecords - committed) << "committed " << committed;
-  for (int k = 0; k < kKeys; ++k) {
-    const std::string key = "k" + std::to_string(k);
-    EXPECT_EQ(last[key], kRecords / kKeys) << key;
-    int64_t before = 0;
-    for (int64_t i = 0; i < committed; ++i) before += i % kKeys == k;
-    if (first_update.contains(key)) {
-      EXPECT_EQ(first_update[key], before + 1) << key;
-    }
-  }
+  expect_exact_recount(client(), "crash", kCrashAt);
 }
 
 // Input written in transactions ends in markers the consumer never returns: the run still sees
