@@ -90,7 +90,7 @@ class TopologyState {
  public:
   // Kept alive for Topology::run; cleared by ~Topology (the nodes refer back to this state).
   std::vector<std::shared_ptr<StreamNode>> sinks;
-  std::optional<Client> client;                    // set: terminal operations run immediately
+  std::optional<Client> client;  // set: terminal operations run immediately
   StreamOptions options;
   std::stop_source closing;  // Topology::close
   // Called by every terminal operation with its sink node.

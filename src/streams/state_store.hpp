@@ -58,7 +58,9 @@ class StateStore {
       const Json* row = get(key);
       out.emplace_back(key, row ? std::optional<Json>(*row) : std::nullopt);
     }
-    dirty_.clear();
+    // A fresh set, not clear(): clear() zeroes every bucket, and after a burst (a window close
+    // deleting many rows) the bucket array stays large while most calls find one or two rows.
+    dirty_ = std::unordered_set<std::string>();
     return out;
   }
 

@@ -228,9 +228,6 @@ void SlidingWindowNode::close(Context& ctx, const std::string& row, std::optiona
   schedule(row);
 }
 
-
-
-
 // ---- sessions ----
 // size_ is the gap. A session [start, end] takes records within gap of it (inclusive) and
 // closes when stream time > end + gap + grace.
@@ -303,8 +300,5 @@ void SessionWindowNode::close(Context& ctx, const std::string& row, std::optiona
   }
   schedule(row);
 }
-
-
-
 
 }  // namespace kafka::detail
