@@ -35,6 +35,19 @@ struct TopicAlteration {
   std::vector<std::string> reset;
 };
 
+// One partition's offsets and size (Admin::describe_topic).
+struct PartitionInfo {
+  int32_t partition = 0;
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+  // Where read_committed consumers stop: the first offset of the oldest open transaction, else the
+  // high watermark.
+  int64_t last_stable_offset = 0;
+  // Bytes of the partition's log on disk; -1 where the backend cannot tell (kafka://: Debian's
+  // librdkafka 2.0 has no DescribeLogDirs).
+  int64_t size_bytes = -1;
+};
+
 struct TopicInfo {
   std::string name;
   int partitions = 0;
@@ -43,6 +56,8 @@ struct TopicInfo {
   int64_t retention_ms = 0;  // as Kafka spells it (-1 = forever)
   // Every topic config key with its value in effect.
   std::map<std::string, std::string> config;
+  // Per partition, in partition order; filled by describe_topic only (list_topics leaves it empty).
+  std::vector<PartitionInfo> partition_info;
 };
 
 struct GroupInfo {
@@ -75,6 +90,40 @@ struct GroupDescription {
   int64_t total_lag = 0;
 };
 
+// Where Admin::reset_offsets moves a group's committed offsets, per partition. Converts from an
+// Offset (earliest, latest, a time).
+class OffsetReset {
+ public:
+  enum class Kind { earliest, latest, time, offset, shift };
+  OffsetReset(const Offset& to)  // NOLINT: implicit, so reset_offsets(g, t, Offset::earliest) reads
+      : kind_(to.kind() == Offset::Kind::earliest ? Kind::earliest
+              : to.kind() == Offset::Kind::latest ? Kind::latest
+                                                  : Kind::time),
+        time_(to.time()) {}
+  // To this offset in every partition (clamped to the log start and the high watermark).
+  static OffsetReset to_offset(int64_t offset) { return OffsetReset(Kind::offset, offset); }
+  // By `delta` from the committed offset (from the log start where nothing is committed), clamped.
+  static OffsetReset shift_by(int64_t delta) { return OffsetReset(Kind::shift, delta); }
+
+  Kind kind() const { return kind_; }
+  int64_t value() const { return value_; }
+  std::chrono::system_clock::time_point time() const { return time_; }
+
+ private:
+  OffsetReset(Kind kind, int64_t value) : kind_(kind), value_(value) {}
+  Kind kind_;
+  int64_t value_ = 0;
+  std::chrono::system_clock::time_point time_{};
+};
+
+// One partition of a reset: the committed offset before (-1: none) and after.
+struct OffsetChange {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t from = -1;
+  int64_t to = 0;
+};
+
 namespace detail {
 class AdminCore;
 }
@@ -86,7 +135,7 @@ class Admin {
   // Throws TopicAlreadyExistsError (unless if_not_exists), ConfigError for a bad config.
   void create_topic(const std::string& name, const TopicOptions& options = {});
   std::vector<TopicInfo> list_topics();
-  // Throws TopicNotFoundError.
+  // With partition_info. Throws TopicNotFoundError.
   TopicInfo describe_topic(const std::string& name);
   void alter_topic(const std::string& name, const TopicAlteration& changes);
   // Grows the topic to `partitions` partitions.
@@ -95,9 +144,11 @@ class Admin {
 
   std::vector<GroupInfo> list_groups();
   GroupDescription describe_group(const std::string& group);
-  // Moves the group's committed offsets for every partition of `topic`. Refused with
-  // GroupCoordinatorError (NON_EMPTY_GROUP) while the group has active members, as Kafka does.
-  void reset_offsets(const std::string& group, const std::string& topic, const Offset& to);
+  // Moves the group's committed offsets for every partition of `topic` and returns what changed
+  // (with dry_run, what would change; nothing is committed). Refused with GroupCoordinatorError
+  // (NON_EMPTY_GROUP) while the group has active members, as Kafka does.
+  std::vector<OffsetChange> reset_offsets(const std::string& group, const std::string& topic,
+                                          const OffsetReset& to, bool dry_run = false);
   // Refused while the group has members; throws GroupCoordinatorError for an unknown group.
   void delete_group(const std::string& group);
 

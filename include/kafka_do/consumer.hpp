@@ -73,8 +73,23 @@ enum class Isolation {
   read_uncommitted,  // every record, also of aborted and open transactions
 };
 
+// A partition a consumer reads by manual assignment (ConsumerOptions::assign).
+struct PartitionStart {
+  std::string topic;
+  int32_t partition = 0;
+  // Where to start (clamped to the log); unset: the group's committed offset when there is a
+  // group and it has one, else ConsumerOptions::offset.
+  std::optional<int64_t> offset;
+};
+
 struct ConsumerOptions {
-  std::string group;  // required: the consumer group this consumer joins
+  // The consumer group this consumer joins; required unless `assign` is set.
+  std::string group;
+  // Manual assignment (Kafka's assign()): when not empty, the consumer reads exactly these
+  // partitions (the topics passed to Client::consumer are ignored), joins no group and never
+  // rebalances. Commits go to `group` when one is named; without a group nothing is committed
+  // (auto_commit is off and commit() throws ConfigError).
+  std::vector<PartitionStart> assign;
   // Where to start without a committed offset; unset = the client's default_offset (latest for
   // a Client, as Kafka's auto.offset.reset; earliest for a MockClient, so seeded records are read).
   std::optional<Offset> offset;

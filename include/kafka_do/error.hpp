@@ -53,6 +53,9 @@ enum class ErrorCode : int16_t {
   producer_fenced = 90,
 };
 
+// Kafka's name of a code ("UNKNOWN_TOPIC_OR_PARTITION"), as its documentation and tools spell it.
+const char* error_name(ErrorCode code);
+
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message, bool retriable = false)

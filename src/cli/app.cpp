@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include "cli/commands.hpp"
@@ -12,16 +13,26 @@ namespace {
 
 // Options that every command accepts, before or after the command name.
 void add_global_options(CLI::App& app, GlobalOptions& global, std::string& flush_policy) {
-  app.add_option("-d,--data", global.data_dir, "Data directory (env KAFKA_DO_DATA)")
+  app.add_option("-d,--data", global.data_dir,
+                 "Data directory the command works on when no broker is named (env "
+                 "KAFKA_DO_DATA)")
       ->envname("KAFKA_DO_DATA")
       ->capture_default_str();
+  app.add_option("-b,--brokers", global.brokers,
+                 "A running broker, HOST:PORT (or set KAFKA_DO_URL=kafka://HOST:PORT)");
+  app.add_option("--api-key", global.api_key,
+                 "user:secret for a broker that requires SASL/PLAIN (env KAFKA_DO_API_KEY)")
+      ->envname("KAFKA_DO_API_KEY");
   app.add_option("--flush", flush_policy,
-                 "When appends are made durable: every-batch (fdatasync before acknowledging), "
-                 "interval (background sync every second) or os (at segment roll and close)")
+                 "When appends to a data directory are made durable: every-batch (fdatasync "
+                 "before acknowledging), interval (background sync every second) or os")
       ->check(CLI::IsMember({"every-batch", "interval", "os"}))
       ->capture_default_str();
-  app.add_flag("-q,--quiet", global.quiet, "No progress or summary lines on stderr");
+  app.add_flag("-q,--quiet", global.quiet, "No progress, summary or confirmation lines");
 }
+
+// An example line under a command's help.
+void example(CLI::App* cmd, const std::string& text) { cmd->footer("Example:\n  " + text + "\n"); }
 
 }  // namespace
 
@@ -29,8 +40,10 @@ int run(int argc, char** argv) {
   // A closed stdout must be an error we can see (and end quietly on), not a silent kill.
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{"kafkado: create topics, produce and consume records in a kafka-do data directory",
-               "kafkado"};
+  CLI::App app{
+      "kafkado: topics, records and consumer groups of a kafka-do data directory or a running "
+      "broker (-b HOST:PORT), and the broker itself (serve)",
+      "kafkado"};
   app.fallthrough();
   app.require_subcommand(1);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -39,7 +52,13 @@ int run(int argc, char** argv) {
   GlobalOptions global;
   std::string flush_policy = "interval";
   add_global_options(app, global, flush_policy);
-  std::function<Status()> command;
+  std::function<int()> command;
+  const auto run_void = [&](std::function<void()> fn) {
+    command = [fn = std::move(fn)] {
+      fn();
+      return 0;
+    };
+  };
 
   // topics
   auto* topics = app.add_subcommand("topics", "Create, list, describe, alter and delete topics");
@@ -51,30 +70,41 @@ int run(int argc, char** argv) {
   create_cmd->add_option("-p,--partitions", create.partitions, "Number of partitions")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  create_cmd->add_option("-c,--config", create.configs, "Topic config key=value (repeatable)")
+  create_cmd->add_option("-c,--config", create.configs, "Topic config name=value (repeatable)")
       ->allow_extra_args(false);
   create_cmd->add_flag("--if-not-exists", create.if_not_exists,
                        "Succeed quietly when the topic already exists");
-  create_cmd->callback([&] { command = [&] { return topics_create(global, create); }; });
+  create_cmd->callback([&] { run_void([&] { topics_create(global, create); }); });
+  example(create_cmd, "kafkado topics create orders -p 6 -c retention.ms=86400000");
 
+  bool list_json = false;
   auto* list_cmd = topics->add_subcommand("list", "List topic names, one per line");
-  list_cmd->callback([&] { command = [&] { return topics_list(global); }; });
+  list_cmd->add_flag("--json", list_json, "A JSON array of {name, partitions}");
+  list_cmd->callback([&] { run_void([&] { topics_list(global, list_json); }); });
+  example(list_cmd, "kafkado -b 127.0.0.1:9092 topics list");
 
   std::string describe_name;
+  bool describe_json = false;
   auto* describe_cmd = topics->add_subcommand(
-      "describe", "Show partitions (log start, high watermark, size, segments) and configs");
+      "describe",
+      "Show partitions (log start, high watermark, last stable offset, size) and configs");
   describe_cmd->add_option("name", describe_name, "Topic name (all topics when omitted)");
-  describe_cmd->callback([&] { command = [&] { return topics_describe(global, describe_name); }; });
+  describe_cmd->add_flag("--json", describe_json, "One JSON object (an array for all topics)");
+  describe_cmd->callback(
+      [&] { run_void([&] { topics_describe(global, describe_name, describe_json); }); });
+  example(describe_cmd, "kafkado topics describe orders --json");
 
   TopicAlterOptions alter;
   auto* alter_cmd = topics->add_subcommand("alter", "Set or reset topic configs");
   alter_cmd->add_option("name", alter.name, "Topic name")->required();
-  alter_cmd->add_option("-c,--config", alter.configs, "Set key=value (repeatable)")
+  alter_cmd->add_option("-c,--config", alter.configs, "Set name=value (repeatable)")
       ->allow_extra_args(false);
   alter_cmd
-      ->add_option("--delete-config", alter.delete_configs, "Reset key to its default (repeatable)")
+      ->add_option("--delete-config", alter.delete_configs,
+                   "Reset a config to its default (repeatable)")
       ->allow_extra_args(false);
-  alter_cmd->callback([&] { command = [&] { return topics_alter(global, alter); }; });
+  alter_cmd->callback([&] { run_void([&] { topics_alter(global, alter); }); });
+  example(alter_cmd, "kafkado topics alter orders -c cleanup.policy=compact");
 
   std::string grow_name;
   int32_t grow_total = 0;
@@ -84,7 +114,8 @@ int run(int argc, char** argv) {
       ->required()
       ->check(CLI::Range(1, 100000));
   grow_cmd->callback(
-      [&] { command = [&] { return topics_add_partitions(global, grow_name, grow_total); }; });
+      [&] { run_void([&] { topics_add_partitions(global, grow_name, grow_total); }); });
+  example(grow_cmd, "kafkado topics add-partitions orders -p 12");
 
   std::string delete_name;
   bool delete_if_exists = false;
@@ -93,58 +124,126 @@ int run(int argc, char** argv) {
   delete_cmd->add_flag("--if-exists", delete_if_exists,
                        "Succeed quietly when there is no such topic");
   delete_cmd->callback(
-      [&] { command = [&] { return topics_delete(global, delete_name, delete_if_exists); }; });
+      [&] { run_void([&] { topics_delete(global, delete_name, delete_if_exists); }); });
+  example(delete_cmd, "kafkado topics delete orders");
 
   // produce
   ProduceOptions produce_options;
   auto* produce_cmd = app.add_subcommand(
-      "produce", "Append stdin lines to a topic, one record per line (value = line)");
+      "produce", "Send lines of stdin (or -f FILE) to a topic, one record per line");
   produce_cmd->add_option("topic", produce_options.topic, "Topic name")->required();
-  produce_cmd->add_option("-k,--key-separator", produce_options.key_separator,
+  produce_cmd->add_option("-K,--key-separator", produce_options.key_separator,
                           "Split each line into key and value at the first SEP");
-  produce_cmd->add_option("--partition", produce_options.partition,
-                          "Send every record to this partition (default: by key hash, keyless "
-                          "records to a sticky partition that changes per batch)");
+  produce_cmd
+      ->add_option("-H,--header", produce_options.headers,
+                   "Header name=value on every record (repeatable)")
+      ->allow_extra_args(false);
+  produce_cmd->add_option("-p,--partition", produce_options.partition,
+                          "Send every record to this partition (default: murmur2 of the key, "
+                          "keyless records to a sticky partition that changes per batch)");
+  produce_cmd->add_flag("--json", produce_options.json,
+                        "Each value must be valid JSON; a bad line stops the run with its number");
+  produce_cmd
+      ->add_option("-z,--compression", produce_options.compression,
+                   "none, gzip, snappy, lz4 or zstd")
+      ->capture_default_str();
+  produce_cmd->add_option("--acks", produce_options.acks, "all, 1 or 0")->capture_default_str();
+  produce_cmd->add_option("-f,--file", produce_options.file, "Read lines from FILE, not stdin");
   auto* create_flag = produce_cmd->add_flag("--create", produce_options.create,
                                             "Create the topic when it does not exist");
   produce_cmd
-      ->add_option("-p,--partitions", produce_options.partitions,
+      ->add_option("--partitions", produce_options.partitions,
                    "Partitions of a topic created by --create")
       ->needs(create_flag)
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  produce_cmd
-      ->add_option("--batch-size", produce_options.batch_records,
-                   "Most records per batch (batches also stop at 1 MiB)")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  produce_cmd->callback([&] { command = [&] { return produce(global, produce_options); }; });
+  produce_cmd->callback([&] { run_void([&] { produce(global, produce_options); }); });
+  example(produce_cmd,
+          "printf 'o1:{\"total\":9}\\n' | kafkado produce orders -K : -H source=cli --json");
 
   // consume
   ConsumeOptions consume_options;
   auto* consume_cmd = app.add_subcommand(
-      "consume", "Print records of a topic, one value per line; follows new records by default");
+      "consume", "Print records of a topic, one per line; follows new records unless -e");
   consume_cmd->add_option("topic", consume_options.topic, "Topic name")->required();
-  consume_cmd->add_flag("-b,--from-beginning", consume_options.from_beginning,
-                        "Start at the log start of each partition (default: at the end)");
+  consume_cmd->add_option("-G,--group", consume_options.group,
+                          "Consume as a member of GROUP (joins, rebalances, commits what was "
+                          "printed); without it every partition is read by manual assignment");
+  consume_cmd
+      ->add_option("-o,--offset", consume_options.offset,
+                   "Start: beginning, end, N, -N (N records before the end) or @TIME "
+                   "(ISO-8601, UTC without a zone, or epoch ms); with -G only where the group "
+                   "has no committed offset")
+      ->capture_default_str();
+  consume_cmd->add_option("-p,--partition", consume_options.partition, "Read only this partition");
+  consume_cmd->add_option("-c,--count", consume_options.count, "Stop after COUNT records");
   consume_cmd->add_flag("-e,--exit-at-end", consume_options.exit_at_end,
                         "Stop when every partition has been read to its end");
-  consume_cmd->add_option("--partition", consume_options.partition, "Read only this partition");
-  consume_cmd->add_option("--offset", consume_options.offset,
-                          "Start offset in --partition: a number, earliest or latest");
-  consume_cmd->add_option("-n,--max-messages", consume_options.max_messages,
-                          "Stop after this many records");
-  consume_cmd->add_flag("--print-key", consume_options.print_key,
-                        "Print key<SEP>value (null keys print as null)");
-  consume_cmd->add_flag("--print-partition", consume_options.print_partition,
-                        "Prefix each line with Partition:N<SEP>");
-  consume_cmd->add_flag("--print-offset", consume_options.print_offset,
-                        "Prefix each line with Offset:N<SEP>");
-  consume_cmd->add_flag("--print-timestamp", consume_options.print_timestamp,
-                        "Prefix each line with CreateTime:MS<SEP>");
-  consume_cmd->add_option("-k,--key-separator", consume_options.key_separator,
-                          "Separator between printed fields (default: tab)");
-  consume_cmd->callback([&] { command = [&] { return consume(global, consume_options); }; });
+  consume_cmd->add_option("-f,--format", consume_options.format,
+                          "kcat's format: %t topic, %p partition, %o offset, %k key, %s value, "
+                          "%h headers, %T timestamp ms, %K/%S key/value length, \\n \\t");
+  consume_cmd->add_option("-K,--key-separator", consume_options.key_separator,
+                          "Print key<SEP>value (ignored with -f and --json)");
+  consume_cmd->add_flag("--json", consume_options.json,
+                        "One JSON object per record: topic, partition, offset, timestamp, key, "
+                        "value, headers");
+  consume_cmd->add_flag("--read-uncommitted", consume_options.read_uncommitted,
+                        "Also records of open and aborted transactions (default: read_committed)");
+  consume_cmd->callback([&] { run_void([&] { consume(global, consume_options); }); });
+  example(consume_cmd, "kafkado consume orders -o -10 -e -f '%p/%o %k=%s\\n'");
+
+  // groups
+  auto* groups = app.add_subcommand("groups", "List, describe, reset and delete consumer groups");
+  groups->require_subcommand(1);
+  bool groups_json = false;
+  auto* glist_cmd = groups->add_subcommand("list", "Groups with their state and member count");
+  glist_cmd->add_flag("--json", groups_json, "A JSON array");
+  glist_cmd->callback([&] { run_void([&] { groups_list(global, groups_json); }); });
+  example(glist_cmd, "kafkado groups list");
+
+  std::string group_name;
+  auto* gdescribe_cmd = groups->add_subcommand(
+      "describe",
+      "Members (client id, assignment) and per partition committed offset, end and lag");
+  gdescribe_cmd->add_option("group", group_name, "Group id")->required();
+  gdescribe_cmd->add_flag("--json", groups_json, "One JSON object");
+  gdescribe_cmd->callback(
+      [&] { run_void([&] { groups_describe(global, group_name, groups_json); }); });
+  example(gdescribe_cmd, "kafkado groups describe billing");
+
+  ResetOffsetsOptions reset;
+  auto* reset_cmd = groups->add_subcommand(
+      "reset-offsets",
+      "Move a group's committed offsets on a topic (refused while the group has members)");
+  reset_cmd->add_option("group", reset.group, "Group id")->required();
+  reset_cmd->add_option("-t,--topic", reset.topic, "Topic whose partitions move")->required();
+  reset_cmd->add_flag("--to-earliest", reset.to_earliest, "To the log start");
+  reset_cmd->add_flag("--to-latest", reset.to_latest, "To the end (skip everything)");
+  reset_cmd->add_option("--to-datetime", reset.to_datetime,
+                        "To the first record at or after TIME (ISO-8601 or epoch ms)");
+  reset_cmd->add_option("--to-offset", reset.to_offset, "To offset N (clamped to the log)");
+  reset_cmd->add_option("--shift-by", reset.shift_by,
+                        "By N from the committed offset (negative: back), clamped");
+  reset_cmd->add_flag("--dry-run", reset.dry_run, "Print the plan, commit nothing");
+  reset_cmd->add_flag("--json", reset.json, "The plan as JSON");
+  reset_cmd->callback([&] { run_void([&] { groups_reset_offsets(global, reset); }); });
+  example(reset_cmd,
+          "kafkado groups reset-offsets billing -t orders --to-datetime 2026-12-01T09:00:00Z "
+          "--dry-run");
+
+  auto* gdelete_cmd = groups->add_subcommand(
+      "delete", "Delete a group and its committed offsets (refused while it has members)");
+  gdelete_cmd->add_option("group", group_name, "Group id")->required();
+  gdelete_cmd->callback([&] { run_void([&] { groups_delete(global, group_name); }); });
+  example(gdelete_cmd, "kafkado groups delete billing");
+
+  // check
+  bool check_json = false;
+  auto* check_cmd = app.add_subcommand(
+      "check", "Verify a data directory offline (batch CRCs, offsets, indexes); exit 3 on damage");
+  check_cmd->add_flag("--json", check_json, "The report as JSON");
+  check_cmd->callback([&] { command = [&] { return check(global, check_json); }; });
+  example(check_cmd, "kafkado check --data ./kafka-do-data");
 
   // serve
   ServeOptions serve_options;
@@ -196,14 +295,24 @@ int run(int argc, char** argv) {
   serve_cmd->add_option("--api-keys", serve_options.api_keys_file,
                         "File of 'username:secret' lines; clients must authenticate with "
                         "SASL/PLAIN as one of them (default: no authentication)");
-  serve_cmd->callback([&] { command = [&] { return serve(global, serve_options); }; });
+  serve_cmd->callback([&] {
+    command = [&] {
+      Status status = serve(global, serve_options);
+      if (!status) throw kafka::Error(kafka::ErrorCode::unknown, status.error().message());
+      return 0;
+    };
+  });
+  example(serve_cmd, "kafkado serve --data ./kafka-do-data --listen 127.0.0.1:9092");
 
   // Subcommand help does not list the parent's options; say where they are.
-  for (auto* sub : {create_cmd, list_cmd, describe_cmd, alter_cmd, grow_cmd, delete_cmd,
-                    produce_cmd, consume_cmd, serve_cmd}) {
+  for (auto* sub :
+       {create_cmd, list_cmd, describe_cmd, alter_cmd, grow_cmd, delete_cmd, produce_cmd,
+        consume_cmd, glist_cmd, gdescribe_cmd, reset_cmd, gdelete_cmd, check_cmd, serve_cmd}) {
     sub->footer(
-        "Global options (--data DIR, --flush POLICY, --quiet) go before or after the "
-        "command; see kafkado --help.\n");
+        sub->get_footer() +
+        "Global options (-b HOST:PORT, --data DIR, --api-key, --flush, --quiet) go before or "
+        "after the command; see kafkado --help.\nExit codes: 0 ok, 1 failed, 2 usage error, 3 "
+        "check found damage.\n");
   }
 
   if (argc == 1) {
@@ -218,16 +327,32 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (!command) return 2;  // require_subcommand makes this unreachable
+  global.data_given = app.count("--data") > 0 || std::getenv("KAFKA_DO_DATA") != nullptr;
   global.flush_policy = flush_policy == "every-batch" ? storage::FlushPolicy::every_batch
                         : flush_policy == "os"        ? storage::FlushPolicy::os
                                                       : storage::FlushPolicy::interval;
-  Status status = command();
-  if (!status) {
+  try {
+    return command();
+  } catch (const UsageError& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "kafkado: error: %s\n", status.error().message().c_str());
+    std::fprintf(stderr, "kafkado: error: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const kafka::Error& e) {
+    std::fflush(stdout);
+    std::string message = e.what();
+    if (e.code() == kafka::ErrorCode::unknown_topic_or_partition &&
+        message.find("does not exist") != std::string::npos &&
+        message.find("kafkado") == std::string::npos) {
+      message += " (create it with: kafkado topics create NAME)";
+    }
+    if (e.code() == kafka::ErrorCode::unknown) {
+      std::fprintf(stderr, "kafkado: error: %s\n", message.c_str());
+    } else {
+      std::fprintf(stderr, "kafkado: error: %s [%s, code %d]\n", message.c_str(),
+                   kafka::error_name(e.code()), int(e.code_value()));
+    }
     return 1;
   }
-  return 0;
 }
 
 }  // namespace kafka_do::cli

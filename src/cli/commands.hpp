@@ -1,6 +1,8 @@
 #pragma once
-// The kafkado commands, one function each. They return an error to print (app.cpp prefixes it
-// with "kafkado: error:" and exits 1); data goes to stdout, progress and warnings to stderr.
+// The kafkado commands, one function each. Every command but `serve` and `check` runs on the
+// public SDK (kafka::Client, see connect()), so it works on a data directory and on a broker
+// alike. They throw kafka::Error (app.cpp prints "kafkado: error: MESSAGE [NAME]" and exits 1;
+// UsageError exits 2); data goes to stdout, progress and warnings to stderr.
 
 #include <cstdint>
 #include <optional>
@@ -15,48 +17,70 @@ namespace kafka_do::cli {
 struct TopicCreateOptions {
   std::string name;
   int32_t partitions = 1;
-  std::vector<std::string> configs;  // key=value
+  std::vector<std::string> configs;  // name=value
   bool if_not_exists = false;
 };
-Status topics_create(const GlobalOptions& global, const TopicCreateOptions& options);
-Status topics_list(const GlobalOptions& global);
+void topics_create(const GlobalOptions& global, const TopicCreateOptions& options);
+void topics_list(const GlobalOptions& global, bool json);
 // Describes one topic, or every topic when `name` is empty.
-Status topics_describe(const GlobalOptions& global, const std::string& name);
+void topics_describe(const GlobalOptions& global, const std::string& name, bool json);
 
 struct TopicAlterOptions {
   std::string name;
-  std::vector<std::string> configs;         // key=value to set
-  std::vector<std::string> delete_configs;  // keys to reset to their default
+  std::vector<std::string> configs;         // name=value to set
+  std::vector<std::string> delete_configs;  // names to reset to their default
 };
-Status topics_alter(const GlobalOptions& global, const TopicAlterOptions& options);
-Status topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total);
-Status topics_delete(const GlobalOptions& global, const std::string& name, bool if_exists);
+void topics_alter(const GlobalOptions& global, const TopicAlterOptions& options);
+void topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total);
+void topics_delete(const GlobalOptions& global, const std::string& name, bool if_exists);
 
 struct ProduceOptions {
   std::string topic;
-  std::optional<std::string> key_separator;  // set: each line is key<SEP>value
-  std::optional<int32_t> partition;          // set: every record goes there
+  std::optional<std::string> key_separator;  // -K: each line is key<SEP>value
+  std::vector<std::string> headers;          // -H name=value, on every record
+  std::optional<int32_t> partition;          // -p: every record goes there
+  bool json = false;                         // every line must be valid JSON
+  std::string compression = "none";
+  std::string acks = "all";
+  std::optional<std::string> file;  // -f: read this file instead of stdin
   bool create = false;
   int32_t partitions = 1;  // for --create
-  int32_t batch_records = 1000;
-  size_t batch_bytes = 1 << 20;
 };
-Status produce(const GlobalOptions& global, const ProduceOptions& options);
+void produce(const GlobalOptions& global, const ProduceOptions& options);
 
 struct ConsumeOptions {
   std::string topic;
-  bool from_beginning = false;
-  bool exit_at_end = false;
-  std::optional<int32_t> partition;
-  std::optional<std::string> offset;  // a number, "earliest" or "latest"
-  std::optional<uint64_t> max_messages;
-  bool print_key = false;
-  bool print_partition = false;
-  bool print_offset = false;
-  bool print_timestamp = false;
-  std::string key_separator = "\t";
+  std::optional<std::string> group;          // -G: consume as a member of this group
+  std::string offset = "end";                // -o beginning|end|N|-N|@TIME
+  std::optional<int32_t> partition;          // -p
+  std::optional<uint64_t> count;             // -c
+  bool exit_at_end = false;                  // -e
+  std::optional<std::string> format;         // -f, kcat's tokens
+  std::optional<std::string> key_separator;  // -K: print key<SEP>value
+  bool json = false;
+  bool read_uncommitted = false;
 };
-Status consume(const GlobalOptions& global, const ConsumeOptions& options);
+void consume(const GlobalOptions& global, const ConsumeOptions& options);
+
+void groups_list(const GlobalOptions& global, bool json);
+void groups_describe(const GlobalOptions& global, const std::string& group, bool json);
+struct ResetOffsetsOptions {
+  std::string group;
+  std::string topic;
+  bool to_earliest = false;
+  bool to_latest = false;
+  std::optional<std::string> to_datetime;
+  std::optional<int64_t> to_offset;
+  std::optional<int64_t> shift_by;
+  bool dry_run = false;
+  bool json = false;
+};
+void groups_reset_offsets(const GlobalOptions& global, const ResetOffsetsOptions& options);
+void groups_delete(const GlobalOptions& global, const std::string& group);
+
+// Offline verification of a data directory (no broker may hold it). Returns the process exit
+// code: 0 when everything checked out, 3 when damage was found.
+int check(const GlobalOptions& global, bool json);
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 picks a free one
@@ -73,5 +97,9 @@ struct ServeOptions {
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);
+
+// "2026-12-01T10:00:00Z", "2026-12-01T10:00:00.250+01:00", "2026-12-01" (UTC without a zone) or
+// epoch milliseconds, as epoch milliseconds. Throws UsageError.
+int64_t parse_time(const std::string& text);
 
 }  // namespace kafka_do::cli

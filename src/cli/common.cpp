@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
 
 #include "base/file_system.hpp"
+#include "cli/commands.hpp"
 
 namespace kafka_do::cli {
 
@@ -19,24 +24,97 @@ Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& 
   return logs;
 }
 
-Error unknown_topic(const std::string& name) {
-  return Error(
-      Errc::not_found,
-      "topic '" + name + "' does not exist (create it with: kafkado topics create " + name + ")");
+kafka::Client connect(const GlobalOptions& options) {
+  kafka::ClientOptions client;
+  client.auto_create_topics = false;
+  client.api_key = options.api_key;
+  client.durability =
+      options.flush_policy == storage::FlushPolicy::every_batch ? kafka::Durability::every_batch
+      : options.flush_policy == storage::FlushPolicy::os        ? kafka::Durability::os
+                                                                : kafka::Durability::interval;
+  if (!options.brokers.empty()) {
+    client.url = options.brokers.find("://") == std::string::npos ? "kafka://" + options.brokers
+                                                                  : options.brokers;
+  } else if (options.data_given || std::getenv("KAFKA_DO_URL") == nullptr) {
+    client.url = "file:" + options.data_dir;
+  }  // else: KAFKA_DO_URL names the backend
+  try {
+    return kafka::Client(client);
+  } catch (const kafka::Error& e) {
+    const std::string message = e.what();
+    if (message.find("is in use by another process") == std::string::npos) throw;
+    std::string hint = "; if a kafkado serve runs on it, reach that with -b HOST:PORT";
+    std::ifstream serving(options.data_dir + "/" + kServingFile);
+    std::string address;
+    if (serving && std::getline(serving, address) && !address.empty()) {
+      hint = "; a kafkado serve runs on it: use -b " + address + " instead of --data";
+    }
+    throw kafka::Error(e.code(), message + hint);
+  }
 }
 
-Status require_topic(const storage::LogManager& logs, const std::string& name) {
-  if (!logs.has_topic(name)) return unknown_topic(name);
-  return {};
-}
-
-Result<std::pair<std::string, std::string>> parse_config_entry(std::string_view entry) {
+std::pair<std::string, std::string> parse_key_value(std::string_view entry, std::string_view what) {
   const auto eq = entry.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return Error(Errc::invalid_argument,
-                 "config '" + std::string(entry) + "' is not of the form key=value");
+    throw UsageError(std::string(what) + " '" + std::string(entry) +
+                     "' is not of the form name=value");
   }
-  return std::make_pair(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  return {std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1))};
+}
+
+int64_t parse_time(const std::string& text) {
+  const auto bad = [&] {
+    return UsageError("time '" + text +
+                      "' is neither ISO-8601 (2026-12-01T10:00:00Z, 2026-12-01T10:00:00.250+01:00, "
+                      "2026-12-01) nor epoch milliseconds");
+  };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 15) throw bad();
+    return std::stoll(text);
+  }
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3) throw bad();
+  size_t pos = size_t(used);
+  int64_t millis = 0;
+  int64_t zone_seconds = 0;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    used = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &hour, &minute, &used) != 2) throw bad();
+    pos += 1 + size_t(used);
+    if (pos < text.size() && text[pos] == ':') {
+      used = 0;
+      if (std::sscanf(text.c_str() + pos + 1, "%2d%n", &second, &used) != 1) throw bad();
+      pos += 1 + size_t(used);
+    }
+    if (pos < text.size() && text[pos] == '.') {
+      int64_t scale = 100;
+      for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
+        millis += (text[pos] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    if (pos < text.size() && text[pos] == 'Z') {
+      ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      int zh = 0, zm = 0;
+      used = 0;
+      if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &zh, &zm, &used) != 2) throw bad();
+      zone_seconds = (text[pos] == '+' ? 1 : -1) * (int64_t(zh) * 3600 + zm * 60);
+      pos += 1 + size_t(used);
+    }
+  }
+  if (pos != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60) {
+    throw bad();
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return (int64_t(::timegm(&tm)) - zone_seconds) * 1000 + millis;
 }
 
 int64_t wall_clock_ms() {

@@ -1,6 +1,6 @@
 #pragma once
-// Pieces every kafkado command shares: global options, opening the data directory, the
-// messages users see for common mistakes, and the throughput meter.
+// Pieces every kafkado command shares: global options, the SDK client a command runs on (a data
+// directory or a broker), the messages users see for common mistakes, and the throughput meter.
 
 #include <chrono>
 #include <cstdint>
@@ -10,33 +10,45 @@
 #include <utility>
 
 #include "base/result.hpp"
+#include "kafka_do/client.hpp"
 #include "storage/log_manager.hpp"
 
 namespace kafka_do::cli {
 
 inline constexpr const char* kDefaultDataDir = "./kafka-do-data";
 
+// The file `kafkado serve` keeps in its data directory while it runs: the address clients reach
+// it on, so that a command pointed at that directory can say which -b to use instead.
+inline constexpr const char* kServingFile = "SERVING";
+
 struct GlobalOptions {
   std::string data_dir = kDefaultDataDir;
+  bool data_given = false;  // --data or KAFKA_DO_DATA named the directory
+  std::string brokers;      // -b HOST:PORT; empty: not given
+  std::string api_key;      // --api-key / KAFKA_DO_API_KEY ("user:secret")
   storage::FlushPolicy flush_policy = storage::FlushPolicy::interval;
   bool quiet = false;
 };
 
-// Opens (creating if needed) the data directory. Anything recovery had to repair is reported on
-// stderr: a user should know when a crash cost them a torn tail.
-// `log_options` carries the engine settings a command wants beyond the global ones (the flush
-// policy always comes from `options`).
+// A command's usage mistake the parser could not see (exit code 2).
+class UsageError : public kafka::Error {
+ public:
+  explicit UsageError(const std::string& m) : kafka::Error(kafka::ErrorCode::invalid_request, m) {}
+};
+
+// The SDK client a command runs on: a broker with -b (or KAFKA_DO_URL=kafka://...), else the data
+// directory (--data, KAFKA_DO_DATA, ./kafka-do-data). Topics are never created implicitly. When a
+// running broker holds the data directory, the error names the -b to use. Throws kafka::Error.
+kafka::Client connect(const GlobalOptions& options);
+
+// Opens (creating if needed) the data directory for `serve`, which owns the engine. Anything
+// recovery had to repair is reported on stderr: a user should know when a crash cost them a torn
+// tail. `log_options` carries the engine settings beyond the flush policy.
 Result<std::unique_ptr<storage::LogManager>> open_data_dir(const GlobalOptions& options,
                                                            storage::LogOptions log_options = {});
 
-// "topic 'x' does not exist (create it with: kafkado topics create x)".
-Error unknown_topic(const std::string& name);
-
-// Fails with unknown_topic() unless the topic exists.
-Status require_topic(const storage::LogManager& logs, const std::string& name);
-
-// Splits "key=value" at the first '='.
-Result<std::pair<std::string, std::string>> parse_config_entry(std::string_view entry);
+// Splits "key=value" at the first '=' (UsageError otherwise); `what` names the flag.
+std::pair<std::string, std::string> parse_key_value(std::string_view entry, std::string_view what);
 
 int64_t wall_clock_ms();
 

@@ -1,277 +1,234 @@
-// `kafkado consume`: prints records of one topic, from the end (like Kafka's console consumer),
-// the beginning or an offset, and either stops at the end or follows new appends.
+// `kafkado consume`: prints records of a topic through the SDK's Consumer — as a member of a group
+// (-G: commits, rebalances) or, without one, by manual assignment of every partition (or -p N)
+// from an offset (-o), as kcat does.
 
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <charconv>
-#include <condition_variable>
 #include <cstdio>
-#include <cstring>
-#include <mutex>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/stop_signal.hpp"
-#include "model/record_batch.hpp"
 
 namespace kafka_do::cli {
 namespace {
 
-constexpr size_t kReadBytes = 1 << 20;
+using namespace std::chrono_literals;
 
-// Wakes the follow loop when any partition publishes an append or a stop is requested. The
-// generation counter closes the gap between "all caught up" and going to sleep: an append in
-// between bumps it, so the wait returns at once.
-class Waker {
- public:
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-    }
-    cv_.notify_all();
-  }
-  uint64_t generation() const {
-    std::lock_guard lock(mu_);
-    return generation_;
-  }
-  void notify() {
-    {
-      std::lock_guard lock(mu_);
-      ++generation_;
-    }
-    cv_.notify_all();
-  }
-  void wait_past(uint64_t generation) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return generation_ != generation || stopped_; });
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t generation_ = 0;
-  bool stopped_ = false;
+// Where -o starts each partition.
+struct StartAt {
+  enum class Kind { beginning, end, offset, from_end, time } kind = Kind::end;
+  int64_t value = 0;  // offset, records back from the end, or epoch ms
 };
 
-// Buffered stdout. A closed pipe (`kafkado consume ... | head`) ends the run quietly.
-class Output {
- public:
-  Output() { std::setvbuf(stdout, nullptr, _IOFBF, kReadBytes); }
-  bool closed() const { return closed_; }
-  void write(std::string_view s) {
-    if (!closed_ && std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) failed();
+StartAt parse_start(const std::string& text) {
+  if (text == "beginning" || text == "earliest") return {StartAt::Kind::beginning};
+  if (text == "end" || text == "latest") return {StartAt::Kind::end};
+  if (!text.empty() && text[0] == '@') return {StartAt::Kind::time, parse_time(text.substr(1))};
+  int64_t n = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  const char* begin = text.data() + (negative ? 1 : 0);
+  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), n);
+  if (text.size() < (negative ? 2u : 1u) || ec != std::errc() || end != text.data() + text.size()) {
+    throw UsageError("-o '" + text +
+                     "': use beginning, end, an offset N, -N (N before the end) or @TIME");
   }
-  void put(char c) {
-    if (!closed_ && std::fputc(c, stdout) == EOF) failed();
-  }
-  Status flush() {
-    if (!closed_ && std::fflush(stdout) != 0) failed();
-    return error_;
-  }
-  const Status& error() const { return error_; }
-
- private:
-  void failed() {
-    closed_ = true;
-    if (errno != EPIPE) {
-      error_ = Error(Errc::io_error, std::string("writing to stdout: ") + std::strerror(errno));
-    }
-  }
-  bool closed_ = false;
-  Status error_;
-};
-
-struct Cursor {
-  std::shared_ptr<storage::PartitionLog> log;
-  int32_t partition = 0;
-  int64_t position = 0;
-};
-
-Result<int64_t> start_offset(const ConsumeOptions& options, const storage::PartitionLog& log) {
-  if (options.offset) {
-    const std::string& text = *options.offset;
-    if (text == "earliest") return log.log_start_offset();
-    if (text == "latest") return log.high_watermark();
-    int64_t offset = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
-    if (ec != std::errc() || end != text.data() + text.size() || offset < 0) {
-      return Error(Errc::invalid_argument,
-                   "--offset '" + text + "' is not an offset (a number >= 0, earliest or latest)");
-    }
-    if (offset < log.log_start_offset()) {
-      std::fprintf(
-          stderr,
-          "kafkado: offset %lld of partition %d was deleted; starting at the log start %lld\n",
-          static_cast<long long>(offset), log.partition(),
-          static_cast<long long>(log.log_start_offset()));
-      return log.log_start_offset();
-    }
-    return offset;
-  }
-  return options.from_beginning ? log.log_start_offset() : log.high_watermark();
+  return {negative ? StartAt::Kind::from_end : StartAt::Kind::offset, n};
 }
 
-class Printer {
+// kcat's -f tokens: %t topic, %p partition, %o offset, %k key, %s value, %h headers (n=v,...),
+// %T timestamp (ms), %K key length, %S value length, %% a percent sign; \n \r \t \\ escapes.
+class RecordFormat {
  public:
-  Printer(const ConsumeOptions& options, Output& out) : options_(options), out_(out) {}
+  explicit RecordFormat(std::string format) : format_(std::move(format)) {
+    for (size_t i = 0; i < format_.size(); ++i) {
+      if (format_[i] == '%') {
+        if (i + 1 >= format_.size() ||
+            std::string_view("tpoksThKS%").find(format_[i + 1]) == std::string_view::npos) {
+          throw UsageError("-f: '%" + format_.substr(i + 1, 1) +
+                           "' is not a token (use %t %p %o %k %s %h %T %K %S %%)");
+        }
+        ++i;
+      }
+    }
+  }
 
-  void print(int32_t partition, const model::Record& record) {
-    const std::string& sep = options_.key_separator;
-    if (options_.print_timestamp) {
-      out_.write("CreateTime:");
-      out_.write(std::to_string(record.timestamp));
-      out_.write(sep);
+  void append(std::string& out, const kafka::Record& r) const {
+    for (size_t i = 0; i < format_.size(); ++i) {
+      const char c = format_[i];
+      if (c == '\\' && i + 1 < format_.size()) {
+        const char e = format_[++i];
+        out += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e == '0' ? '\0' : e;
+      } else if (c == '%') {
+        switch (format_[++i]) {
+          case 't':
+            out += r.topic();
+            break;
+          case 'p':
+            out += std::to_string(r.partition());
+            break;
+          case 'o':
+            out += std::to_string(r.offset());
+            break;
+          case 'k':
+            out += r.key();
+            break;
+          case 's':
+            out += r.raw_value();
+            break;
+          case 'T':
+            out += std::to_string(timestamp_ms(r));
+            break;
+          case 'K':
+            out += std::to_string(r.has_key() ? int64_t(r.key().size()) : -1);
+            break;
+          case 'S':
+            out += std::to_string(r.has_value() ? int64_t(r.raw_value().size()) : -1);
+            break;
+          case 'h':
+            for (size_t h = 0; h < r.headers().size(); ++h) {
+              if (h > 0) out += ',';
+              out += r.headers()[h].key + "=" + r.headers()[h].value.value_or("");
+            }
+            break;
+          default:
+            out += '%';
+            break;
+        }
+      } else {
+        out += c;
+      }
     }
-    if (options_.print_partition) {
-      out_.write("Partition:");
-      out_.write(std::to_string(partition));
-      out_.write(sep);
-    }
-    if (options_.print_offset) {
-      out_.write("Offset:");
-      out_.write(std::to_string(record.offset));
-      out_.write(sep);
-    }
-    if (options_.print_key) {
-      out_.write(record.key ? std::string_view(*record.key) : std::string_view("null"));
-      out_.write(sep);
-    }
-    out_.write(record.value ? std::string_view(*record.value) : std::string_view("null"));
-    out_.put('\n');
+  }
+
+  static int64_t timestamp_ms(const kafka::Record& r) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(r.timestamp().time_since_epoch())
+        .count();
   }
 
  private:
-  const ConsumeOptions& options_;
-  Output& out_;
+  std::string format_;
 };
+
+kafka::Json to_json(const kafka::Record& r) {
+  kafka::Json headers = kafka::Json::array();
+  for (const auto& h : r.headers()) {
+    headers.push_back({{"key", h.key}, {"value", h.value ? kafka::Json(*h.value) : kafka::Json()}});
+  }
+  return {{"topic", r.topic()},
+          {"partition", r.partition()},
+          {"offset", r.offset()},
+          {"timestamp", RecordFormat::timestamp_ms(r)},
+          {"key", r.has_key() ? kafka::Json(std::string(r.key())) : kafka::Json()},
+          {"value", r.has_value() ? kafka::Json(std::string(r.raw_value())) : kafka::Json()},
+          {"headers", headers}};
+}
+
+kafka::ConsumerOptions consumer_options(kafka::Client& client, const ConsumeOptions& options,
+                                        const StartAt& start) {
+  kafka::ConsumerOptions o;
+  o.client_id = "kafkado";
+  o.isolation = options.read_uncommitted ? kafka::Isolation::read_uncommitted
+                                         : kafka::Isolation::read_committed;
+  o.offset = start.kind == StartAt::Kind::beginning ? kafka::Offset::earliest
+             : start.kind == StartAt::Kind::time
+                 ? kafka::Offset::at(std::chrono::system_clock::time_point(
+                       std::chrono::milliseconds(start.value)))
+                 : kafka::Offset::latest;
+  if (options.group) {
+    if (options.partition) throw UsageError("-p cannot be combined with -G (the group assigns)");
+    if (start.kind == StartAt::Kind::offset || start.kind == StartAt::Kind::from_end) {
+      throw UsageError(
+          "-o N and -o -N need manual assignment; with -G use beginning, end or "
+          "@TIME (where the group has no committed offset), or reset the group's "
+          "offsets with kafkado groups reset-offsets");
+    }
+    o.group = *options.group;
+    return o;
+  }
+  o.auto_commit = false;
+  const auto info = client.admin().describe_topic(options.topic);
+  if (options.partition &&
+      (*options.partition < 0 || *options.partition >= int32_t(info.partition_info.size()))) {
+    throw UsageError("topic '" + options.topic + "' has partitions 0.." +
+                     std::to_string(info.partitions - 1) + ", not " +
+                     std::to_string(*options.partition));
+  }
+  for (const auto& p : info.partition_info) {
+    if (options.partition && p.partition != *options.partition) continue;
+    kafka::PartitionStart assigned{options.topic, p.partition, std::nullopt};
+    if (start.kind == StartAt::Kind::offset) assigned.offset = start.value;
+    if (start.kind == StartAt::Kind::from_end) {
+      const int64_t end = options.read_uncommitted ? p.high_watermark : p.last_stable_offset;
+      assigned.offset = std::max(p.log_start_offset, end - start.value);
+    }
+    o.assign.push_back(assigned);
+  }
+  return o;
+}
+
+bool caught_up(kafka::Consumer& consumer) {
+  const auto lag = consumer.lag();
+  return !lag.empty() &&
+         std::all_of(lag.begin(), lag.end(), [](const auto& kv) { return kv.second == 0; });
+}
 
 }  // namespace
 
-Status consume(const GlobalOptions& global, const ConsumeOptions& options) {
-  if (options.offset && !options.partition) {
-    return Error(Errc::invalid_argument, "--offset needs --partition");
-  }
-  if (options.offset && options.from_beginning) {
-    return Error(Errc::invalid_argument, "--offset and --from-beginning exclude each other");
-  }
-  // Declared before `stop` so that it outlives the stop callback that refers to it.
-  Waker waker;
-  // Before LogManager starts its threads (see StopSignal).
+void consume(const GlobalOptions& global, const ConsumeOptions& options) {
+  const StartAt start = parse_start(options.offset);
+  std::optional<RecordFormat> format;
+  if (options.format) format.emplace(*options.format);
+  // Before the client starts its threads (see StopSignal).
   StopSignal stop;
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  KD_TRY(require_topic(*logs, options.topic));
-  KD_ASSIGN(auto description, logs->describe_topic(options.topic));
-  std::vector<Cursor> cursors;
-  for (int32_t p = 0; p < description.partitions; ++p) {
-    if (options.partition && *options.partition != p) continue;
-    KD_ASSIGN(auto log, logs->partition(options.topic, p));
-    KD_ASSIGN(int64_t position, start_offset(options, *log));
-    cursors.push_back(Cursor{std::move(log), p, position});
+  kafka::Client client = connect(global);
+  kafka::Consumer consumer =
+      client.consumer(options.topic, consumer_options(client, options, start));
+  stop.on_stop([&consumer] { consumer.stop(); });
+  if (options.group && options.exit_at_end && !consumer.wait_for_assignment(30s)) {
+    throw kafka::TimeoutError("group '" + *options.group + "' assigned no partition within 30 s");
   }
-  if (cursors.empty()) {
-    return Error(Errc::invalid_argument, "topic '" + options.topic + "' has partitions 0.." +
-                                             std::to_string(description.partitions - 1) + ", not " +
-                                             std::to_string(*options.partition));
-  }
-
-  std::vector<storage::AppendSubscription> subscriptions;
-  if (!options.exit_at_end) {
-    for (auto& c : cursors)
-      subscriptions.push_back(c.log->on_append([&waker](int64_t) { waker.notify(); }));
-    stop.on_stop([&waker] { waker.stop(); });
-  }
-
   Output out;
-  Printer printer(options, out);
-  ThroughputMeter meter("consumed", !global.quiet);
-  const uint64_t limit = options.max_messages.value_or(UINT64_MAX);
-  Status failure;
-  bool done = limit == 0;
-  while (!done && !stop.requested() && !out.closed()) {
-    const uint64_t generation = waker.generation();
-    bool caught_up = true;
-    // One read per partition per round keeps a busy partition from starving the others.
-    for (auto& c : cursors) {
-      if (c.position >= c.log->high_watermark()) continue;
-      caught_up = false;
-      auto read = c.log->read(c.position, kReadBytes);
-      if (!read) {
-        if (read.error().code() == Errc::out_of_range && c.position < c.log->log_start_offset()) {
-          // Retention deleted what we were about to read: carry on from what is left.
-          c.position = c.log->log_start_offset();
-          continue;
-        }
-        failure = read.error();
-        break;
+  std::string text;
+  uint64_t printed = 0;
+  const auto print = [&](const kafka::Record& r) {
+    text.clear();
+    if (options.json) {
+      text = to_json(r).dump(-1, ' ', false, kafka::Json::error_handler_t::replace);
+      text += '\n';
+    } else if (format) {
+      format->append(text, r);
+    } else {
+      if (options.key_separator) {
+        text += r.key();
+        text += *options.key_separator;
       }
-      std::string_view rest = read->records;
-      if (rest.empty()) {
-        failure =
-            Error(Errc::corruption, "partition " + std::to_string(c.partition) +
-                                        " returned no data below its high watermark at offset " +
-                                        std::to_string(c.position));
-        break;
-      }
-      const int64_t before = c.position;
-      uint64_t records = 0;
-      uint64_t bytes = 0;
-      while (!rest.empty() && !done) {
-        auto header = model::parse_batch_header(rest);
-        if (!header) {
-          failure = header.error();
-          break;
-        }
-        const size_t size = header->total_size();
-        if (size > rest.size()) break;  // a read returns whole batches; be safe anyway
-        const std::string_view batch = rest.substr(0, size);
-        rest.remove_prefix(size);
-        if (!header->control()) {
-          auto decoded = model::decode_batch(batch);
-          if (!decoded) {
-            failure =
-                Error(decoded.error().code(), "partition " + std::to_string(c.partition) +
-                                                  " offset " + std::to_string(header->base_offset) +
-                                                  ": " + decoded.error().message());
-            break;
-          }
-          for (const auto& record : *decoded) {
-            if (record.offset < c.position) continue;
-            printer.print(c.partition, record);
-            c.position = record.offset + 1;
-            ++records;
-            bytes +=
-                (record.key ? record.key->size() : 0) + (record.value ? record.value->size() : 0);
-            if (meter.records() + records >= limit) {
-              done = true;
-              break;
-            }
-          }
-        }
-        if (!done) c.position = std::max(c.position, header->next_offset());
-      }
-      meter.add(records, bytes);
-      if (failure && !done && c.position == before) {
-        failure = Error(Errc::corruption, "partition " + std::to_string(c.partition) +
-                                              " returned an incomplete batch at offset " +
-                                              std::to_string(c.position));
-      }
-      if (!failure || done || out.closed()) break;
+      text += r.raw_value();
+      text += '\n';
     }
-    if (!failure) break;
-    meter.maybe_report();
-    if (caught_up && !done) {
-      if (options.exit_at_end) break;
-      KD_TRY(out.flush());
-      waker.wait_past(generation);
+    out.write(text);
+    ++printed;
+  };
+  while (!stop.requested() && !out.closed()) {
+    if (options.count && printed >= *options.count) break;
+    if (options.count) {
+      // One at a time: a group must not commit past records a count left unprinted.
+      try {
+        print(consumer.first(kafka::Duration(options.exit_at_end ? 100ms : 1s)));
+      } catch (const kafka::TimeoutError&) {
+      } catch (const kafka::Error&) {
+        if (!stop.requested()) throw;  // else: stopped while waiting
+      }
+    } else {
+      for (const auto& r : consumer.poll(kafka::Duration(options.exit_at_end ? 100ms : 1s))) {
+        print(r);
+      }
     }
+    out.flush();
+    if (options.exit_at_end && caught_up(consumer)) break;
   }
-  Status flushed = out.flush();
-  meter.finish();
-  Status closed = logs->close();
-  if (!failure) return failure;
-  if (!flushed) return flushed;
-  return closed;
+  out.flush();
+  consumer.close();
 }
 
 }  // namespace kafka_do::cli

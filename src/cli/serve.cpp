@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -126,6 +127,10 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
                address.c_str(), sasl.c_str());
   std::fflush(stderr);
 
+  // Tells a command pointed at this directory which -b reaches us (see connect()).
+  const std::string serving_path = global.data_dir + "/" + kServingFile;
+  { std::ofstream(serving_path) << address << "\n"; }
+
   broker::Server* running = server.get();
   stop.on_stop([running] { running->request_stop(); });
   server->run();
@@ -137,6 +142,7 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   // offsets, so they go first).
   transactions.reset();
   groups.reset();
+  std::remove(serving_path.c_str());
   return logs->close();
 }
 

@@ -1,128 +1,126 @@
-// `kafkado topics ...`: create, list, describe, alter, add-partitions, delete.
+// `kafkado topics ...`: create, list, describe, alter, add-partitions, delete — on the SDK's Admin.
 
-#include <algorithm>
 #include <cstdio>
-#include <map>
 
 #include "cli/commands.hpp"
-#include "storage/topic_config.hpp"
+#include "cli/output.hpp"
 
 namespace kafka_do::cli {
 namespace {
 
-Result<std::map<std::string, std::string>> parse_configs(const std::vector<std::string>& entries) {
+std::map<std::string, std::string> parse_configs(const std::vector<std::string>& entries) {
   std::map<std::string, std::string> out;
-  for (const auto& entry : entries) {
-    KD_ASSIGN(auto kv, parse_config_entry(entry));
-    out[kv.first] = kv.second;
-  }
+  for (const auto& entry : entries) out.insert(parse_key_value(entry, "config"));
   return out;
 }
 
-Status describe_one(const storage::LogManager& logs, const std::string& name) {
-  KD_ASSIGN(auto d, logs.describe_topic(name));
-  std::printf("Topic: %s\tPartitions: %d\n", d.name.c_str(), d.partitions);
-  std::printf("  %-9s  %-12s  %-14s  %-14s  %s\n", "PARTITION", "LOG-START", "HIGH-WATERMARK",
-              "SIZE-BYTES", "SEGMENTS");
-  for (int32_t p = 0; p < d.partitions; ++p) {
-    KD_ASSIGN(auto log, logs.partition(name, p));
-    std::printf("  %-9d  %-12lld  %-14lld  %-14llu  %zu\n", p,
-                static_cast<long long>(log->log_start_offset()),
-                static_cast<long long>(log->high_watermark()),
-                static_cast<unsigned long long>(log->size_bytes()), log->segment_count());
+std::string size_text(int64_t bytes) { return bytes < 0 ? "-" : std::to_string(bytes); }
+
+kafka::Json to_json(const kafka::TopicInfo& info) {
+  kafka::Json partitions = kafka::Json::array();
+  for (const auto& p : info.partition_info) {
+    partitions.push_back(
+        {{"partition", p.partition},
+         {"log_start_offset", p.log_start_offset},
+         {"high_watermark", p.high_watermark},
+         {"last_stable_offset", p.last_stable_offset},
+         {"size_bytes", p.size_bytes < 0 ? kafka::Json() : kafka::Json(p.size_bytes)}});
   }
-  size_t width = 0;
-  for (const auto& key : storage::TopicConfig::keys()) width = std::max(width, key.name.size());
+  return {{"name", info.name},
+          {"partitions", info.partitions},
+          {"partition_info", partitions},
+          {"config", info.config}};
+}
+
+void describe_one(const kafka::TopicInfo& info) {
+  std::printf("Topic: %s\tPartitions: %d\n", info.name.c_str(), info.partitions);
+  Table partitions({"PARTITION", "LOG-START", "HIGH-WATERMARK", "LAST-STABLE", "SIZE-BYTES"});
+  for (const auto& p : info.partition_info) {
+    partitions.add({std::to_string(p.partition), std::to_string(p.log_start_offset),
+                    std::to_string(p.high_watermark), std::to_string(p.last_stable_offset),
+                    size_text(p.size_bytes)});
+  }
+  partitions.print(2);
   std::printf("  Configs:\n");
-  for (const auto& key : storage::TopicConfig::keys()) {
-    const std::string k(key.name);
-    const std::string value = d.config.get(k).value_or("?");
-    const bool set = d.config.overrides.count(k) > 0;
-    std::printf("    %-*s  %-20s  (%s)\n", int(width), k.c_str(), value.c_str(),
-                set ? "set" : "default");
-  }
-  return {};
+  Table configs({"NAME", "VALUE"});
+  for (const auto& [k, v] : info.config) configs.add({k, v});
+  configs.print(4);
 }
 
 }  // namespace
 
-Status topics_create(const GlobalOptions& global, const TopicCreateOptions& options) {
-  KD_ASSIGN(auto configs, parse_configs(options.configs));
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  auto created = logs->create_topic(options.name, options.partitions, configs);
-  if (!created) {
-    if (created.error().code() == Errc::already_exists && options.if_not_exists) {
-      return logs->close();
-    }
-    return created.error();
+void topics_create(const GlobalOptions& global, const TopicCreateOptions& options) {
+  kafka::TopicOptions topic;
+  topic.partitions = options.partitions;
+  topic.config = parse_configs(options.configs);
+  topic.if_not_exists = options.if_not_exists;
+  connect(global).admin().create_topic(options.name, topic);
+  if (!global.quiet) {
+    std::printf("Created topic %s with %d partition%s.\n", options.name.c_str(), options.partitions,
+                options.partitions == 1 ? "" : "s");
   }
-  std::printf("Created topic %s with %d partition%s.\n", options.name.c_str(), options.partitions,
-              options.partitions == 1 ? "" : "s");
-  return logs->close();
 }
 
-Status topics_list(const GlobalOptions& global) {
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  auto names = logs->topic_names();
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) std::printf("%s\n", name.c_str());
-  return logs->close();
+void topics_list(const GlobalOptions& global, bool json) {
+  const auto topics = connect(global).admin().list_topics();
+  if (json) {
+    kafka::Json out = kafka::Json::array();
+    for (const auto& t : topics) out.push_back({{"name", t.name}, {"partitions", t.partitions}});
+    print_json(out);
+    return;
+  }
+  for (const auto& t : topics) std::printf("%s\n", t.name.c_str());
 }
 
-Status topics_describe(const GlobalOptions& global, const std::string& name) {
-  KD_ASSIGN(auto logs, open_data_dir(global));
+void topics_describe(const GlobalOptions& global, const std::string& name, bool json) {
+  auto admin = connect(global).admin();
+  std::vector<kafka::TopicInfo> topics;
   if (!name.empty()) {
-    KD_TRY(require_topic(*logs, name));
-    KD_TRY(describe_one(*logs, name));
+    topics.push_back(admin.describe_topic(name));
   } else {
-    auto names = logs->topic_names();
-    std::sort(names.begin(), names.end());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (i > 0) std::printf("\n");
-      KD_TRY(describe_one(*logs, names[i]));
-    }
+    for (const auto& t : admin.list_topics()) topics.push_back(admin.describe_topic(t.name));
   }
-  return logs->close();
+  if (json) {
+    kafka::Json out = kafka::Json::array();
+    for (const auto& t : topics) out.push_back(to_json(t));
+    print_json(name.empty() ? out : out[0]);
+    return;
+  }
+  for (size_t i = 0; i < topics.size(); ++i) {
+    if (i > 0) std::printf("\n");
+    describe_one(topics[i]);
+  }
 }
 
-Status topics_alter(const GlobalOptions& global, const TopicAlterOptions& options) {
+void topics_alter(const GlobalOptions& global, const TopicAlterOptions& options) {
   if (options.configs.empty() && options.delete_configs.empty()) {
-    return Error(Errc::invalid_argument,
-                 "nothing to alter: give --config key=value or --delete-config key");
+    throw UsageError("nothing to alter: give --config name=value or --delete-config name");
   }
-  KD_ASSIGN(auto sets, parse_configs(options.configs));
-  std::map<std::string, std::optional<std::string>> changes;
-  for (const auto& [k, v] : sets) changes[k] = v;
+  kafka::TopicAlteration changes;
+  changes.config = parse_configs(options.configs);
   for (const auto& key : options.delete_configs) {
-    if (sets.count(key) > 0) {
-      return Error(Errc::invalid_argument, "config '" + key + "' is both set and deleted");
+    if (changes.config.count(key) > 0) {
+      throw UsageError("config '" + key + "' is both set and deleted");
     }
-    changes[key] = std::nullopt;
+    changes.reset.push_back(key);
   }
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  KD_TRY(require_topic(*logs, options.name));
-  KD_TRY(logs->alter_topic_config(options.name, changes));
-  std::printf("Altered topic %s.\n", options.name.c_str());
-  return logs->close();
+  connect(global).admin().alter_topic(options.name, changes);
+  if (!global.quiet) std::printf("Altered topic %s.\n", options.name.c_str());
 }
 
-Status topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total) {
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  KD_TRY(require_topic(*logs, name));
-  KD_TRY(logs->create_partitions(name, total));
-  std::printf("Topic %s now has %d partitions.\n", name.c_str(), total);
-  return logs->close();
+void topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total) {
+  connect(global).admin().add_partitions(name, total);
+  if (!global.quiet) std::printf("Topic %s now has %d partitions.\n", name.c_str(), total);
 }
 
-Status topics_delete(const GlobalOptions& global, const std::string& name, bool if_exists) {
-  KD_ASSIGN(auto logs, open_data_dir(global));
-  if (!logs->has_topic(name)) {
-    if (if_exists) return logs->close();
-    return unknown_topic(name);
+void topics_delete(const GlobalOptions& global, const std::string& name, bool if_exists) {
+  try {
+    connect(global).admin().delete_topic(name);
+  } catch (const kafka::TopicNotFoundError&) {
+    if (if_exists) return;
+    throw;
   }
-  KD_TRY(logs->delete_topic(name));
-  std::printf("Deleted topic %s.\n", name.c_str());
-  return logs->close();
+  if (!global.quiet) std::printf("Deleted topic %s.\n", name.c_str());
 }
 
 }  // namespace kafka_do::cli

@@ -60,7 +60,8 @@ class ProducerCore {
 
 struct ConsumerSettings {
   std::vector<std::string> topics;
-  std::string group;
+  std::string group;  // empty only with `assign`
+  std::vector<PartitionStart> assign;  // manual assignment; empty = group membership
   Offset offset = Offset::latest;
   bool auto_commit = true;
   std::chrono::milliseconds auto_commit_interval{5000};
@@ -132,8 +133,15 @@ class AdminCore {
   virtual void delete_topic(const std::string& name) = 0;
   virtual std::vector<GroupInfo> list_groups() = 0;
   virtual GroupDescription describe_group(const std::string& group) = 0;
-  virtual void reset_offsets(const std::string& group, const std::string& topic,
-                             const Offset& to) = 0;
+  // Per partition of `topic` (TopicNotFoundError when there is none).
+  virtual std::vector<PartitionInfo> partition_info(const std::string& topic) = 0;
+  // The first offset of the partition whose timestamp is at or after `ms`; -1 when there is none.
+  virtual int64_t offset_for_time(const std::string& topic, int32_t partition, int64_t ms) = 0;
+  // The group's committed offsets (none: empty).
+  virtual std::map<TopicPartition, int64_t> committed_offsets(const std::string& group) = 0;
+  // Commits `offsets` for the group as an admin (no member), as Kafka's AlterConsumerGroupOffsets.
+  virtual void alter_offsets(const std::string& group,
+                             const std::map<TopicPartition, int64_t>& offsets) = 0;
   virtual void delete_group(const std::string& group) = 0;
 };
 

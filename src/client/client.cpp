@@ -1,6 +1,7 @@
 // kafka::Client: resolves its URL to a backend and hands out producers, consumers and admins.
 #include "kafka_do/client.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "client/backend.hpp"
@@ -69,7 +70,16 @@ void validate(const ProducerOptions& o) {
 
 detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o,
                                   const Offset& default_offset) {
-  if (o.group.empty()) throw ConfigError("consumer needs a group (.group = \"...\")");
+  if (!o.assign.empty()) {
+    topics.clear();  // the assigned partitions' topics, each once
+    for (const auto& p : o.assign) {
+      if (p.partition < 0) throw ConfigError("assigned partition numbers must not be negative");
+      if (std::find(topics.begin(), topics.end(), p.topic) == topics.end())
+        topics.push_back(p.topic);
+    }
+  } else if (o.group.empty()) {
+    throw ConfigError("consumer needs a group (.group = \"...\") or partitions (.assign)");
+  }
   if (topics.empty()) throw ConfigError("consumer needs at least one topic");
   if (o.max_poll_records <= 0) throw ConfigError("max_poll_records must be positive");
   if (o.session_timeout.count_ms() <= 0) throw ConfigError("session_timeout must be positive");
@@ -80,8 +90,9 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
   detail::ConsumerSettings s;
   s.topics = std::move(topics);
   s.group = o.group;
+  s.assign = o.assign;
   s.offset = o.offset.value_or(default_offset);
-  s.auto_commit = o.auto_commit;
+  s.auto_commit = o.auto_commit && !o.group.empty();
   s.auto_commit_interval = o.auto_commit_interval.ms();
   s.max_poll_records = o.max_poll_records;
   s.session_timeout = o.session_timeout.ms();

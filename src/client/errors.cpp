@@ -146,3 +146,11 @@ void throw_if_error(model::ErrorCode code, const std::string& what) {
 }
 
 }  // namespace kafka_do::client
+
+namespace kafka {
+
+const char* error_name(ErrorCode code) {
+  return kafka_do::model::error_code_name(static_cast<kafka_do::model::ErrorCode>(code));
+}
+
+}  // namespace kafka

@@ -40,7 +40,8 @@ std::vector<kafka::TopicInfo> EmbeddedAdmin::list_topics() {
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     if (internal_topic(name)) continue;
-    if (auto d = backend_->logs().describe_topic(name)) out.push_back(to_info(*d));  // skip one deleted meanwhile
+    if (auto d = backend_->logs().describe_topic(name))
+      out.push_back(to_info(*d));  // skip one deleted meanwhile
   }
   return out;
 }
@@ -53,7 +54,8 @@ void EmbeddedAdmin::alter_topic(const std::string& name, const kafka::TopicAlter
   std::map<std::string, std::optional<std::string>> updates;
   for (const auto& [k, v] : changes.config) updates[k] = v;
   if (changes.retention) updates["retention.ms"] = std::to_string(changes.retention->count_ms());
-  if (changes.retention_bytes) updates["retention.bytes"] = std::to_string(*changes.retention_bytes);
+  if (changes.retention_bytes)
+    updates["retention.bytes"] = std::to_string(*changes.retention_bytes);
   for (const auto& k : changes.reset) updates[k] = std::nullopt;
   check(backend_->logs().alter_topic_config(name, updates), Subject::topic);
 }
@@ -117,31 +119,41 @@ kafka::GroupDescription EmbeddedAdmin::describe_group(const std::string& group) 
   return out;
 }
 
-void EmbeddedAdmin::reset_offsets(const std::string& group, const std::string& topic, const kafka::Offset& to) {
-  auto& groups = backend_->groups();
-  const auto d = groups.describe_group(group);
-  if (!d.members.empty()) {
-    throw kafka::GroupCoordinatorError(kafka::ErrorCode::non_empty_group,
-                                       "cannot reset offsets of group '" + group + "' while it has " +
-                                           std::to_string(d.members.size()) + " active member(s); stop them first");
+std::vector<kafka::PartitionInfo> EmbeddedAdmin::partition_info(const std::string& topic) {
+  const auto d = value_or_throw(backend_->logs().describe_topic(topic), Subject::topic);
+  std::vector<kafka::PartitionInfo> out;
+  for (int32_t p = 0; p < d.partitions; ++p) {
+    auto log = backend_->partition(topic, p);
+    out.push_back({p, log->log_start_offset(), log->high_watermark(), log->last_stable_offset(),
+                   int64_t(log->size_bytes())});
   }
-  const auto description = value_or_throw(backend_->logs().describe_topic(topic), Subject::topic);
+  return out;
+}
+
+int64_t EmbeddedAdmin::offset_for_time(const std::string& topic, int32_t partition, int64_t ms) {
+  auto found = value_or_throw(backend_->partition(topic, partition)->offset_for_timestamp(ms));
+  return found ? *found : -1;
+}
+
+std::map<kafka::TopicPartition, int64_t> EmbeddedAdmin::committed_offsets(
+    const std::string& group) {
+  std::map<kafka::TopicPartition, int64_t> out;
+  for (const auto& e : backend_->groups().fetch_offsets(group, std::nullopt).partitions) {
+    if (e.offset >= 0) out[{e.topic, e.partition}] = e.offset;
+  }
+  return out;
+}
+
+void EmbeddedAdmin::alter_offsets(const std::string& group,
+                                  const std::map<kafka::TopicPartition, int64_t>& offsets) {
   coordinator::OffsetCommitRequest request;
   request.group_id = group;
-  for (int32_t p = 0; p < description.partitions; ++p) {
-    auto log = backend_->partition(topic, p);
-    int64_t offset = log->high_watermark();
-    if (to.kind() == kafka::Offset::Kind::earliest) {
-      offset = log->log_start_offset();
-    } else if (to.kind() == kafka::Offset::Kind::timestamp) {
-      const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(to.time().time_since_epoch()).count();
-      auto found = value_or_throw(log->offset_for_timestamp(ms));
-      if (found) offset = *found;
-    }
-    request.offsets.push_back({topic, p, offset, -1, std::nullopt});
+  for (const auto& [tp, offset] : offsets) {
+    request.offsets.push_back({tp.topic, tp.partition, offset, -1, std::nullopt});
   }
-  for (const auto& r : groups.commit_offsets(request)) {
-    throw_if_error(r.error, "resetting " + r.topic + "/" + std::to_string(r.partition) + " of group '" + group + "'");
+  for (const auto& r : backend_->groups().commit_offsets(request)) {
+    throw_if_error(r.error, "committing " + r.topic + "/" + std::to_string(r.partition) +
+                                " for group '" + group + "'");
   }
 }
 

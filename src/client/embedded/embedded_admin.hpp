@@ -21,7 +21,11 @@ class EmbeddedAdmin final : public kafka::detail::AdminCore {
   void delete_topic(const std::string& name) override;
   std::vector<kafka::GroupInfo> list_groups() override;
   kafka::GroupDescription describe_group(const std::string& group) override;
-  void reset_offsets(const std::string& group, const std::string& topic, const kafka::Offset& to) override;
+  std::vector<kafka::PartitionInfo> partition_info(const std::string& topic) override;
+  int64_t offset_for_time(const std::string& topic, int32_t partition, int64_t ms) override;
+  std::map<kafka::TopicPartition, int64_t> committed_offsets(const std::string& group) override;
+  void alter_offsets(const std::string& group,
+                     const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void delete_group(const std::string& group) override;
 
  private:

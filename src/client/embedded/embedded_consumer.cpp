@@ -120,6 +120,13 @@ void EmbeddedConsumer::heartbeat_if_due() {
 
 bool EmbeddedConsumer::advance_membership() {
   if (!need_rejoin_) return true;
+  if (!settings_.assign.empty()) {  // manual assignment: no group to join
+    std::vector<kafka::TopicPartition> partitions;
+    for (const auto& p : settings_.assign) partitions.push_back({p.topic, p.partition});
+    apply_assignment(partitions);
+    need_rejoin_ = false;
+    return true;
+  }
   if (membership_ == Membership::idle) send_join();
   std::optional<coordinator::JoinResponse> joined;
   std::optional<coordinator::SyncResponse> synced;
@@ -238,8 +245,10 @@ void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>
     // A partition kept across the rebalance resumes where it is; a new one starts from the
     // group's committed offset (another member may have moved it meanwhile).
     state.committed = -1;
-    if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition}))
-      state.committed = c->offset;
+    if (!settings_.group.empty()) {
+      if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition}))
+        state.committed = c->offset;
+    }
     state.position = start_position(tp, *state.log);
     auto weak = std::weak_ptr<EmbeddedConsumer>(
         std::static_pointer_cast<EmbeddedConsumer>(shared_from_this()));
@@ -260,9 +269,16 @@ void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>
 
 int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp,
                                          storage::PartitionLog& log) {
-  if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition});
-      c && c->offset >= 0) {
-    return std::clamp(c->offset, log.log_start_offset(), log.high_watermark());
+  for (const auto& p : settings_.assign) {
+    if (p.topic == tp.topic && p.partition == tp.partition && p.offset) {
+      return std::clamp(*p.offset, log.log_start_offset(), log.high_watermark());
+    }
+  }
+  if (!settings_.group.empty()) {
+    if (auto c = coordinator_.offset_store().get(settings_.group, {tp.topic, tp.partition});
+        c && c->offset >= 0) {
+      return std::clamp(c->offset, log.log_start_offset(), log.high_watermark());
+    }
   }
   switch (settings_.offset.kind()) {
     case kafka::Offset::Kind::earliest:
@@ -370,7 +386,11 @@ coordinator::OffsetCommitRequest EmbeddedConsumer::commit_request_locked(
     }
     request.offsets.push_back({tp.topic, tp.partition, offset, -1, std::nullopt});
   }
-  if (member_id_.empty() || need_rejoin_) {
+  if (settings_.group.empty()) {
+    throw kafka::ConfigError("a consumer without a group has nowhere to commit offsets");
+  }
+  // A manually assigned consumer commits as a simple consumer (no member, generation -1).
+  if (settings_.assign.empty() && (member_id_.empty() || need_rejoin_)) {
     throw kafka::RebalanceInProgressError("cannot commit while the group '" + settings_.group +
                                           "' rebalances");
   }

@@ -245,7 +245,7 @@ kafka::GroupDescription KafkaAdmin::describe_group(const std::string& group) {
   for (const auto& tp : partitions) {
     std::pair<int64_t, int64_t> marks;
     try {
-      marks = backend_->watermarks(tp.topic, tp.partition);
+      marks = backend_->watermarks(tp.topic, tp.partition, kafka::Isolation::read_uncommitted);
     } catch (const kafka::TopicNotFoundError&) {
       continue;  // topic deleted since
     } catch (const kafka::PartitionNotFoundError&) {
@@ -265,36 +265,37 @@ kafka::GroupDescription KafkaAdmin::describe_group(const std::string& group) {
   return out;
 }
 
-void KafkaAdmin::reset_offsets(const std::string& group, const std::string& topic,
-                               const kafka::Offset& to) {
-  const auto d = describe_group(group);
-  if (!d.members.empty()) {
-    throw kafka::GroupCoordinatorError(kafka::ErrorCode::non_empty_group,
-                                       "cannot reset offsets of group '" + group +
-                                           "' while it has " + std::to_string(d.members.size()) +
-                                           " active member(s); stop them first");
-  }
+std::vector<kafka::PartitionInfo> KafkaAdmin::partition_info(const std::string& topic) {
   const auto count = backend_->partition_count(topic);
   if (!count) throw kafka::TopicNotFoundError("topic '" + topic + "' does not exist");
-  auto list = rdk::new_list(*count);
+  std::vector<kafka::PartitionInfo> out;
   for (int32_t p = 0; p < *count; ++p) {
-    const auto [low, high] = backend_->watermarks(topic, p);
-    int64_t offset = high;
-    if (to.kind() == kafka::Offset::Kind::earliest) {
-      offset = low;
-    } else if (to.kind() == kafka::Offset::Kind::timestamp) {
-      const int64_t ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(to.time().time_since_epoch())
-              .count();
-      if (const int64_t found = backend_->offset_for_time(topic, p, ms); found >= 0) offset = found;
-    }
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = offset;
+    const auto [low, high] = backend_->watermarks(topic, p, kafka::Isolation::read_uncommitted);
+    const auto stable = backend_->watermarks(topic, p, kafka::Isolation::read_committed).second;
+    out.push_back({p, low, high, stable, -1});
+  }
+  return out;
+}
+
+int64_t KafkaAdmin::offset_for_time(const std::string& topic, int32_t partition, int64_t ms) {
+  return backend_->offset_for_time(topic, partition, ms);
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaAdmin::committed_offsets(const std::string& group) {
+  return committed(group);
+}
+
+void KafkaAdmin::alter_offsets(const std::string& group,
+                               const std::map<kafka::TopicPartition, int64_t>& offsets) {
+  auto list = rdk::new_list(int(offsets.size()));
+  for (const auto& [tp, offset] : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
   }
   std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
                   decltype(&rd_kafka_AlterConsumerGroupOffsets_destroy)>
       req(rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()),
           rd_kafka_AlterConsumerGroupOffsets_destroy);
-  const std::string what = "resetting offsets of group '" + group + "' on '" + topic + "'";
+  const std::string what = "committing offsets for group '" + group + "'";
   auto ev = backend_->admin(
       [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
         rd_kafka_AlterConsumerGroupOffsets_t* one = req.get();

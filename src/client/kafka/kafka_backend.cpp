@@ -48,6 +48,18 @@ rd_kafka_t* KafkaBackend::handle() {
   return handle_.get();
 }
 
+rd_kafka_t* KafkaBackend::uncommitted_handle() {
+  std::lock_guard lock(mu_);
+  if (!uncommitted_handle_) {
+    // ListOffsets carries the handle's isolation.level; this one asks for the high watermark.
+    auto conf = rdk::base_config(options_, &state_);
+    rdk::set(conf.get(), "isolation.level", "read_uncommitted");
+    rdk::set(conf.get(), "enable.auto.commit", "false");
+    uncommitted_handle_ = rdk::create(RD_KAFKA_CONSUMER, std::move(conf));
+  }
+  return uncommitted_handle_.get();
+}
+
 void KafkaBackend::check_state() {
   rd_kafka_poll(handle(), 0);  // runs the error callback of the shared handle
   state_.check();
@@ -158,9 +170,11 @@ void KafkaBackend::create_topic(const std::string& name, int partitions,
   }
 }
 
-std::pair<int64_t, int64_t> KafkaBackend::watermarks(const std::string& topic, int32_t partition) {
+std::pair<int64_t, int64_t> KafkaBackend::watermarks(const std::string& topic, int32_t partition,
+                                                     kafka::Isolation isolation) {
   int64_t low = 0, high = 0;
-  const auto err = rd_kafka_query_watermark_offsets(handle(), topic.c_str(), partition, &low, &high,
+  rd_kafka_t* rk = isolation == kafka::Isolation::read_committed ? handle() : uncommitted_handle();
+  const auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high,
                                                     rdk::to_int_ms(timeout()));
   if (err) {
     check_state();

@@ -49,8 +49,11 @@ class KafkaBackend final : public kafka::detail::Backend {
   // CreateTopics with `config`; TopicAlreadyExistsError unless if_not_exists.
   void create_topic(const std::string& name, int partitions,
                     const std::map<std::string, std::string>& config, bool if_not_exists);
-  // Low and high watermark of a partition.
-  std::pair<int64_t, int64_t> watermarks(const std::string& topic, int32_t partition);
+  // Log start and end of a partition: the end is the last stable offset under read_committed
+  // (what a read_committed consumer reaches), else the high watermark.
+  std::pair<int64_t, int64_t> watermarks(
+      const std::string& topic, int32_t partition,
+      kafka::Isolation isolation = kafka::Isolation::read_committed);
   // The first offset with a timestamp at or after `ms`, or -1 when there is none.
   int64_t offset_for_time(const std::string& topic, int32_t partition, int64_t ms);
   // The topic's config (every key in effect, and which of them are set on the topic).
@@ -68,6 +71,8 @@ class KafkaBackend final : public kafka::detail::Backend {
       const std::string& what);
   // The shared handle (metadata, admin, offsets).
   rd_kafka_t* handle();
+  // A second shared handle whose offset look-ups are read_uncommitted (high watermarks).
+  rd_kafka_t* uncommitted_handle();
   // Serves the shared handle's error callbacks and throws UnauthorizedError when the key was
   // refused.
   void check_state();
@@ -77,6 +82,7 @@ class KafkaBackend final : public kafka::detail::Backend {
   rdk::ClientState state_;
   std::mutex mu_;
   rdk::Handle handle_;
+  rdk::Handle uncommitted_handle_;
   std::mutex transactions_mu_;
   std::map<std::string, std::shared_ptr<kafka::detail::TransactionCore>> transactions_;
 };

@@ -1,5 +1,7 @@
 #include "client/kafka/kafka_consumer.hpp"
 
+#include <algorithm>
+
 #include "client/kafka/kafka_backend.hpp"
 #include "client/kafka/records.hpp"
 
@@ -35,7 +37,9 @@ KafkaConsumer::~KafkaConsumer() {
 void KafkaConsumer::start() {
   auto conf = rdk::base_config(backend_->options(), &backend_->state());
   auto* c = conf.get();
-  rdk::set(c, "group.id", settings_.group);
+  // librdkafka's assign() needs a group id even without a group: one that is never joined and
+  // never committed to (commits without a group are refused before they reach librdkafka).
+  rdk::set(c, "group.id", settings_.group.empty() ? "kafka-do-manual-assignment" : settings_.group);
   rdk::set(c, "client.id", settings_.client_id);
   rdk::set(c, "enable.auto.commit", "false");
   rdk::set(c, "enable.auto.offset.store", "false");
@@ -61,13 +65,53 @@ void KafkaConsumer::start() {
   rd_kafka_conf_set_opaque(c, this);
   rk_ = rdk::create(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_poll_set_consumer(rk_.get());
+  if (settings_.stop.stop_possible()) {
+    stop_callback_.emplace(settings_.stop, std::function<void()>([this] { stop(); }));
+  }
+  if (!settings_.assign.empty()) {
+    assign_manually();
+    return;
+  }
   auto topics = rdk::new_list(int(settings_.topics.size()));
   for (const auto& t : settings_.topics)
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   rdk::check(rd_kafka_subscribe(rk_.get(), topics.get()),
              "subscribing group '" + settings_.group + "'");
-  if (settings_.stop.stop_possible()) {
-    stop_callback_.emplace(settings_.stop, std::function<void()>([this] { stop(); }));
+}
+
+void KafkaConsumer::assign_manually() {
+  for (const auto& t : settings_.topics) (void)backend_->ensure_topic(t);
+  auto list = rdk::new_list(int(settings_.assign.size()));
+  auto unset = rdk::new_list();  // partitions whose start the group or the policy decides
+  for (const auto& p : settings_.assign) {
+    const auto count = backend_->partition_count(p.topic);
+    if (!count || p.partition >= *count) {
+      throw kafka::PartitionNotFoundError("partition " + p.topic + "/" +
+                                          std::to_string(p.partition) + " does not exist");
+    }
+    if (p.offset) {
+      const auto [low, high] =
+          backend_->watermarks(p.topic, p.partition, kafka::Isolation::read_uncommitted);
+      rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset =
+          std::clamp(*p.offset, low, high);
+    } else {
+      rd_kafka_topic_partition_list_add(unset.get(), p.topic.c_str(), p.partition);
+    }
+  }
+  std::map<kafka::TopicPartition, int64_t> committed;
+  if (unset->cnt > 0) committed = position(unset.get());
+  for (int i = 0; i < unset->cnt; ++i) {
+    const auto& p = unset->elems[i];
+    rd_kafka_topic_partition_list_add(list.get(), p.topic, p.partition)->offset = p.offset;
+  }
+  rdk::check(rd_kafka_assign(rk_.get(), list.get()), "assigning partitions");
+  std::lock_guard lock(mu_);
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    const kafka::TopicPartition tp{p.topic, p.partition};
+    auto c = committed.find(tp);
+    partitions_[tp].committed = c == committed.end() ? -1 : c->second;
+    partitions_[tp].start = p.offset;
   }
 }
 
@@ -100,8 +144,12 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::position(
     rd_kafka_topic_partition_list_t* partitions) {
   const int timeout = rdk::to_int_ms(backend_->timeout());
   std::map<kafka::TopicPartition, int64_t> committed;
-  rdk::check(rd_kafka_committed(rk_.get(), partitions, timeout),
-             "committed offsets of group '" + settings_.group + "'");
+  if (settings_.group.empty()) {
+    for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+  } else {
+    rdk::check(rd_kafka_committed(rk_.get(), partitions, timeout),
+               "committed offsets of group '" + settings_.group + "'");
+  }
   auto by_time = rdk::new_list();
   for (int i = 0; i < partitions->cnt; ++i) {
     auto& p = partitions->elems[i];
@@ -116,7 +164,7 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::position(
       case kafka::Offset::Kind::latest:
         // Resolved now, not when the first fetch happens: records produced after the assignment
         // must be read.
-        p.offset = backend_->watermarks(p.topic, p.partition).second;
+        p.offset = backend_->watermarks(p.topic, p.partition, settings_.isolation).second;
         break;
       case kafka::Offset::Kind::timestamp:
         rd_kafka_topic_partition_list_add(by_time.get(), p.topic, p.partition)->offset =
@@ -132,7 +180,7 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::position(
       const auto& t = by_time->elems[i];
       int64_t offset = t.offset;
       if (t.err || offset < 0)
-        offset = backend_->watermarks(t.topic, t.partition).second;  // none at or after it
+        offset = backend_->watermarks(t.topic, t.partition, settings_.isolation).second;
       rd_kafka_topic_partition_list_find(partitions, t.topic, t.partition)->offset = offset;
     }
   }
@@ -149,6 +197,7 @@ void KafkaConsumer::assign(rd_kafka_topic_partition_list_t* partitions) {
     const kafka::TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
     auto c = committed.find(tp);
     partitions_[tp].committed = c == committed.end() ? -1 : c->second;
+    partitions_[tp].start = partitions->elems[i].offset;
   }
 }
 
@@ -225,9 +274,10 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::lag() {
     int64_t next = p.offset;
     if (next < 0) {
       const auto& st = partitions_.at(tp);
-      next = st.committed >= 0 ? st.committed
+      next = st.start >= 0                                              ? st.start
+             : st.committed >= 0                                        ? st.committed
              : settings_.offset.kind() == kafka::Offset::Kind::earliest ? low
-                                                                         : high;
+                                                                        : high;
     }
     out[tp] = std::max<int64_t>(0, high - next);
   }
@@ -268,6 +318,9 @@ rd_kafka_t* KafkaConsumer::live() const {
 
 void KafkaConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets) {
   rd_kafka_t* rk = live();
+  if (settings_.group.empty()) {
+    throw kafka::ConfigError("a consumer without a group has nowhere to commit offsets");
+  }
   auto list = rdk::new_list(int(offsets.size()));
   for (const auto& [tp, offset] : offsets) {
     if (!partitions_.count(tp)) {

@@ -57,6 +57,7 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   struct PartitionState {
     int64_t consumed = -1;   // next offset after what the application moved past (-1: nothing)
     int64_t committed = -1;  // the group's committed offset as this member last saw it
+    int64_t start = -1;      // where reading started, when it was an offset (not "beginning")
   };
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -64,6 +65,8 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void assign(rd_kafka_topic_partition_list_t* partitions);
   void revoke();
+  // ConsumerSettings::assign: assigns the partitions (no group membership).
+  void assign_manually();
   // Sets each partition's start offset (committed, else the offset policy). Returns committed ones.
   std::map<kafka::TopicPartition, int64_t> position(rd_kafka_topic_partition_list_t* partitions);
   // The offsets consumed past what was committed. REQUIRES: mu_.
