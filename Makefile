@@ -7,7 +7,7 @@ BUILD := build/release
 KAFKADO := $(BUILD)/src/cli/kafkado
 DATA ?= ./kafka-do-data
 
-.PHONY: all deps configure build test test-asan fuzz soak run demo bench format clean
+.PHONY: all deps configure build kafkado test test-asan fuzz soak run demo bench format clean
 
 all: build
 
@@ -19,6 +19,11 @@ configure: deps
 
 build: configure
 	cmake --build --preset release -j $(JOBS)
+
+# Only the kafkado binary and the libraries it links: what `make run` and `make demo` need (the
+# tests, benchmarks and examples take most of a full build).
+kafkado: configure
+	cmake --build --preset release -j $(JOBS) --target kafkado
 
 test: build
 	ctest --preset release -j $(JOBS)
@@ -61,11 +66,11 @@ soak: build
 	KAFKA_DO_SOAK_ROUNDS=25 /usr/bin/python3 tests/compat/eos_crash_test.py $(KAFKADO)
 
 # The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
-run: build
+run: kafkado
 	$(KAFKADO) serve --data "$(DATA)"
 
 # A guided tour of the engine through the kafkado CLI.
-demo: build
+demo: kafkado
 	@bash scripts/run-demo "$(KAFKADO)" "$(DATA)"
 
 bench: build

@@ -56,6 +56,8 @@ struct TopicInfo {
   int64_t retention_ms = 0;  // as Kafka spells it (-1 = forever)
   // Every topic config key with its value in effect.
   std::map<std::string, std::string> config;
+  // The keys of `config` set on the topic itself (the others have their defaults).
+  std::vector<std::string> overrides;
   // Per partition, in partition order; filled by describe_topic only (list_topics leaves it empty).
   std::vector<PartitionInfo> partition_info;
 };

@@ -340,11 +340,21 @@ int run(int argc, char** argv) {
   } catch (const kafka::Error& e) {
     std::fflush(stdout);
     std::string message = e.what();
-    if (e.code() == kafka::ErrorCode::unknown_topic_or_partition &&
-        message.find("does not exist") != std::string::npos &&
-        message.find("kafkado") == std::string::npos) {
-      message += " (create it with: kafkado topics create NAME)";
+    // The SDK names its option; the command line has none of that name.
+    if (const auto at = message.find(" (auto_create_topics is off)"); at != std::string::npos) {
+      message.erase(at, 28);
     }
+    // "topic 'x' does not exist" from the SDK: say how to create it.
+    if (const auto at = message.find("topic '");
+        e.code() == kafka::ErrorCode::unknown_topic_or_partition && at != std::string::npos &&
+        message.find("' does not exist") != std::string::npos) {
+      const auto end = message.find('\'', at + 7);
+      message +=
+          " (create it with: kafkado topics create " + message.substr(at + 7, end - at - 7) + ")";
+    }
+    // librdkafka's messages may carry the code's name already.
+    const std::string name = std::string(" (") + kafka::error_name(e.code()) + ")";
+    if (const auto at = message.find(name); at != std::string::npos) message.erase(at, name.size());
     if (e.code() == kafka::ErrorCode::unknown) {
       std::fprintf(stderr, "kafkado: error: %s\n", message.c_str());
     } else {

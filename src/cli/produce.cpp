@@ -54,9 +54,13 @@ class Input {
 
 // "line 7 ... (the 6 lines before it were sent; nothing from line 7 on)".
 kafka::Error bad_line(uint64_t line, const std::string& what) {
-  return kafka::InvalidRecordError(
-      "line " + std::to_string(line) + " " + what + " (the " + std::to_string(line - 1) +
-      " lines before it were sent; nothing from line " + std::to_string(line) + " on)");
+  const std::string from = "nothing from line " + std::to_string(line) + " on";
+  const std::string before =
+      line == 1   ? "nothing was sent"
+      : line == 2 ? "the line before it was sent; " + from
+                  : "the " + std::to_string(line - 1) + " lines before it were sent; " + from;
+  return kafka::InvalidRecordError("line " + std::to_string(line) + " " + what + " (" + before +
+                                   ")");
 }
 
 }  // namespace
@@ -68,7 +72,6 @@ void produce(const GlobalOptions& global, const ProduceOptions& options) {
   kafka::ProducerOptions producer_options;
   producer_options.compression = compression_of(options.compression);
   producer_options.acks = acks_of(options.acks);
-  producer_options.batch_size = 1 << 20;  // piped input fills large batches; a prompt flushes
   kafka::SendOptions send;
   for (const auto& h : options.headers) {
     auto [name, value] = parse_key_value(h, "header");

@@ -1,5 +1,6 @@
 // `kafkado topics ...`: create, list, describe, alter, add-partitions, delete — on the SDK's Admin.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.hpp"
@@ -29,7 +30,8 @@ kafka::Json to_json(const kafka::TopicInfo& info) {
   return {{"name", info.name},
           {"partitions", info.partitions},
           {"partition_info", partitions},
-          {"config", info.config}};
+          {"config", info.config},
+          {"overrides", info.overrides}};
 }
 
 void describe_one(const kafka::TopicInfo& info) {
@@ -42,8 +44,12 @@ void describe_one(const kafka::TopicInfo& info) {
   }
   partitions.print(2);
   std::printf("  Configs:\n");
-  Table configs({"NAME", "VALUE"});
-  for (const auto& [k, v] : info.config) configs.add({k, v});
+  Table configs({"NAME", "VALUE", "SOURCE"});
+  for (const auto& [k, v] : info.config) {
+    const bool set =
+        std::find(info.overrides.begin(), info.overrides.end(), k) != info.overrides.end();
+    configs.add({k, v, set ? "topic" : "default"});
+  }
   configs.print(4);
 }
 
@@ -54,7 +60,15 @@ void topics_create(const GlobalOptions& global, const TopicCreateOptions& option
   topic.partitions = options.partitions;
   topic.config = parse_configs(options.configs);
   topic.if_not_exists = options.if_not_exists;
-  connect(global).admin().create_topic(options.name, topic);
+  auto admin = connect(global).admin();
+  if (options.if_not_exists) {
+    try {
+      (void)admin.describe_topic(options.name);
+      return;  // there already: nothing to say
+    } catch (const kafka::TopicNotFoundError&) {
+    }
+  }
+  admin.create_topic(options.name, topic);
   if (!global.quiet) {
     std::printf("Created topic %s with %d partition%s.\n", options.name.c_str(), options.partitions,
                 options.partitions == 1 ? "" : "s");

@@ -385,4 +385,16 @@ Status validate_topic_name(std::string_view name) {
   return {};
 }
 
+Status for_each_batch(std::string_view batches,
+                      const std::function<Status(const BatchHeader&, std::string_view)>& visit) {
+  while (batches.size() >= batch_format::kHeaderSize) {
+    KD_ASSIGN(const BatchHeader header, parse_batch_header(batches));
+    if (header.total_size() > batches.size()) break;
+    const std::string_view batch = batches.substr(0, header.total_size());
+    batches.remove_prefix(header.total_size());
+    KD_TRY(visit(header, batch));
+  }
+  return {};
+}
+
 }  // namespace kafka_do::model

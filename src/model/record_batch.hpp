@@ -143,6 +143,13 @@ struct RecordView {
   // The record's bytes after its timestamp delta: offset delta, key, value, headers.
   std::string_view after_timestamp;
 };
+// Walks whole batches laid back to back (what a log read or a fetch returns) and calls
+// visit(header, batch) for each, stopping at the first error it returns. A partial batch at the
+// end — reads cut at a byte limit — ends the walk; a malformed header is Errc::corruption. The
+// CRC is the visitor's to check.
+Status for_each_batch(std::string_view batches,
+                      const std::function<Status(const BatchHeader&, std::string_view)>& visit);
+
 // Calls `visit` for every record of one batch (CRC verified first, decompressing as needed).
 Status for_each_record(std::string_view batch, const std::function<void(const RecordView&)>& visit,
                        size_t max_bytes = 256u << 20);

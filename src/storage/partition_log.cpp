@@ -556,16 +556,15 @@ Result<int64_t> PartitionLog::for_each_batch(
   while (offset < end) {
     KD_ASSIGN(ReadResult chunk, read(offset, chunk_bytes));
     if (chunk.records.empty()) break;
-    std::string_view rest = chunk.records;
-    while (!rest.empty()) {
-      KD_ASSIGN(model::BatchHeader header, model::parse_batch_header(rest));
-      if (header.total_size() > rest.size()) break;
-      const std::string_view batch = rest.substr(0, header.total_size());
-      rest.remove_prefix(header.total_size());
-      if (header.next_offset() <= offset) continue;
-      KD_TRY(visit(header, batch));
-      offset = header.next_offset();
-    }
+    const int64_t before = offset;
+    KD_TRY(model::for_each_batch(
+        chunk.records, [&](const model::BatchHeader& header, std::string_view batch) -> Status {
+          if (header.next_offset() <= offset) return {};
+          KD_TRY(visit(header, batch));
+          offset = header.next_offset();
+          return {};
+        }));
+    if (offset == before) break;  // nothing whole in the chunk
   }
   return offset;
 }

@@ -1,5 +1,6 @@
 // Consumer groups through the public API: members split partitions, rebalance when one joins,
 // leaves, closes or goes silent, and committed work is never delivered again.
+#include <algorithm>
 #include <array>
 #include <map>
 #include <set>
@@ -222,6 +223,89 @@ TEST_P(GroupTest, ResetOffsetsIsRefusedWhileMembersAreActiveAndWorksWhenEmpty) {
   EXPECT_EQ(admin.describe_group("resetters").total_lag, 0);
 }
 
+TEST_P(GroupTest, ResetToAnOffsetOrByAShiftWithADryRunPlan) {
+  auto admin = client().admin();
+  admin.create_topic("shift", {.partitions = 2});
+  client().producer("shift", [&](kafka::Producer& p) {
+    for (int i = 0; i < 10; ++i) p.send(i, {.partition = i % 2});  // 5 per partition
+  });
+  admin.reset_offsets("shifters", "shift", kafka::OffsetReset::to_offset(3));
+  EXPECT_EQ(admin.describe_group("shifters").total_lag, 4);
+  // A dry run returns the plan and commits nothing.
+  const auto plan = admin.reset_offsets("shifters", "shift", kafka::OffsetReset::shift_by(-2),
+                                        /*dry_run=*/true);
+  ASSERT_EQ(plan.size(), 2u);
+  for (const auto& c : plan) {
+    EXPECT_EQ(c.topic, "shift");
+    EXPECT_EQ(c.from, 3);
+    EXPECT_EQ(c.to, 1);
+  }
+  EXPECT_EQ(admin.describe_group("shifters").total_lag, 4);
+  admin.reset_offsets("shifters", "shift", kafka::OffsetReset::shift_by(-2));
+  EXPECT_EQ(admin.describe_group("shifters").total_lag, 8);
+  // Shifts and offsets are clamped to the log.
+  admin.reset_offsets("shifters", "shift", kafka::OffsetReset::shift_by(-100));
+  EXPECT_EQ(admin.describe_group("shifters").total_lag, 10);
+  const auto past = admin.reset_offsets("shifters", "shift", kafka::OffsetReset::to_offset(99));
+  EXPECT_EQ(past[0].to, 5);
+  EXPECT_EQ(admin.describe_group("shifters").total_lag, 0);
+}
+
+TEST_P(GroupTest, PartitionInfoHasEachPartitionsOffsets) {
+  auto admin = client().admin();
+  admin.create_topic("info", {.partitions = 3, .config = {{"retention.ms", "3600000"}}});
+  client().producer("info", [&](kafka::Producer& p) {
+    for (int i = 0; i < 7; ++i) p.send(i, {.partition = 1});
+  });
+  const auto info = admin.describe_topic("info");
+  ASSERT_EQ(info.partition_info.size(), 3u);
+  EXPECT_EQ(info.partition_info[1].partition, 1);
+  EXPECT_EQ(info.partition_info[1].log_start_offset, 0);
+  EXPECT_EQ(info.partition_info[1].high_watermark, 7);
+  EXPECT_EQ(info.partition_info[1].last_stable_offset, 7);
+  EXPECT_EQ(info.partition_info[0].high_watermark, 0);
+  if (GetParam() == Backend::kafka) {
+    EXPECT_EQ(info.partition_info[1].size_bytes, -1);  // no DescribeLogDirs in librdkafka 2.0
+  } else {
+    EXPECT_GT(info.partition_info[1].size_bytes, 0);
+  }
+  EXPECT_EQ(info.overrides, std::vector<std::string>{"retention.ms"});
+}
+
+// Manual assignment: exactly the partitions asked for, from the offsets asked for, no group.
+TEST_P(GroupTest, AssignedPartitionsAreReadWithoutAGroup) {
+  auto admin = client().admin();
+  admin.create_topic("assigned", {.partitions = 3});
+  client().producer("assigned", [&](kafka::Producer& p) {
+    for (int i = 0; i < 30; ++i) p.send(i, {.partition = i % 3});
+  });
+  auto consumer =
+      client().consumer("ignored", {.assign = {{"assigned", 0, 6}, {"assigned", 2, std::nullopt}},
+                                    .offset = kafka::Offset::earliest});
+  std::vector<int> got;
+  ASSERT_TRUE(eventually([&] {
+    for (auto& r : consumer.poll(50ms)) got.push_back(r.value<int>());
+    return got.size() >= 8 + 10;
+  }));
+  std::sort(got.begin(), got.end());
+  std::vector<int> expected;
+  for (int i = 0; i < 30; ++i) {
+    if ((i % 3 == 0 && i >= 18) || i % 3 == 2) expected.push_back(i);  // offset 6 of p0 is 18
+  }
+  EXPECT_EQ(got, expected);
+  std::set<kafka::TopicPartition> assigned(consumer.assignment().begin(),
+                                           consumer.assignment().end());
+  EXPECT_EQ(assigned, (std::set<kafka::TopicPartition>{{"assigned", 0}, {"assigned", 2}}));
+  ASSERT_TRUE(eventually([&] {
+    const auto lag = consumer.lag();
+    return lag.size() == 2 &&
+           std::all_of(lag.begin(), lag.end(), [](const auto& kv) { return kv.second == 0; });
+  }));
+  EXPECT_THROW(consumer.commit(), kafka::ConfigError);  // no group to commit to
+  for (const auto& g : admin.list_groups()) EXPECT_EQ(g.id.find("manual"), std::string::npos);
+  EXPECT_THROW(client().consumer("assigned", kafka::ConsumerOptions{}), kafka::ConfigError);
+}
+
 TEST_P(GroupTest, DeleteGroupIsRefusedWhileActiveAndForgetsOffsetsAfter) {
   auto admin = client().admin();
   client().producer("t", [](kafka::Producer& p) { p.send(1); });
@@ -231,7 +315,7 @@ TEST_P(GroupTest, DeleteGroupIsRefusedWhileActiveAndForgetsOffsetsAfter) {
     EXPECT_THROW(admin.delete_group("doomed"), kafka::GroupCoordinatorError);
   }
   admin.delete_group("doomed");
-  EXPECT_TRUE(admin.list_groups().empty());
+  for (const auto& g : admin.list_groups()) EXPECT_EQ(g.id.find("manual"), std::string::npos);
   EXPECT_THROW(admin.delete_group("doomed"), kafka::GroupCoordinatorError);
 }
 

@@ -18,6 +18,7 @@ kafka::TopicInfo to_info(const storage::TopicDescription& d) {
   for (const auto& key : storage::TopicConfig::keys()) {
     info.config[std::string(key.name)] = *d.config.get(key.name);
   }
+  info.overrides.assign(d.config.overrides.begin(), d.config.overrides.end());
   return info;
 }
 
@@ -101,6 +102,14 @@ kafka::GroupDescription EmbeddedAdmin::describe_group(const std::string& group) 
   for (const auto& e : committed.partitions) {
     if (e.offset >= 0) commits[{e.topic, e.partition}] = e.offset;
     partitions.insert({e.topic, e.partition});
+  }
+  // Every partition of a topic the group reads counts: one it never committed to lags by all of it.
+  std::set<std::string> topics;
+  for (const auto& tp : partitions) topics.insert(tp.topic);
+  for (const auto& t : topics) {
+    if (auto d = backend_->logs().describe_topic(t)) {
+      for (int32_t p = 0; p < d->partitions; ++p) partitions.insert({t, p});
+    }
   }
   for (const auto& tp : partitions) {
     auto log = backend_->logs().partition(tp.topic, tp.partition);

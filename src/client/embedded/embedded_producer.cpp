@@ -1,6 +1,5 @@
 #include "client/embedded/embedded_producer.hpp"
 
-#include "base/murmur2.hpp"
 #include "client/embedded/embedded_backend.hpp"
 #include "client/errors.hpp"
 
@@ -9,11 +8,16 @@ namespace {
 
 model::Compression to_model(kafka::Compression c) {
   switch (c) {
-    case kafka::Compression::none: return model::Compression::none;
-    case kafka::Compression::gzip: return model::Compression::gzip;
-    case kafka::Compression::snappy: return model::Compression::snappy;
-    case kafka::Compression::lz4: return model::Compression::lz4;
-    case kafka::Compression::zstd: return model::Compression::zstd;
+    case kafka::Compression::none:
+      return model::Compression::none;
+    case kafka::Compression::gzip:
+      return model::Compression::gzip;
+    case kafka::Compression::snappy:
+      return model::Compression::snappy;
+    case kafka::Compression::lz4:
+      return model::Compression::lz4;
+    case kafka::Compression::zstd:
+      return model::Compression::zstd;
   }
   return model::Compression::none;
 }
@@ -41,12 +45,10 @@ EmbeddedProducer::EmbeddedProducer(std::shared_ptr<EmbeddedBackend> backend, std
       topic_(std::move(topic)),
       options_(options),
       async_(async),
-      compression_(to_model(options.compression)),
-      rng_(std::random_device{}()) {
+      compression_(to_model(options.compression)) {
   {
     std::lock_guard lock(mu_);
     refresh_partition_count();
-    sticky_partition_ = int32_t(rng_() % uint32_t(partition_count_));
   }
   sender_ = std::thread([this] { sender_loop(); });
 }
@@ -61,34 +63,36 @@ EmbeddedProducer::~EmbeddedProducer() {
 void EmbeddedProducer::refresh_partition_count() {
   const int32_t count = backend_->ensure_topic(topic_);
   auto d = backend_->logs().describe_topic(topic_);
-  partition_count_ = count;
+  partitioner_.set_partitions(count);
   max_message_bytes_ = d ? d->config.max_message_bytes : 1 << 20;
 }
 
 int32_t EmbeddedProducer::choose_partition(const kafka::detail::OutgoingRecord& record) {
   if (record.partition) {
-    if (*record.partition < 0) throw kafka::PartitionNotFoundError("partition must not be negative");
-    if (*record.partition >= partition_count_) {
+    if (*record.partition < 0)
+      throw kafka::PartitionNotFoundError("partition must not be negative");
+    if (*record.partition >= partitioner_.partitions()) {
       refresh_partition_count();  // the topic may have grown
-      if (*record.partition >= partition_count_) {
+      if (*record.partition >= partitioner_.partitions()) {
         throw kafka::PartitionNotFoundError("topic '" + topic_ + "' has no partition " +
                                             std::to_string(*record.partition) + " (it has " +
-                                            std::to_string(partition_count_) + ")");
+                                            std::to_string(partitioner_.partitions()) + ")");
       }
     }
-    return *record.partition;
   }
-  if (record.key) return partition_for_key(*record.key, partition_count_);
-  return sticky_partition_;
+  return partitioner_.choose(record.partition, record.key);
 }
 
-void EmbeddedProducer::send(kafka::detail::OutgoingRecord record, kafka::detail::DeliveryCallback callback) {
+void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
+                            kafka::detail::DeliveryCallback callback) {
   const size_t bytes = record_bytes(record);
   std::unique_lock lock(mu_);
-  if (closing_ || closed_) throw kafka::Error(kafka::ErrorCode::unknown, "producer for '" + topic_ + "' is closed");
+  if (closing_ || closed_)
+    throw kafka::Error(kafka::ErrorCode::unknown, "producer for '" + topic_ + "' is closed");
   if (bytes + model::batch_format::kHeaderSize > size_t(max_message_bytes_)) {
-    throw kafka::MessageTooLargeError("record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
-                                      std::to_string(max_message_bytes_) + ") of topic '" + topic_ + "'");
+    throw kafka::MessageTooLargeError(
+        "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
+        std::to_string(max_message_bytes_) + ") of topic '" + topic_ + "'");
   }
   // Bounded buffer: back-pressure (or a clear error) instead of unbounded memory.
   if (buffered_bytes_ + bytes > options_.buffer_memory && buffered_bytes_ > 0) {
@@ -100,11 +104,13 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record, kafka::detail:
     const bool room = done_cv_.wait_for(lock, options_.max_block.ms(), [&] {
       return buffered_bytes_ + bytes <= options_.buffer_memory || buffered_bytes_ == 0 || closing_;
     });
-    if (!room) throw kafka::TimeoutError("producer buffer for '" + topic_ + "' stayed full for max_block");
+    if (!room)
+      throw kafka::TimeoutError("producer buffer for '" + topic_ + "' stayed full for max_block");
   }
   const int32_t partition = choose_partition(record);
   if (auto it = open_.find(partition);
-      it != open_.end() && it->second->builder.uncompressed_size() + bytes > size_t(max_message_bytes_)) {
+      it != open_.end() &&
+      it->second->builder.uncompressed_size() + bytes > size_t(max_message_bytes_)) {
     seal_partition(partition);  // a batch never grows past what the topic accepts
     work_cv_.notify_one();
   }
@@ -136,11 +142,7 @@ void EmbeddedProducer::seal_partition(int32_t partition) {
   if (it == open_.end()) return;
   ready_.push_back(ReadyBatch{partition, std::move(it->second)});
   open_.erase(it);
-  if (partition == sticky_partition_ && partition_count_ > 1) {
-    // Kafka's sticky partitioner: keyless records move to another partition per batch.
-    int32_t next = int32_t(rng_() % uint32_t(partition_count_ - 1));
-    sticky_partition_ = next >= partition ? next + 1 : next;
-  }
+  partitioner_.batch_done(partition);
 }
 
 void EmbeddedProducer::sender_loop() {

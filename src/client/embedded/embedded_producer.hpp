@@ -8,10 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "client/backend.hpp"
+#include "client/partitioner.hpp"
 #include "model/record_batch.hpp"
 
 namespace kafka_do::client {
@@ -20,12 +20,13 @@ class EmbeddedBackend;
 
 class EmbeddedProducer final : public kafka::detail::ProducerCore {
  public:
-  EmbeddedProducer(std::shared_ptr<EmbeddedBackend> backend, std::string topic, kafka::ProducerOptions options,
-                   bool async);
+  EmbeddedProducer(std::shared_ptr<EmbeddedBackend> backend, std::string topic,
+                   kafka::ProducerOptions options, bool async);
   ~EmbeddedProducer() override;
 
   const std::string& topic() const override { return topic_; }
-  void send(kafka::detail::OutgoingRecord record, kafka::detail::DeliveryCallback callback) override;
+  void send(kafka::detail::OutgoingRecord record,
+            kafka::detail::DeliveryCallback callback) override;
   void set_delivery_handler(kafka::detail::DeliveryCallback handler) override;
   void flush() override;
   void close() override;
@@ -61,19 +62,17 @@ class EmbeddedProducer final : public kafka::detail::ProducerCore {
   const model::Compression compression_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // wakes the sender
-  std::condition_variable done_cv_;   // wakes flush() and blocked send()
+  std::condition_variable work_cv_;  // wakes the sender
+  std::condition_variable done_cv_;  // wakes flush() and blocked send()
   std::map<int32_t, std::unique_ptr<OpenBatch>> open_;
   std::deque<ReadyBatch> ready_;
   size_t buffered_bytes_ = 0;
-  size_t in_flight_ = 0;       // records queued or being written
+  size_t in_flight_ = 0;  // records queued or being written
   uint64_t flush_requests_ = 0;
   bool closing_ = false;
   bool closed_ = false;
-  int32_t partition_count_ = 1;
+  Partitioner partitioner_{1};
   int32_t max_message_bytes_ = 0;
-  int32_t sticky_partition_ = 0;
-  std::mt19937 rng_;
   kafka::detail::DeliveryCallback handler_;
   std::exception_ptr first_error_;
   std::thread sender_;

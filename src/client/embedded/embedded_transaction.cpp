@@ -1,6 +1,5 @@
 #include "client/embedded/embedded_transaction.hpp"
 
-#include "base/murmur2.hpp"
 #include "client/embedded/embedded_backend.hpp"
 #include "client/embedded/embedded_consumer.hpp"
 #include "client/errors.hpp"
@@ -28,7 +27,7 @@ bool fencing(ErrorCode code) {
 
 EmbeddedTransaction::EmbeddedTransaction(EmbeddedBackend& backend,
                                          kafka::TransactionOptions options)
-    : backend_(backend), options_(std::move(options)), rng_(std::random_device{}()) {
+    : backend_(backend), options_(std::move(options)) {
   const auto result = backend_.transactions().init_producer_id(
       options_.transactional_id, int32_t(options_.timeout.ms().count()), -1, -1);
   throw_if_error(result.error, "transactional id '" + options_.transactional_id + "'");
@@ -65,7 +64,7 @@ EmbeddedTransaction::TopicState& EmbeddedTransaction::topic_state(const std::str
   st.partitions = backend_.ensure_topic(topic);
   if (auto d = backend_.logs().describe_topic(topic))
     st.max_message_bytes = d->config.max_message_bytes;
-  st.sticky = int32_t(rng_() % uint32_t(std::max(1, st.partitions)));
+  st.partitioner.set_partitions(st.partitions);
   return topics_.emplace(topic, st).first->second;
 }
 
@@ -78,16 +77,11 @@ void EmbeddedTransaction::send(const std::string& topic, kafka::detail::Outgoing
         "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
         std::to_string(st.max_message_bytes) + ") of topic '" + topic + "'");
   }
-  int32_t partition = st.sticky;
-  if (record.partition) {
-    if (*record.partition < 0 || *record.partition >= st.partitions) {
-      throw kafka::PartitionNotFoundError("topic '" + topic + "' has no partition " +
-                                          std::to_string(*record.partition));
-    }
-    partition = *record.partition;
-  } else if (record.key) {
-    partition = partition_for_key(*record.key, st.partitions);
+  if (record.partition && (*record.partition < 0 || *record.partition >= st.partitions)) {
+    throw kafka::PartitionNotFoundError("topic '" + topic + "' has no partition " +
+                                        std::to_string(*record.partition));
   }
+  const int32_t partition = st.partitioner.choose(record.partition, record.key);
   const kafka::TopicPartition tp{topic, partition};
   auto& slot = open_[tp];
   if (slot && slot->uncompressed_size() + bytes >
@@ -127,6 +121,8 @@ void EmbeddedTransaction::write(const kafka::TopicPartition& tp) {
     throw_error(appended.error(), Subject::partition);
   }
   sequences_[tp] += count;
+  if (auto t = topics_.find(tp.topic); t != topics_.end())
+    t->second.partitioner.batch_done(tp.partition);
 }
 
 void EmbeddedTransaction::send_offsets(kafka::detail::ConsumerCore& consumer,

@@ -8,11 +8,11 @@
 
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <string>
 
 #include "client/backend.hpp"
+#include "client/partitioner.hpp"
 #include "model/error_code.hpp"
 #include "model/record_batch.hpp"
 
@@ -36,7 +36,7 @@ class EmbeddedTransaction final : public kafka::detail::TransactionCore {
   struct TopicState {
     int32_t partitions = 1;
     int32_t max_message_bytes = 1 << 20;
-    int32_t sticky = 0;  // keyless records' partition for this transaction
+    Partitioner partitioner{1};
   };
   TopicState& topic_state(const std::string& topic);
   // Adds the partition to the transaction (once) and appends its open batch.
@@ -50,7 +50,6 @@ class EmbeddedTransaction final : public kafka::detail::TransactionCore {
   int64_t producer_id_ = -1;
   int16_t epoch_ = -1;
   bool fenced_ = false;
-  std::mt19937 rng_;
   std::map<std::string, TopicState> topics_;
   std::map<kafka::TopicPartition, int32_t> sequences_;  // next sequence per partition
   std::map<kafka::TopicPartition, std::unique_ptr<model::BatchBuilder>> open_;

@@ -24,42 +24,44 @@ namespace kafka_do::client {
 // kafka::Record); returns the offset after the last batch read. Throws kafka::Error for a batch
 // that does not decode.
 template <typename Container>
-int64_t append_records(const std::string& topic, int32_t partition, std::string_view batches, int64_t from,
-                       const std::shared_ptr<kafka::detail::CommitSink>& sink, Container& out,
-                       const std::vector<storage::AbortedTxn>* aborted = nullptr) {
+int64_t append_records(const std::string& topic, int32_t partition, std::string_view batches,
+                       int64_t from, const std::shared_ptr<kafka::detail::CommitSink>& sink,
+                       Container& out, const std::vector<storage::AbortedTxn>* aborted = nullptr) {
   int64_t next = from;
-  std::vector<storage::AbortedTxn> pending = aborted ? *aborted : std::vector<storage::AbortedTxn>{};
+  std::vector<storage::AbortedTxn> pending =
+      aborted ? *aborted : std::vector<storage::AbortedTxn>{};
   std::sort(pending.begin(), pending.end(),
             [](const auto& a, const auto& b) { return a.first_offset < b.first_offset; });
   size_t next_aborted = 0;
   std::set<int64_t> aborting;  // producers whose batches are dropped until their abort marker
-  while (batches.size() >= model::batch_format::kHeaderSize) {
-    const auto header = value_or_throw(model::parse_batch_header(batches));
-    if (header.total_size() > batches.size()) break;
-    const std::string_view batch = batches.substr(0, header.total_size());
-    batches.remove_prefix(header.total_size());
-    next = std::max(next, header.next_offset());
-    while (next_aborted < pending.size() && pending[next_aborted].first_offset <= header.last_offset()) {
-      aborting.insert(pending[next_aborted++].producer_id);
-    }
-    if (header.control()) {  // transaction markers are not application records
-      if (aborting.count(header.producer_id)) {
-        auto type = model::control_type(batch);
-        if (type && *type == model::ControlType::abort) aborting.erase(header.producer_id);
-      }
-      continue;
-    }
-    if (header.transactional() && aborting.count(header.producer_id)) continue;
-    for (auto& r : value_or_throw(model::decode_batch(batch))) {
-      if (r.offset < from) continue;
-      kafka::Headers headers;
-      headers.reserve(r.headers.size());
-      for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
-      out.emplace_back(topic, partition, r.offset,
-                       std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)), std::move(r.key),
-                       std::move(r.value), std::move(headers), sink);
-    }
-  }
+  check(model::for_each_batch(
+      batches, [&](const model::BatchHeader& header, std::string_view batch) -> Status {
+        next = std::max(next, header.next_offset());
+        while (next_aborted < pending.size() &&
+               pending[next_aborted].first_offset <= header.last_offset()) {
+          aborting.insert(pending[next_aborted++].producer_id);
+        }
+        if (header.control()) {  // transaction markers are not application records
+          if (aborting.count(header.producer_id)) {
+            auto type = model::control_type(batch);
+            if (type && *type == model::ControlType::abort) aborting.erase(header.producer_id);
+          }
+          return {};
+        }
+        if (header.transactional() && aborting.count(header.producer_id)) return {};
+        KD_ASSIGN(auto records, model::decode_batch(batch));
+        for (auto& r : records) {
+          if (r.offset < from) continue;
+          kafka::Headers headers;
+          headers.reserve(r.headers.size());
+          for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
+          out.emplace_back(
+              topic, partition, r.offset,
+              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
+              std::move(r.key), std::move(r.value), std::move(headers), sink);
+        }
+        return {};
+      }));
   return next;
 }
 

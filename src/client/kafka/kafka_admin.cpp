@@ -16,6 +16,7 @@ kafka::TopicInfo to_info(const std::string& name, int32_t partitions,
   info.name = name;
   info.partitions = partitions;
   info.config = config.values;
+  for (const auto& [k, v] : config.overrides) info.overrides.push_back(k);
   info.retention_ms = -1;
   if (auto it = config.values.find("retention.ms"); it != config.values.end()) {
     try {
@@ -242,6 +243,14 @@ kafka::GroupDescription KafkaAdmin::describe_group(const std::string& group) {
   }
   const auto commits = committed(group);
   for (const auto& [tp, offset] : commits) partitions.insert(tp);
+  // Every partition of a topic the group reads counts: one it never committed to lags by all of it.
+  std::set<std::string> topics;
+  for (const auto& tp : partitions) topics.insert(tp.topic);
+  for (const auto& t : topics) {
+    if (auto n = backend_->partition_count(t)) {
+      for (int32_t p = 0; p < *n; ++p) partitions.insert({t, p});
+    }
+  }
   for (const auto& tp : partitions) {
     std::pair<int64_t, int64_t> marks;
     try {

@@ -1,6 +1,5 @@
 #include "client/kafka/kafka_producer.hpp"
 
-#include "base/murmur2.hpp"
 #include "client/errors.hpp"
 #include "client/kafka/kafka_backend.hpp"
 
@@ -66,8 +65,7 @@ KafkaProducer::KafkaProducer(std::shared_ptr<KafkaBackend> backend, std::string 
       topic_(std::move(topic)),
       options_(options),
       async_(async),
-      partition_count_(std::max(1, partitions)),
-      rng_(std::random_device{}()) {
+      partitioner_(std::max(1, partitions)) {
   auto conf = rdk::base_config(backend_->options(), &backend_->state());
   auto* c = conf.get();
   // The topic's max.message.bytes as librdkafka's limit: an oversized record is refused by send()
@@ -110,7 +108,6 @@ KafkaProducer::KafkaProducer(std::shared_ptr<KafkaBackend> backend, std::string 
       RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_metadata_destroy(md);
   }  // else: librdkafka retries on its own; records wait for it
-  sticky_partition_ = int32_t(rng_() % uint32_t(partition_count_));
   delivery_ = std::thread([this] { delivery_loop(); });
 }
 
@@ -125,31 +122,26 @@ int32_t KafkaProducer::choose_partition(const kafka::detail::OutgoingRecord& rec
   if (record.partition) {
     if (*record.partition < 0)
       throw kafka::PartitionNotFoundError("partition must not be negative");
-    if (*record.partition >= partition_count_) {
+    if (*record.partition >= partitioner_.partitions()) {
       if (auto n = backend_->partition_count(topic_))
-        partition_count_ = *n;  // the topic may have grown
-      if (*record.partition >= partition_count_) {
+        partitioner_.set_partitions(*n);  // the topic may have grown
+      if (*record.partition >= partitioner_.partitions()) {
         throw kafka::PartitionNotFoundError("topic '" + topic_ + "' has no partition " +
                                             std::to_string(*record.partition) + " (it has " +
-                                            std::to_string(partition_count_) + ")");
+                                            std::to_string(partitioner_.partitions()) + ")");
       }
     }
-    return *record.partition;
-  }
-  if (record.key) return partition_for_key(*record.key, partition_count_);
-  // Sticky: keyless records fill one partition's batch (batch_size bytes or linger), then move.
-  const auto now = Clock::now();
-  if (sticky_bytes_ > 0 && (sticky_bytes_ + bytes > size_t(options_.batch_size) ||
-                            now - sticky_since_ >= options_.linger.ms())) {
-    if (partition_count_ > 1) {
-      const int32_t next = int32_t(rng_() % uint32_t(partition_count_ - 1));
-      sticky_partition_ = next >= sticky_partition_ ? next + 1 : next;
+  } else if (!record.key) {
+    const auto now = Clock::now();
+    if (sticky_bytes_ > 0 && (sticky_bytes_ + bytes > size_t(options_.batch_size) ||
+                              now - sticky_since_ >= options_.linger.ms())) {
+      partitioner_.batch_done(partitioner_.sticky());
+      sticky_bytes_ = 0;
     }
-    sticky_bytes_ = 0;
+    if (sticky_bytes_ == 0) sticky_since_ = now;
+    sticky_bytes_ += bytes;
   }
-  if (sticky_bytes_ == 0) sticky_since_ = now;
-  sticky_bytes_ += bytes;
-  return sticky_partition_;
+  return partitioner_.choose(record.partition, record.key);
 }
 
 void KafkaProducer::send(kafka::detail::OutgoingRecord record,

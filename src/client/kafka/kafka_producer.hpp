@@ -8,11 +8,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "client/backend.hpp"
 #include "client/kafka/rdkafka_util.hpp"
+#include "client/partitioner.hpp"
 
 namespace kafka_do::client {
 
@@ -53,11 +53,10 @@ class KafkaProducer final : public kafka::detail::ProducerCore {
   std::condition_variable done_cv_;  // a report was delivered
   size_t in_flight_ = 0;
   bool closed_ = false;
-  int32_t partition_count_;
-  int32_t sticky_partition_ = 0;
+  Partitioner partitioner_;
+  // librdkafka batches on its own: a sticky batch counts as done after batch_size bytes or linger.
   size_t sticky_bytes_ = 0;
   std::chrono::steady_clock::time_point sticky_since_{};
-  std::mt19937 rng_;
   kafka::detail::DeliveryCallback handler_;
   std::exception_ptr first_error_;
   std::atomic<bool> stop_delivery_{false};
