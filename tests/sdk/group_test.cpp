@@ -285,7 +285,7 @@ TEST_P(GroupTest, AssignedPartitionsAreReadWithoutAGroup) {
   std::vector<int> got;
   ASSERT_TRUE(eventually([&] {
     for (auto& r : consumer.poll(50ms)) got.push_back(r.value<int>());
-    return got.size() >= 8 + 10;
+    return got.size() >= 4 + 10;
   }));
   std::sort(got.begin(), got.end());
   std::vector<int> expected;
@@ -293,9 +293,8 @@ TEST_P(GroupTest, AssignedPartitionsAreReadWithoutAGroup) {
     if ((i % 3 == 0 && i >= 18) || i % 3 == 2) expected.push_back(i);  // offset 6 of p0 is 18
   }
   EXPECT_EQ(got, expected);
-  std::set<kafka::TopicPartition> assigned(consumer.assignment().begin(),
-                                           consumer.assignment().end());
-  EXPECT_EQ(assigned, (std::set<kafka::TopicPartition>{{"assigned", 0}, {"assigned", 2}}));
+  EXPECT_EQ(as_set(consumer.assignment()),
+            (std::set<kafka::TopicPartition>{{"assigned", 0}, {"assigned", 2}}));
   ASSERT_TRUE(eventually([&] {
     const auto lag = consumer.lag();
     return lag.size() == 2 &&

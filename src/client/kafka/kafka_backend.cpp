@@ -174,8 +174,17 @@ std::pair<int64_t, int64_t> KafkaBackend::watermarks(const std::string& topic, i
                                                      kafka::Isolation isolation) {
   int64_t low = 0, high = 0;
   rd_kafka_t* rk = isolation == kafka::Isolation::read_committed ? handle() : uncommitted_handle();
-  const auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high,
-                                                    rdk::to_int_ms(timeout()));
+  auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high,
+                                              rdk::to_int_ms(timeout()));
+  if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+    // The handle's metadata predates the partition (the topic just grew): refresh it, once.
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 1, nullptr, &md, rdk::to_int_ms(timeout())) == 0) {
+      rd_kafka_metadata_destroy(md);
+    }
+    err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high,
+                                           rdk::to_int_ms(timeout()));
+  }
   if (err) {
     check_state();
     rdk::throw_error(err, "offsets of " + topic + "/" + std::to_string(partition));
