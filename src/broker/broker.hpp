@@ -5,6 +5,7 @@
 #include <string>
 
 #include "broker/api_keys.hpp"
+#include "broker/metrics/broker_metrics.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "coordinator/producer_ids.hpp"
 #include "coordinator/transaction_coordinator.hpp"
@@ -40,6 +41,8 @@ struct Broker {
   // With keys, every connection must authenticate with SASL/PLAIN before anything but
   // ApiVersions and the SASL requests; null accepts everyone.
   const ApiKeyStore* api_keys = nullptr;
+  // Request, traffic and connection counters for /metrics; null counts nothing.
+  BrokerMetrics* metrics = nullptr;
 };
 
 }  // namespace kafka_do::broker

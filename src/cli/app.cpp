@@ -251,6 +251,11 @@ int run(int argc, char** argv) {
       app.add_subcommand("serve", "Run a Kafka-protocol broker on the data directory");
   serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to listen on")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--http", serve_options.http,
+                   "HOST:PORT for /metrics (Prometheus) and the web console, or 'off'")
+      ->capture_default_str()
+      ->each([&](const std::string&) { serve_options.http_explicit = true; });
   serve_cmd->add_option("--advertise", serve_options.advertise,
                         "HOST:PORT clients are told to connect to (default: the listen address)");
   serve_cmd

@@ -85,6 +85,10 @@ int check(const GlobalOptions& global, bool json);
 struct ServeOptions {
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 picks a free one
   std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen
+  // The HTTP side (/metrics, the console): HOST:PORT or "off". The default port may be taken
+  // (a second broker on the machine): then the broker warns and runs without it.
+  std::string http = "127.0.0.1:9644";
+  bool http_explicit = false;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   std::optional<std::string> api_keys_file;             // SASL/PLAIN keys; none = no authentication

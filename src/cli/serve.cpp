@@ -1,6 +1,7 @@
 // `kafkado serve`: run the Kafka-protocol broker on a data directory until SIGINT/SIGTERM.
 #include <malloc.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <optional>
 
 #include "broker/broker.hpp"
+#include "broker/console/console.hpp"
+#include "broker/net/http_server.hpp"
 #include "broker/net/server.hpp"
 #include "cli/commands.hpp"
 #include "cli/stop_signal.hpp"
@@ -39,6 +42,11 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& text
   return std::make_pair(std::move(host), uint16_t(port));
 }
 
+// The host of a HOST:PORT the user gave (for the startup line; parse_host_port checked it).
+std::string http_host(const std::string& host_port) {
+  return host_port.substr(0, host_port.rfind(':'));
+}
+
 // Every request frame and fetch response is a buffer of up to a few MiB, allocated and freed
 // once per request. glibc serves those from fresh mmap()s (or trims the heap under them right
 // after), so each request page-faults its buffers in again: on a VM that was most of the
@@ -60,6 +68,31 @@ std::function<void(const char*)> failpoint_from_environment() {
   };
 }
 
+// Starts the HTTP side before recovery, so /readyz can say "not yet" while it runs. A default
+// address that is taken only costs a warning; one the user asked for is an error.
+Result<std::unique_ptr<broker::HttpServer>> start_http(
+    const ServeOptions& options, const std::atomic<broker::console::Console*>& console) {
+  if (options.http == "off") return std::unique_ptr<broker::HttpServer>();
+  KD_ASSIGN(auto address, parse_host_port(options.http));
+  broker::HttpServerOptions http_options;
+  http_options.listen_host = address.first;
+  http_options.listen_port = address.second;
+  auto http = broker::HttpServer::create(
+      [&console](const broker::HttpRequest& request) {
+        broker::console::Console* ready = console.load(std::memory_order_acquire);
+        return ready != nullptr ? ready->handle(request) : broker::console::not_ready(request);
+      },
+      http_options);
+  if (!http) {
+    if (options.http_explicit) return http.error();
+    std::fprintf(stderr, "kafkado serve: warning: %s; running without metrics and console\n",
+                 http.error().message().c_str());
+    return std::unique_ptr<broker::HttpServer>();
+  }
+  (*http)->start();
+  return std::move(*http);
+}
+
 }  // namespace
 
 Status serve(const GlobalOptions& global, const ServeOptions& options) {
@@ -71,6 +104,9 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   if (options.api_keys_file) {
     KD_ASSIGN(api_keys, broker::ApiKeyStore::load(*options.api_keys_file));
   }
+  broker::BrokerMetrics metrics;
+  std::atomic<broker::console::Console*> console_ready{nullptr};
+  KD_ASSIGN(auto http, start_http(options, console_ready));
   storage::LogOptions log_options;
   log_options.cleaner_backoff = std::chrono::milliseconds(options.cleaner_backoff_ms);
   log_options.cleaner_map_bytes = options.cleaner_map_bytes;
@@ -94,6 +130,7 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
   broker.transactions = transactions.get();
   broker.api_keys = api_keys ? &*api_keys : nullptr;
+  broker.metrics = &metrics;
   broker.config.auto_create_topics = options.auto_create_topics;
   broker.config.default_partitions = options.default_partitions;
   broker::ServerOptions server_options;
@@ -118,13 +155,19 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
                                ? " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN -X "
                                  "sasl.username=USER -X sasl.password=SECRET"
                                : "";
+  broker::console::Console console(broker);
+  console_ready.store(&console, std::memory_order_release);
+  const std::string console_line = http ? "; console and /metrics on http://" +
+                                              http_host(options.http) + ":" +
+                                              std::to_string(http->port()) + "/"
+                                        : "";
   std::fprintf(stderr,
                "kafkado serve: listening on %s:%u (advertised as %s), data in %s%s; try: kcat -b "
-               "%s%s -L\n",
+               "%s%s -L%s\n",
                listen.first.c_str(), unsigned(server->port()), address.c_str(),
                global.data_dir.c_str(),
                api_keys ? (", " + std::to_string(api_keys->size()) + " API keys").c_str() : "",
-               address.c_str(), sasl.c_str());
+               address.c_str(), sasl.c_str(), console_line.c_str());
   std::fflush(stderr);
 
   // Tells a command pointed at this directory which -b reaches us (see connect()).
@@ -137,6 +180,9 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   // A late signal must not reach the destroyed server; from here on it only exits (see
   // StopSignal: a second signal during shutdown exits at once).
   stop.on_stop([] {});
+  // The HTTP side reads the broker's parts: it goes first.
+  if (http) http->stop();
+  console_ready.store(nullptr);
   server.reset();
   // Coordinators before the engine: they write through it (transactions into the groups'
   // offsets, so they go first).

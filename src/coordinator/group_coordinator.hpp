@@ -26,6 +26,7 @@
 // Thread safety: every public method may be called from any thread, except that destruction
 // must not race with other calls.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -122,6 +123,9 @@ class GroupCoordinator {
   // COORDINATOR_NOT_AVAILABLE, so that a server shutting down need not wait up to a rebalance
   // timeout for them. Members stay; they rejoin (elsewhere or after a restart).
   void abort_pending();
+
+  // Rebalances completed since the coordinator opened (every group; each bumps a generation).
+  uint64_t rebalances() const { return rebalances_.load(std::memory_order_relaxed); }
 
   OffsetStore& offset_store() { return *store_; }
   const GroupOptions& options() const { return options_; }
@@ -248,6 +252,7 @@ class GroupCoordinator {
   std::unique_ptr<OffsetStore> store_;
 
   std::mutex mu_;
+  std::atomic<uint64_t> rebalances_{0};
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, Group> groups_;

@@ -360,6 +360,7 @@ void GroupCoordinator::complete_join(Group& g, Deferred& out) {
   auto leader = g.members.find(g.leader_id);
   if (leader == g.members.end() || !leader->second.join_cb) elect_leader(g, true);
   ++g.generation;
+  rebalances_.fetch_add(1, std::memory_order_relaxed);
   if (g.members.empty()) {
     g.protocol_name.reset();
     g.subscribed_topics.reset();

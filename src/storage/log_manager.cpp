@@ -284,6 +284,7 @@ Result<size_t> LogManager::apply_retention(int64_t now) {
       deleted += n;
     }
   }
+  retention_segments_deleted_.fetch_add(deleted, std::memory_order_relaxed);
   return deleted;
 }
 

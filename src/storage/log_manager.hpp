@@ -12,6 +12,7 @@
 //
 // Thread safety: all methods may be called from any thread.
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -81,6 +82,8 @@ class LogManager {
   // pass did (the background cleaner calls the same).
   Result<std::vector<CleanResult>> clean_due(int64_t now_ms);
   CleanerStats cleaner_stats() const;
+  // Segments retention (time or size) has deleted since the engine opened.
+  uint64_t retention_segments_deleted() const { return retention_segments_deleted_.load(); }
   // What recovery found at open: one line per truncated or inconsistent segment.
   const std::vector<std::string>& recovery_report() const { return recovery_report_; }
 
@@ -127,6 +130,7 @@ class LogManager {
 
   std::mutex cleaner_mu_;  // one pass at a time: the LogCleaner and its map are single-user
   LogCleaner cleaner_;
+  std::atomic<uint64_t> retention_segments_deleted_{0};
   mutable std::mutex cleaner_stats_mu_;
   CleanerStats cleaner_stats_;
   std::thread cleaner_thread_;

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "broker/handlers/handler.hpp"
+#include "model/record_batch.hpp"
 
 namespace kafka_do::broker::handlers {
 namespace {
@@ -60,6 +61,15 @@ FetchResponse::PartitionData read_partition(const Broker& broker, const std::str
   out.last_stable_offset = read->last_stable_offset;
   out.log_start_offset = read->log_start_offset;
   out.records = std::move(read->records);
+  if (broker.metrics != nullptr && !out.records->empty()) {
+    uint64_t records = 0;
+    ignore_error(model::for_each_batch(
+        *out.records, [&](const model::BatchHeader& h, std::string_view) -> Status {
+          if (!h.control()) records += uint64_t(h.record_count);
+          return {};
+        }));
+    broker.metrics->fetched(topic, out.records->size(), records);
+  }
   if (read_committed) {
     out.aborted_transactions.emplace();
     for (const auto& a : read->aborted) {
@@ -76,6 +86,7 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   std::vector<Waiter::Watch> watches;
   size_t total = 0;
   bool has_error = false;
+  int16_t first_error = 0;
   const size_t max_bytes = size_t(std::max(request.max_bytes, 0));
   for (const auto& topic : request.topics) {
     FetchResponse::FetchableTopicResponse topic_response;
@@ -89,6 +100,7 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
       auto data = read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
                                  request.isolation_level == 1, watches);
       has_error = has_error || data.error_code != 0;
+      if (first_error == 0) first_error = data.error_code;
       total += data.records ? data.records->size() : 0;
       topic_response.partitions.push_back(std::move(data));
     }
@@ -97,7 +109,9 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   const auto now = Clock::now();
   const bool enough = total >= size_t(std::max(request.min_bytes, 0));
   if (enough || has_error || watches.empty() || now >= fetch->deadline) {
-    fetch->respond(encode_reply(response, fetch->version));
+    Reply reply = encode_reply(response, fetch->version);
+    if (reply.error_code == 0) reply.error_code = first_error;
+    fetch->respond(std::move(reply));
     return;
   }
   const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(fetch->deadline - now);

@@ -33,6 +33,9 @@ struct Reply {
   };
   Kind kind = Kind::respond;
   std::string body;
+  // The first error code the response carries (0 for none), for the request metrics: the
+  // top-level one where the response has it (encode_reply), or what the handler sets.
+  int16_t error_code = 0;
 };
 
 using Respond = std::function<void(Reply)>;
@@ -111,6 +114,7 @@ Reply encode_reply(const Response& response, int16_t version) {
   Reply reply;
   ByteWriter writer(reply.body);
   response.encode(writer, version);
+  if constexpr (requires { response.error_code; }) reply.error_code = response.error_code;
   return reply;
 }
 

@@ -57,7 +57,13 @@ ProduceResponse::PartitionProduceResponse append(
   }
   // The log validates the batch (magic 2, CRC, one batch, records well formed) and rewrites its
   // base offset in place, which is why the request's bytes are handed over mutable.
+  const auto started = std::chrono::steady_clock::now();
   auto appended = (*log)->append(std::span<char>(data.records->data(), data.records->size()));
+  if (appended && broker.metrics != nullptr) {
+    broker.metrics->produced(topic, data.records->size(),
+                             header ? uint64_t(header->record_count) : 0,
+                             std::chrono::steady_clock::now() - started);
+  }
   if (!appended) {
     out.error_code = partition_error(appended.error());
     out.error_message = appended.error().message();
@@ -73,6 +79,7 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
                 Respond& respond) {
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
   ProduceResponse response;
+  int16_t first_error = 0;
   for (auto& topic : request.topic_data) {
     ProduceResponse::TopicProduceResponse topic_response;
     topic_response.name = topic.name;
@@ -87,14 +94,17 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
       }
       topic_response.partition_responses.push_back(
           append(broker, request.transactional_id, topic.name, data, version));
+      if (first_error == 0) first_error = topic_response.partition_responses.back().error_code;
     }
     response.responses.push_back(std::move(topic_response));
   }
   // acks=0: the client does not read a response, so writing one would desynchronise it. The
   // connection still waits for this (empty) answer before reading its next request, which keeps
   // an acks=0 producer from queueing appends faster than the disk takes them.
-  if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}});
-  respond(encode_reply(response, version));
+  if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}, first_error});
+  Reply reply = encode_reply(response, version);
+  reply.error_code = first_error;
+  respond(std::move(reply));
 }
 
 void handle_produce(const RequestContext& ctx, Respond respond) {

@@ -7,7 +7,12 @@ namespace kafka_do::broker::handlers {
 
 Status authenticate_plain(const Broker& broker, ConnectionAuth& auth, std::string_view token) {
   auth.stage = ConnectionAuth::Stage::failed;
-  KD_ASSIGN(PlainCredentials credentials, parse_plain_token(token));
+  auto parsed = parse_plain_token(token);
+  if (!parsed || broker.api_keys == nullptr ||
+      !broker.api_keys->verify(parsed->username, parsed->password)) {
+    if (broker.metrics != nullptr) broker.metrics->authentication_failed();
+  }
+  KD_ASSIGN(PlainCredentials credentials, std::move(parsed));
   if (broker.api_keys == nullptr ||
       !broker.api_keys->verify(credentials.username, credentials.password)) {
     // The same answer for an unknown user and a wrong secret: no probing for usernames.

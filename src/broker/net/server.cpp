@@ -105,6 +105,7 @@ asio::awaitable<void> Server::Impl::listen() {
     socket.set_option(tcp::no_delay(true), ignored);  // responses are small and latency-bound
     Session& session = sessions.emplace_back();
     auto it = std::prev(sessions.end());
+    if (broker.metrics != nullptr) broker.metrics->connection_opened();
     asio::co_spawn(
         io, serve(std::move(socket), session),
         asio::bind_cancellation_slot(session.cancel.slot(), [this, it](std::exception_ptr error) {
@@ -116,6 +117,7 @@ asio::awaitable<void> Server::Impl::listen() {
             }
           }
           sessions.erase(it);
+          if (broker.metrics != nullptr) broker.metrics->connection_closed();
         }));
   }
 }
@@ -166,7 +168,14 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
       log_line("closing %s: %s", peer.c_str(), request.error().message().c_str());
       co_return;
     }
+    const auto started = std::chrono::steady_clock::now();
     handlers::Reply reply = co_await handle(*request, session.auth);
+    if (broker.metrics != nullptr) {
+      broker.metrics->request_done(
+          request->header.request_api_key,
+          reply.kind == handlers::Reply::Kind::close ? BrokerMetrics::kClosed : reply.error_code,
+          std::chrono::steady_clock::now() - started);
+    }
     if (reply.kind == handlers::Reply::Kind::close) {
       log_line("closing %s: %s", peer.c_str(), reply.body.c_str());
       co_return;
