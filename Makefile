@@ -7,12 +7,16 @@ BUILD := build/release
 KAFKADO := $(BUILD)/src/cli/kafkado
 DATA ?= ./kafka-do-data
 
-.PHONY: all deps configure build kafkado test test-asan fuzz soak run demo bench format clean
+.PHONY: all deps test-deps configure build kafkado test test-asan fuzz soak run demo bench format clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps
+
+# What only the tests need besides (Prometheus, Chromium).
+test-deps:
+	@bash scripts/install-deps --test
 
 configure: deps
 	@test -f $(BUILD)/CMakeCache.txt || cmake --preset release
@@ -25,10 +29,10 @@ build: configure
 kafkado: configure
 	cmake --build --preset release -j $(JOBS) --target kafkado
 
-test: build
+test: test-deps build
 	ctest --preset release -j $(JOBS)
 
-test-asan: deps
+test-asan: test-deps
 	@test -f build/asan/CMakeCache.txt || cmake --preset asan-ubsan
 	cmake --build --preset asan-ubsan -j $(JOBS)
 	ctest --preset asan-ubsan -j $(JOBS)

@@ -69,9 +69,11 @@ std::function<void(const char*)> failpoint_from_environment() {
 }
 
 // Starts the HTTP side before recovery, so /readyz can say "not yet" while it runs. A default
-// address that is taken only costs a warning; one the user asked for is an error.
+// address that is taken only costs a note on the start line (`unavailable`); one the user asked
+// for is an error.
 Result<std::unique_ptr<broker::HttpServer>> start_http(
-    const ServeOptions& options, const std::atomic<broker::console::Console*>& console) {
+    const ServeOptions& options, const std::atomic<broker::console::Console*>& console,
+    std::string& unavailable) {
   if (options.http == "off") return std::unique_ptr<broker::HttpServer>();
   KD_ASSIGN(auto address, parse_host_port(options.http));
   broker::HttpServerOptions http_options;
@@ -85,8 +87,7 @@ Result<std::unique_ptr<broker::HttpServer>> start_http(
       http_options);
   if (!http) {
     if (options.http_explicit) return http.error();
-    std::fprintf(stderr, "kafkado serve: warning: %s; running without metrics and console\n",
-                 http.error().message().c_str());
+    unavailable = http.error().message();
     return std::unique_ptr<broker::HttpServer>();
   }
   (*http)->start();
@@ -106,7 +107,8 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   broker::BrokerMetrics metrics;
   std::atomic<broker::console::Console*> console_ready{nullptr};
-  KD_ASSIGN(auto http, start_http(options, console_ready));
+  std::string http_unavailable;
+  KD_ASSIGN(auto http, start_http(options, console_ready, http_unavailable));
   storage::LogOptions log_options;
   log_options.cleaner_backoff = std::chrono::milliseconds(options.cleaner_backoff_ms);
   log_options.cleaner_map_bytes = options.cleaner_map_bytes;
@@ -157,10 +159,13 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
                                : "";
   broker::console::Console console(broker);
   console_ready.store(&console, std::memory_order_release);
-  const std::string console_line = http ? "; console and /metrics on http://" +
-                                              http_host(options.http) + ":" +
-                                              std::to_string(http->port()) + "/"
-                                        : "";
+  std::string console_line;
+  if (http) {
+    console_line = "; console and /metrics on http://" + http_host(options.http) + ":" +
+                   std::to_string(http->port()) + "/";
+  } else if (!http_unavailable.empty()) {
+    console_line = "; no console or /metrics: " + http_unavailable;
+  }
   std::fprintf(stderr,
                "kafkado serve: listening on %s:%u (advertised as %s), data in %s%s; try: kcat -b "
                "%s%s -L%s\n",

@@ -10,8 +10,10 @@ import time
 
 
 class Address(str):
-    """The bootstrap address ("127.0.0.1:PORT"); `log_path` is the server's log."""
+    """The bootstrap address ("127.0.0.1:PORT"); `log_path` is the server's log, `http_port` the
+    port of its HTTP side (/metrics, the console) when it has one."""
     log_path = None
+    http_port = None
 
 
 @contextlib.contextmanager
@@ -54,6 +56,9 @@ def wait_for_listening(server, log_path):
         if m:
             address = Address("127.0.0.1:" + m.group(1))
             address.log_path = log_path
+            with open(log_path) as f:
+                http = re.search(r"/metrics on http://[^:]+:(\d+)/", f.read())
+            address.http_port = int(http.group(1)) if http else None
             return address
         if server.poll() is not None:
             raise RuntimeError(f"server exited with {server.returncode} before listening")

@@ -1,5 +1,7 @@
 #include "broker/console/api.hpp"
 
+#include <cctype>
+
 namespace kafka_do::broker::console {
 namespace {
 
@@ -95,7 +97,9 @@ HttpResponse engine_error(const Error& error) {
     default:
       break;
   }
-  return error_response(status, errc_name(error.code()), error.message());
+  std::string code = errc_name(error.code());  // "not found" -> "NOT_FOUND"
+  for (char& c : code) c = c == ' ' ? '_' : char(std::toupper(static_cast<unsigned char>(c)));
+  return error_response(status, code, error.message());
 }
 
 std::optional<json> parse_body(const HttpRequest& request, HttpResponse& error) {

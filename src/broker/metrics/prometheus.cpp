@@ -263,21 +263,33 @@ void group_families(Exposition& x, const Broker& broker) {
                l.lag);
     }
   }
-  x.family("kafka_consumergroup_current_offset_sum", "gauge",
-           "Sum of a group's committed offsets over a topic's partitions.");
-  x.family("kafka_consumergroup_lag_sum", "gauge", "Lag of a group summed over a topic.");
+  // Untyped, not gauges as kafka_exporter declares them: Prometheus' lint (promtool check
+  // metrics) reserves the _sum suffix for histograms and summaries except on untyped metrics, and
+  // queries treat the two alike.
+  struct TopicSum {
+    std::string labels;
+    int64_t committed = 0, lag = 0;
+  };
+  std::vector<TopicSum> sums;
   for (const auto& g : groups) {
-    std::map<std::string, std::pair<int64_t, int64_t>> by_topic;
+    std::map<std::string, TopicSum> by_topic;
     for (const auto& l : g.lags) {
-      by_topic[l.topic].first += l.committed;
-      by_topic[l.topic].second += l.lag;
+      TopicSum& sum = by_topic[l.topic];
+      sum.committed += l.committed;
+      sum.lag += l.lag;
     }
-    for (const auto& [topic, sum] : by_topic) {
-      const std::string ls = labels({label("consumergroup", g.id), label("topic", topic)});
-      x.sample("kafka_consumergroup_current_offset_sum", ls, sum.first);
-      x.sample("kafka_consumergroup_lag_sum", ls, sum.second);
+    for (auto& [topic, sum] : by_topic) {
+      sum.labels = labels({label("consumergroup", g.id), label("topic", topic)});
+      sums.push_back(std::move(sum));
     }
   }
+  x.family("kafka_consumergroup_current_offset_sum", "untyped",
+           "Sum of a group's committed offsets over a topic's partitions.");
+  for (const auto& sum : sums) {
+    x.sample("kafka_consumergroup_current_offset_sum", sum.labels, sum.committed);
+  }
+  x.family("kafka_consumergroup_lag_sum", "untyped", "Lag of a group summed over a topic.");
+  for (const auto& sum : sums) x.sample("kafka_consumergroup_lag_sum", sum.labels, sum.lag);
   x.family("kafka_do_group_rebalances_total", "counter",
            "Rebalances completed (all groups) since the broker started.");
   x.sample("kafka_do_group_rebalances_total", "", broker.groups->rebalances());

@@ -131,7 +131,7 @@ function overviewPage() {
           o.groups.map(g => el('tr', { 'data-group': g.id },
             el('td', {}, el('a', { href: '#/group/' + enc(g.id) }, g.id)),
             el('td', {}, el('span', { class: 'tag ' + g.state }, g.state)),
-            num(g.members), el('td', { class: 'num', 'data-field': 'lag' }, String(g.lag)))))));
+            num(g.members), el('td', { class: 'num', 'data-field': 'lag' }, String(g.lag))))));
   });
 }
 
@@ -155,7 +155,8 @@ function messageRow(m) {
     el('td', { class: 'key' }, payload(m.key, m.key_encoding)),
     el('td', { class: 'value' }, payload(m.value, m.value_encoding)),
     el('td', { class: 'headers' }, m.headers.map(h =>
-      el('div', {}, el('span', { class: 'header-key' }, h.key), ': ', payload(h.value, h.value_encoding)))));
+      el('div', {}, el('span', { class: 'header-key' }, h.key), ': ',
+        h.value_encoding === 'utf8' ? el('code', {}, h.value) : payload(h.value, h.value_encoding)))));
 }
 
 const messageHeaders = [{ label: 'partition', num: 1 }, { label: 'offset', num: 1 }, 'timestamp', 'key', 'value', 'headers'];
@@ -234,9 +235,14 @@ function topicPage(name) {
     if (f.get('partition')) q.set('partition', f.get('partition'));
     if (f.get('q')) q.set('q', f.get('q'));
     const body = el('tbody', {});
-    results.replaceChildren(el('p', { class: 'muted' }, 'Waiting for new records…'),
-      el('table', { id: 'tail-table' }, el('thead', {}, el('tr', {}, messageHeaders.map(h => el('th', {}, h.label || h)))), body));
+    const note = el('p', { class: 'muted' }, 'Connecting…');
+    const tailTable = el('table', { id: 'tail-table' }, el('thead', {}, el('tr', {}, messageHeaders.map(h => el('th', {}, h.label || h)))), body);
+    results.replaceChildren(note, tailTable);
     tail = new EventSource('/api/topics/' + enc(name) + '/tail?' + q);
+    tail.addEventListener('open', () => {
+      note.textContent = 'Live: new records appear at the top.';
+      tailTable.setAttribute('data-open', '');
+    });
     tail.addEventListener('record', e => body.prepend(messageRow(JSON.parse(e.data))));
     tail.addEventListener('error', () => fail(new Error('live tail interrupted; retrying')));
     tailButton.textContent = 'Stop tail';
