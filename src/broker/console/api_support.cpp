@@ -1,6 +1,6 @@
-#include "broker/console/api.hpp"
-
 #include <cctype>
+
+#include "broker/console/api.hpp"
 
 namespace kafka_do::broker::console {
 namespace {

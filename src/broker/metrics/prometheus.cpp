@@ -168,37 +168,31 @@ void topic_families(Exposition& x, const Broker& broker) {
   for (const auto& [t, parts] : topics) {
     x.sample("kafka_topic_partitions", label("topic", t), int64_t(parts.size()));
   }
-  x.family("kafka_topic_partition_current_offset", "gauge",
-           "High watermark of a partition (kafka_exporter's name).");
-  for (const auto& [t, parts] : topics) {
-    for (const auto& p : parts) {
-      x.sample("kafka_topic_partition_current_offset",
-               labels({label("topic", t), label("partition", std::to_string(p.partition))}), p.hwm);
-    }
-  }
-  x.family("kafka_topic_partition_oldest_offset", "gauge",
-           "Log start offset of a partition (kafka_exporter's name).");
-  for (const auto& [t, parts] : topics) {
-    for (const auto& p : parts) {
-      x.sample("kafka_topic_partition_oldest_offset",
-               labels({label("topic", t), label("partition", std::to_string(p.partition))}),
-               p.log_start);
-    }
-  }
-  x.family("kafka_do_log_size_bytes", "gauge", "Bytes of a partition's segments on disk.");
-  for (const auto& [t, parts] : topics) {
-    for (const auto& p : parts) {
-      x.sample("kafka_do_log_size_bytes",
-               labels({label("topic", t), label("partition", std::to_string(p.partition))}),
-               p.size);
-    }
-  }
-  x.family("kafka_do_log_segments", "gauge", "Segments of a partition.");
-  for (const auto& [t, parts] : topics) {
-    for (const auto& p : parts) {
-      x.sample("kafka_do_log_segments",
-               labels({label("topic", t), label("partition", std::to_string(p.partition))}),
-               uint64_t(p.segments));
+  // One gauge per partition each; kafka_exporter's names first.
+  struct PartitionFamily {
+    const char* name;
+    const char* help;
+    int64_t (*value)(const PartitionState&);
+  };
+  for (const PartitionFamily& f : {
+           PartitionFamily{"kafka_topic_partition_current_offset",
+                           "High watermark of a partition (kafka_exporter's name).",
+                           [](const PartitionState& p) { return int64_t(p.hwm); }},
+           PartitionFamily{"kafka_topic_partition_oldest_offset",
+                           "Log start offset of a partition (kafka_exporter's name).",
+                           [](const PartitionState& p) { return int64_t(p.log_start); }},
+           PartitionFamily{"kafka_do_log_size_bytes", "Bytes of a partition's segments on disk.",
+                           [](const PartitionState& p) { return int64_t(p.size); }},
+           PartitionFamily{"kafka_do_log_segments", "Segments of a partition.",
+                           [](const PartitionState& p) { return int64_t(p.segments); }},
+       }) {
+    x.family(f.name, "gauge", f.help);
+    for (const auto& [t, parts] : topics) {
+      for (const auto& p : parts) {
+        x.sample(f.name,
+                 labels({label("topic", t), label("partition", std::to_string(p.partition))}),
+                 f.value(p));
+      }
     }
   }
   if (broker.metrics == nullptr) return;

@@ -12,6 +12,8 @@
 #include <list>
 #include <thread>
 
+#include "broker/net/listen.hpp"
+
 namespace kafka_do::broker {
 namespace {
 
@@ -298,26 +300,8 @@ asio::awaitable<void> HttpServer::Impl::stream(tcp::socket& socket, HttpResponse
 Result<std::unique_ptr<HttpServer>> HttpServer::create(HttpHandler handler,
                                                        HttpServerOptions options) {
   auto impl = std::make_unique<Impl>(std::move(handler), std::move(options));
-  asio::error_code ec;
-  const auto address = asio::ip::make_address(impl->options.listen_host, ec);
-  if (ec) {
-    return Error(Errc::invalid_argument,
-                 "cannot listen on '" + impl->options.listen_host + "': " + ec.message());
-  }
-  const tcp::endpoint endpoint(address, impl->options.listen_port);
-  auto fail = [&](const char* step) {
-    return Error(Errc::io_error, std::string(step) + " " + impl->options.listen_host + ":" +
-                                     std::to_string(impl->options.listen_port) +
-                                     " (--http): " + ec.message());
-  };
-  if (impl->acceptor.open(endpoint.protocol(), ec)) return fail("cannot open socket for");
-  if (impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec)) {
-    return fail("cannot set SO_REUSEADDR on");
-  }
-  if (impl->acceptor.bind(endpoint, ec)) return fail("cannot bind");
-  if (impl->acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
-    return fail("cannot listen on");
-  }
+  KD_TRY(open_listener(impl->acceptor, impl->options.listen_host, impl->options.listen_port,
+                       " (--http)"));
   return std::make_unique<HttpServer>(std::move(impl));
 }
 

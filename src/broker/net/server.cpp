@@ -9,6 +9,7 @@
 
 #include "base/coding.hpp"
 #include "broker/handlers/handler.hpp"
+#include "broker/net/listen.hpp"
 #include "protocol/headers.hpp"
 
 namespace kafka_do::broker {
@@ -263,26 +264,7 @@ void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::mill
 
 Result<std::unique_ptr<Server>> Server::create(Broker& broker, ServerOptions options) {
   auto impl = std::make_unique<Impl>(broker, std::move(options));
-  asio::error_code ec;
-  const auto address = asio::ip::make_address(impl->options.listen_host, ec);
-  if (ec) {
-    return Error(Errc::invalid_argument,
-                 "cannot listen on '" + impl->options.listen_host + "': " + ec.message());
-  }
-  const tcp::endpoint endpoint(address, impl->options.listen_port);
-  auto fail = [&](const char* step) {
-    return Error(Errc::io_error, std::string(step) + " " + impl->options.listen_host + ":" +
-                                     std::to_string(impl->options.listen_port) + ": " +
-                                     ec.message());
-  };
-  if (impl->acceptor.open(endpoint.protocol(), ec)) return fail("cannot open socket for");
-  if (impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec)) {
-    return fail("cannot set SO_REUSEADDR on");
-  }
-  if (impl->acceptor.bind(endpoint, ec)) return fail("cannot bind");
-  if (impl->acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
-    return fail("cannot listen on");
-  }
+  KD_TRY(open_listener(impl->acceptor, impl->options.listen_host, impl->options.listen_port));
   return std::make_unique<Server>(std::move(impl));
 }
 
