@@ -604,8 +604,10 @@ TEST(LogManagerCleanerTest, TheBackgroundCleanerRunsByItself) {
   }
   ASSERT_TRUE((*p)->roll());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  // Passes may also run while the appends roll segments; wait for the table to settle.
-  while (read_all(**p).size() != 3 && std::chrono::steady_clock::now() < deadline) {
+  // Passes may also run while the appends roll segments; wait for the table to settle. The
+  // counters are updated after a pass installs its segments, so wait for them too.
+  while ((read_all(**p).size() != 3 || (*logs)->cleaner_stats().passes == 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_GT((*logs)->cleaner_stats().passes, 0u);
