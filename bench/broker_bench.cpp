@@ -14,16 +14,9 @@
 // A plain program rather than Google Benchmark, like storage_bench: each figure is one long,
 // fixed-work run and the interesting output is the comparison with Redis and the targets.
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -45,6 +38,8 @@
 #include <utility>
 #include <vector>
 
+#include "bench_process.hpp"
+#include "bench_rdkafka.hpp"
 #include "bench_support.hpp"
 
 namespace kafka_do::bench {
@@ -76,8 +71,6 @@ struct Settings {
 constexpr double kMiBd = double(kMiB);
 constexpr double kRssBudgetMiB = 256;
 constexpr double kLargeTargetMBps = 300;
-// A stalled server or client fails the run instead of hanging it (and the smoke test's timeout).
-constexpr auto kStallLimit = 30s;
 
 std::string fill_pattern(size_t size, uint32_t seed) {
   std::string s(size, '\0');
@@ -101,220 +94,6 @@ int64_t now_ns() {
       .count();
 }
 
-// A field of /proc/<pid>/status (VmRSS:, VmHWM:), in bytes; 0 when the process is gone.
-size_t proc_status_bytes(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  const size_t n = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, n, field) == 0)
-      return size_t(std::strtoull(line.c_str() + n + 1, nullptr, 10)) * 1024;
-  }
-  return 0;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// CPU seconds (user + system) the process has used so far; 0 when it is gone.
-double proc_cpu_seconds(pid_t pid) {
-  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-  // The command name, in parentheses, may hold spaces: fields are counted after its ')'.
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(paren + 1));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {  // state is field 3; utime 14, stime 15
-    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-  }
-  return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
-}
-
-// What one phase cost: the CPU time of the client (this process, librdkafka's threads included)
-// and of the server, each as a share of one core over the phase's timed seconds, which tells
-// who was the bottleneck on a small machine; and the server's RSS after the phase.
-struct PhaseUse {
-  double client_cpu = 0;
-  double server_cpu = 0;
-  size_t server_rss = 0;
-};
-
-class PhaseMeter {
- public:
-  explicit PhaseMeter(pid_t server)
-      : server_(server),
-        client_start_(proc_cpu_seconds(::getpid())),
-        server_start_(proc_cpu_seconds(server)) {}
-  PhaseUse finish(double phase_seconds) const {
-    PhaseUse use;
-    if (phase_seconds > 0) {
-      use.client_cpu = (proc_cpu_seconds(::getpid()) - client_start_) / phase_seconds;
-      use.server_cpu = (proc_cpu_seconds(server_) - server_start_) / phase_seconds;
-    }
-    use.server_rss = proc_status_bytes(server_, "VmRSS:");
-    return use;
-  }
-
- private:
-  pid_t server_;
-  double client_start_;
-  double server_start_;
-};
-
-std::string tail(const std::string& text, size_t max_chars = 2000) {
-  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sockets and child processes.
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// A loopback port nobody listens on right now. Redis has no "port 0" mode that reports the
-// port it picked, so the port is chosen here; the gap until redis binds it is a few ms.
-int free_port() {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    die(std::string("finding a free port: ") + std::strerror(errno));
-  }
-  return ntohs(addr.sin_port);
-}
-
-Fd connect_loopback(int port) {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(uint16_t(port));
-  if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return {};
-  const int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-class ServerProcess;
-// Servers still running; die() exits without unwinding, so an atexit handler stops these.
-std::vector<ServerProcess*> g_running;
-
-// A server run as a child process with stdout and stderr going to a log file. Stopped with
-// SIGTERM (then SIGKILL if it does not exit in time) when stop() is called or it goes out of
-// scope; it also gets SIGTERM if this process dies, so a crashed bench leaves no server behind.
-class ServerProcess {
- public:
-  ServerProcess(std::string name, const std::vector<std::string>& args, std::string log_path)
-      : name_(std::move(name)), log_path_(std::move(log_path)) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) die("fork: " + std::string(std::strerror(errno)));
-    if (pid_ == 0) {
-      // Only async-signal-safe calls from here on: the child of a fork.
-      const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-      if (log < 0 || null < 0 || ::dup2(null, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0)
-        ::_exit(126);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(126);  // the bench died before prctl took effect
-      ::execv(argv[0], argv.data());
-      const char msg[] = "exec failed\n";
-      [[maybe_unused]] auto ignored = ::write(2, msg, sizeof(msg) - 1);
-      ::_exit(127);
-    }
-    g_running.push_back(this);
-  }
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-  ~ServerProcess() { stop(); }
-
-  pid_t pid() const { return pid_; }
-  const std::string& name() const { return name_; }
-  std::string log() const { return read_text(log_path_); }
-
-  // True while the process has not exited; reaps it if it has.
-  bool running() {
-    if (exited_) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) finish(status);
-    return !exited_;
-  }
-
-  // SIGTERM, then waits; returns false unless the server exited with status 0 by itself.
-  bool stop() {
-    if (!exited_ && running()) {
-      ::kill(pid_, SIGTERM);
-      const auto deadline = Clock::now() + kStallLimit;
-      while (running() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
-      if (!exited_) {
-        std::fprintf(stderr, "%s (pid %d) did not stop within %llds of SIGTERM; killing it\n",
-                     name_.c_str(), int(pid_),
-                     static_cast<long long>(std::chrono::seconds(kStallLimit).count()));
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        finish(status);
-        clean_ = false;
-      }
-    }
-    return clean_;
-  }
-
-  std::string exit_description() const {
-    if (WIFEXITED(status_)) return "exit status " + std::to_string(WEXITSTATUS(status_));
-    if (WIFSIGNALED(status_)) return std::string("signal ") + strsignal(WTERMSIG(status_));
-    return "unknown status";
-  }
-
- private:
-  void finish(int status) {
-    exited_ = true;
-    status_ = status;
-    clean_ = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    std::erase(g_running, this);
-  }
-
-  std::string name_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  bool clean_ = false;
-  int status_ = 0;
-};
-
 // The broker under test: waits on the client check that it is still alive, so that a crashed
 // broker fails the run at once with its log rather than after the client's timeouts.
 ServerProcess* g_broker = nullptr;
@@ -324,26 +103,6 @@ void check_broker_alive(const std::string& during) {
     die("kafkado serve exited (" + g_broker->exit_description() + ") during " + during + ":\n" +
         tail(g_broker->log()));
   }
-}
-
-// Waits for `kafkado serve` to print "listening on HOST:PORT" and returns that address.
-std::string wait_for_kafkado(ServerProcess& broker) {
-  const auto deadline = Clock::now() + kStallLimit;
-  while (Clock::now() < deadline) {
-    const std::string log = broker.log();
-    const size_t at = log.find("listening on ");
-    if (at != std::string::npos) {
-      const size_t start = at + std::strlen("listening on ");
-      const size_t end = log.find_first_of(" \n,", start);
-      if (end != std::string::npos) return log.substr(start, end - start);
-    }
-    if (!broker.running()) {
-      die("kafkado serve exited (" + broker.exit_description() + ") before listening:\n" +
-          tail(log));
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  die("kafkado serve did not report listening within 30 s:\n" + tail(broker.log()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,80 +265,18 @@ Figures measure_redis(RespConnection& conn, const std::string& stream, size_t va
 }
 
 // ---------------------------------------------------------------------------------------------
-// librdkafka handles, owned.
-
-template <auto Destroy>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Destroy(p);
-  }
-};
-using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Deleter<rd_kafka_conf_destroy>>;
-// rd_kafka_destroy also closes a consumer (leaves its assignment) before destroying it.
-using KafkaPtr = std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>>;
-using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
-using AdminOptionsPtr =
-    std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
-                                         Deleter<rd_kafka_topic_partition_list_destroy>>;
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
-
-using ConfList = std::vector<std::pair<const char*, std::string>>;
+// librdkafka configuration, with the run's debug contexts.
 
 ConfPtr make_conf(const Settings& s,
                   std::initializer_list<std::pair<const char*, std::string>> settings,
                   const ConfList& extra = {}) {
-  ConfPtr conf(rd_kafka_conf_new());
-  char err[512];
-  std::vector<std::pair<const char*, std::string>> all(settings);
+  ConfList all(settings);
   all.insert(all.end(), extra.begin(), extra.end());
   if (!s.rdkafka_debug.empty()) all.emplace_back("debug", s.rdkafka_debug);
-  for (const auto& [key, value] : all) {
-    if (rd_kafka_conf_set(conf.get(), key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
-      die(std::string("librdkafka config ") + key + "=" + value + ": " + err);
-  }
-  return conf;
+  return kafka_do::bench::make_conf(all);
 }
 
-KafkaPtr make_client(rd_kafka_type_t type, ConfPtr conf) {
-  char err[512];
-  // rd_kafka_new takes the configuration only when it succeeds.
-  KafkaPtr rk(rd_kafka_new(type, conf.get(), err, sizeof(err)));
-  if (!rk) die(std::string("rd_kafka_new: ") + err);
-  (void)conf.release();
-  return rk;
-}
-
-// CreateTopics with 1 partition, through the admin API (rather than metadata auto-creation, so
-// that the partition count is explicit and a broker refusing it fails the run).
-void create_topic(rd_kafka_t* rk, const std::string& topic) {
-  char err[512];
-  NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), 1, 1, err, sizeof(err)));
-  if (!new_topic) die("NewTopic " + topic + ": " + err);
-  AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), 10'000, err, sizeof(err));
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
-  rd_kafka_CreateTopics(rk, topics, 1, options.get(), queue.get());
-  EventPtr event(rd_kafka_queue_poll(queue.get(), 30'000));
-  if (!event) die("CreateTopics " + topic + ": no answer within 30 s");
-  if (rd_kafka_event_error(event.get()))
-    die("CreateTopics " + topic + ": " + rd_kafka_event_error_string(event.get()));
-  const auto* result = rd_kafka_event_CreateTopics_result(event.get());
-  if (result == nullptr) die("CreateTopics " + topic + ": unexpected event");
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-  if (count != 1) die("CreateTopics " + topic + ": " + std::to_string(count) + " results");
-  if (rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* message = rd_kafka_topic_result_error_string(results[0]);
-    die("CreateTopics " + topic + ": " + (message ? message : "error"));
-  }
-}
+void create_topic(rd_kafka_t* rk, const std::string& topic) { create_topics(rk, {topic}, 1); }
 
 // ---------------------------------------------------------------------------------------------
 // Kafka produce.
@@ -880,12 +577,6 @@ ConsumeFigures measure_consume(const Settings& s, const std::string& bootstrap,
 // ---------------------------------------------------------------------------------------------
 // Reporting.
 
-std::string mib(size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MiB", double(bytes) / kMiBd);
-  return buf;
-}
-
 void print_header() {
   std::printf("  %-6s %-8s %8s %6s %9s %7s %8s %8s %8s %8s %8s %10s\n", "value", "phase", "records",
               "secs", "records/s", "MB/s", "p50 ms", "p99 ms", "max ms", "cli CPU", "srv CPU",
@@ -907,13 +598,6 @@ void print_row(size_t value_size, const char* phase, const Figures& f, const Lat
   std::fflush(stdout);
 }
 
-std::string default_kafkado() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "kafkado";
-  return (self.parent_path() / ".." / "src" / "cli" / "kafkado").lexically_normal().string();
-}
-
 int run(const Settings& s) {
   if (::access(s.kafkado.c_str(), X_OK) != 0)
     die("kafkado not found at " + s.kafkado + " (build it, or pass --kafkado PATH)");
@@ -921,21 +605,7 @@ int run(const Settings& s) {
     die("redis-server not found at " + s.redis_server +
         " (scripts/install-deps installs it, or pass --redis-server PATH)");
   }
-  std::error_code ec;
-  std::filesystem::create_directories(s.dir, ec);
-  std::string pattern = s.dir + "/broker-bench-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr)
-    die("mkdtemp in " + s.dir + ": " + std::strerror(errno));
-  const std::string root = pattern;
-  // Stops the servers, then removes the scratch directory, however the run ends (die() exits
-  // without unwinding).
-  static std::string cleanup_root;
-  cleanup_root = root;
-  std::atexit([] {
-    while (!g_running.empty()) g_running.back()->stop();
-    std::error_code e;
-    std::filesystem::remove_all(cleanup_root, e);
-  });
+  const std::string root = make_scratch_dir(s.dir, "broker-bench");
   std::filesystem::create_directories(root + "/redis");
 
   // Both servers start before any librdkafka thread exists, so fork() copies a single thread.
