@@ -292,6 +292,14 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(int64_t(1), int64_t(24) * 3600 * 1000))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--group-initial-rebalance-delay-ms",
+                   serve_options.group_initial_rebalance_delay_ms,
+                   "How long the first rebalance of an empty group waits for more members, each "
+                   "new member extending it up to the rebalance timeout (Kafka's "
+                   "group.initial.rebalance.delay.ms); 0 completes it at once")
+      ->check(CLI::Range(int64_t(0), int64_t(5) * 60 * 1000))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--cleaner-map-bytes", serve_options.cleaner_map_bytes,
                    "Memory of the log cleaner's key map, 24 bytes a key (Kafka's "
                    "log.cleaner.dedupe.buffer.size); more distinct keys take several passes")

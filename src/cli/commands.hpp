@@ -98,6 +98,9 @@ struct ServeOptions {
   int64_t transaction_max_timeout_ms = 15 * 60 * 1000;  // transaction.max.timeout.ms
   // transaction.abort.timed.out.transaction.cleanup.interval.ms
   int64_t transaction_abort_interval_ms = 10 * 1000;
+  // group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for
+  // more members, so consumers started together share one generation.
+  int64_t group_initial_rebalance_delay_ms = 3000;
 };
 // Runs the Kafka-protocol broker until SIGINT/SIGTERM (see docs/broker.md).
 Status serve(const GlobalOptions& global, const ServeOptions& options);

@@ -117,7 +117,10 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   };
   KD_ASSIGN(auto logs, open_data_dir(global, std::move(log_options)));
 
-  KD_ASSIGN(auto groups, coordinator::GroupCoordinator::open(*logs));
+  coordinator::GroupOptions group_options;
+  group_options.initial_rebalance_delay =
+      std::chrono::milliseconds(options.group_initial_rebalance_delay_ms);
+  KD_ASSIGN(auto groups, coordinator::GroupCoordinator::open(*logs, group_options));
   KD_ASSIGN(auto producer_ids,
             coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
 

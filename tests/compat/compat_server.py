@@ -17,15 +17,20 @@ class Address(str):
 
 
 @contextlib.contextmanager
-def kafkado_server(kafkado, default_partitions=1, api_keys=None, extra_args=()):
+def kafkado_server(kafkado, default_partitions=1, api_keys=None, extra_args=(),
+                   initial_rebalance_delay_ms=0):
     """Yields the bootstrap address of a fresh server on a free loopback port. On a clean exit
     of the block the server gets SIGTERM and must exit 0; on an exception its log is printed.
     api_keys: None (no authentication) or the text of an `--api-keys` file (`username:password`
-    lines), which makes the server require SASL/PLAIN. extra_args: more `serve` flags."""
+    lines), which makes the server require SASL/PLAIN. extra_args: more `serve` flags.
+    initial_rebalance_delay_ms: 0 (not the broker's 3 s) so that a test's groups form at once;
+    None keeps the broker's default."""
     with tempfile.TemporaryDirectory(prefix="kafka-do-compat-") as workdir:
         log_path = os.path.join(workdir, "server.log")
         command = [kafkado, "serve", "--data", os.path.join(workdir, "data"),
                    "--listen", "127.0.0.1:0", "--default-partitions", str(default_partitions)]
+        if initial_rebalance_delay_ms is not None:
+            command += ["--group-initial-rebalance-delay-ms", str(initial_rebalance_delay_ms)]
         if api_keys is not None:
             keys_path = os.path.join(workdir, "api-keys")
             with open(keys_path, "w") as f:
@@ -82,7 +87,7 @@ class ServerProcess:
 
     def start(self, env=None):
         command = [self.kafkado, "serve", "--data", self.data_dir, "--listen", "127.0.0.1:0",
-                   *self.extra_args]
+                   "--group-initial-rebalance-delay-ms", "0", *self.extra_args]
         full_env = dict(os.environ)
         full_env.update(env or {})
         with open(self.log_path, "w") as log:

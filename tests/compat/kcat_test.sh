@@ -24,7 +24,7 @@ fail() {
 # never collide. The log exists before the server starts: the background job's redirection may
 # run after the first look at it below (which, under set -e, a missing file would end).
 : >"$WORK/server.log"
-"$KAFKADO" serve --data "$WORK/data" --listen 127.0.0.1:0 --default-partitions 1 \
+"$KAFKADO" serve --data "$WORK/data" --listen 127.0.0.1:0 --default-partitions 1 --group-initial-rebalance-delay-ms 0 \
   2>"$WORK/server.log" &
 SERVER_PID=$!
 

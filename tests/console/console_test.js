@@ -38,7 +38,7 @@ function startBroker(dir) {
   const log = path.join(dir, 'server.log');
   const out = fs.openSync(log, 'w');
   const child = spawn(kafkado, ['serve', '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:0',
-    '--http', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', out] });
+    '--http', '127.0.0.1:0', '--group-initial-rebalance-delay-ms', '0'], { stdio: ['ignore', 'ignore', out] });
   return {
     child, log,
     text: () => fs.readFileSync(log, 'utf8'),

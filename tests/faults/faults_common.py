@@ -54,7 +54,8 @@ class Broker:
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
                 [self.kafkado, "serve", "--data", self.data, "--listen",
-                 f"127.0.0.1:{self.port}", "--default-partitions", str(self.default_partitions)],
+                 f"127.0.0.1:{self.port}", "--default-partitions", str(self.default_partitions),
+                 "--group-initial-rebalance-delay-ms", "0"],
                 stderr=log, stdout=subprocess.DEVNULL)
 
         def listening():

@@ -56,8 +56,15 @@ class BrokerProcess {
  public:
   explicit BrokerProcess(const std::string& dir, const std::vector<std::string>& extra = {})
       : log_(dir + "/broker.log") {
-    std::vector<std::string> args = {kafkado_binary(),     "serve",    "--data",
-                                     dir + "/broker-data", "--listen", "127.0.0.1:0"};
+    // Groups form at once (not after the broker's 3 s initial rebalance delay).
+    std::vector<std::string> args = {kafkado_binary(),
+                                     "serve",
+                                     "--data",
+                                     dir + "/broker-data",
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--group-initial-rebalance-delay-ms",
+                                     "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;  // built before fork: the child only calls async-signal-safe functions
     for (auto& a : args) argv.push_back(a.data());

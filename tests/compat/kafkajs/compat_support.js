@@ -16,7 +16,7 @@ async function startServer(kafkado, extraArgs = []) {
   const child = childProcess.spawn(
     kafkado,
     ['serve', '--data', path.join(workdir, 'data'), '--listen', '127.0.0.1:0',
-      '--default-partitions', '1', ...extraArgs],
+      '--default-partitions', '1', '--group-initial-rebalance-delay-ms', '0', ...extraArgs],
     { stdio: ['ignore', 'ignore', logFd] })
   fs.closeSync(logFd)
   let exitStatus = null
