@@ -34,16 +34,8 @@ namespace kafka_do::bench {
 // A stalled server or client fails the run instead of hanging it (and the smoke test's timeout).
 inline constexpr std::chrono::seconds kStallLimit{30};
 
-// A field of /proc/<pid>/status (VmRSS:, VmHWM:), in bytes; 0 when the process is gone.
 inline size_t proc_status_bytes(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  const size_t n = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, n, field) == 0)
-      return size_t(std::strtoull(line.c_str() + n + 1, nullptr, 10)) * 1024;
-  }
-  return 0;
+  return proc_status_bytes("/proc/" + std::to_string(pid) + "/status", field);
 }
 
 inline std::string read_text(const std::string& path) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #include "base/result.hpp"
@@ -37,5 +39,17 @@ inline double seconds_since(Clock::time_point start) {
 
 // Keeps the compiler from dropping work whose result is never read.
 inline void keep(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
+
+// A field of a /proc/<pid>/status file (VmRSS:, VmHWM:), in bytes; 0 when the file is gone.
+inline size_t proc_status_bytes(const std::string& status_file, const char* field) {
+  std::ifstream in(status_file);
+  std::string line;
+  const size_t n = std::strlen(field);
+  while (std::getline(in, line)) {
+    if (line.compare(0, n, field) == 0)
+      return size_t(std::strtoull(line.c_str() + n + 1, nullptr, 10)) * 1024;
+  }
+  return 0;
+}
 
 }  // namespace kafka_do::bench

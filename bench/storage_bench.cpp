@@ -48,18 +48,6 @@ struct Settings {
   int writer_threads = 4;
 };
 
-// VmRSS / VmHWM from /proc/self/status, in bytes.
-size_t proc_status_bytes(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const size_t n = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, n, field) == 0)
-      return size_t(std::strtoull(line.c_str() + n + 1, nullptr, 10)) * 1024;
-  }
-  return 0;
-}
-
 // Resets VmHWM to the current RSS (Linux >= 4.0), so the peak covers only what follows.
 bool reset_peak_rss() {
   std::ofstream out("/proc/self/clear_refs");
@@ -354,9 +342,9 @@ int run(const Settings& s) {
     check(logs->create_topic("rss", 1, {{"max.message.bytes", "4194304"}}), "create topic");
     auto log = check(logs->partition("rss", 0), "partition");
     hwm_reset = reset_peak_rss();
-    rss_baseline = proc_status_bytes("VmRSS:");
+    rss_baseline = proc_status_bytes("/proc/self/status", "VmRSS:");
     rss_run = run_appends(*log, pools, uint64_t(rss_bytes), 1e9);
-    rss_peak = proc_status_bytes("VmHWM:");
+    rss_peak = proc_status_bytes("/proc/self/status", "VmHWM:");
     rss_index = log->index_memory_bytes();
     log.reset();
     check(logs->delete_topic("rss"), "delete topic");
