@@ -284,9 +284,14 @@ Result<AppendResult> PartitionLog::append(std::span<char> batch, const AppendOpt
     }
   }
   // A duplicate's original may still be on its way to disk: it is answered once durable too.
-  if (options_.flush_policy == FlushPolicy::every_batch) KD_TRY(sync_to(next));
+  if (!options.defer_durability) KD_TRY(make_durable(next));
   result.log_start_offset = log_start_offset();
   return result;
+}
+
+Status PartitionLog::make_durable(int64_t next_offset) {
+  if (options_.flush_policy != FlushPolicy::every_batch) return {};
+  return sync_to(next_offset);
 }
 
 Status PartitionLog::check_writable_locked() const {

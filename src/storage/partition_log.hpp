@@ -36,6 +36,11 @@ struct AppendOptions {
   // Walk every record (decompressing if needed) to check it is well formed. On for batches from
   // the network; the SDK's own builder output can skip it.
   bool validate_records = true;
+  // With the every_batch flush policy, return once the batch is written, before it is synced
+  // and visible: the caller calls make_durable(last_offset + 1) before acknowledging it. A
+  // broker connection does this to read its next request while the sync runs, so pipelined
+  // requests share fdatasyncs. No effect under the other policies (nothing waits for a sync).
+  bool defer_durability = false;
 };
 
 struct AppendResult {
@@ -113,6 +118,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // control batch: only append_marker writes those; a keyless record on a compacted topic),
   // fenced, out_of_sequence, closed, io_error.
   Result<AppendResult> append(std::span<char> batch, const AppendOptions& options = {});
+  // Returns once every offset below `next_offset` is as durable as the flush policy asks (for
+  // every_batch: synced, in a sync it leads or shares) and visible; at once under the other
+  // policies. For appends made with defer_durability.
+  Status make_durable(int64_t next_offset);
   // Appends a transaction marker (the coordinator's): ends the producer's open transaction here,
   // moving the last stable offset on once the marker is visible; an abort is recorded in the
   // aborted-transaction index. Errc::fenced when the marker's epoch is older than the producer's.

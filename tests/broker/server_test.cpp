@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -188,8 +190,12 @@ std::string size_prefix(int32_t size) {
 
 class ServerTest : public ::testing::Test {
  protected:
+  // What the broker's logs are opened on and with; fixtures override them.
+  virtual std::shared_ptr<fs::FileSystem> file_system() { return fs::posix_file_system(); }
+  virtual storage::LogOptions log_options() { return {}; }
+
   void SetUp() override {
-    auto logs = storage::LogManager::open(fs::posix_file_system(), dir_ / "data");
+    auto logs = storage::LogManager::open(file_system(), dir_ / "data", log_options());
     ASSERT_TRUE(logs) << logs.error().to_string();
     logs_ = std::move(*logs);
     broker_ = std::make_unique<Broker>(Broker{*logs_, {}});
@@ -419,6 +425,134 @@ TEST_F(IdempotenceTest, RetriedBatchIsAcknowledgedOnceAndGapsAreRefused) {
   EXPECT_EQ(produce(client, idempotent_batch(id, 0, 6)).first,
             model::to_wire(model::ErrorCode::out_of_order_sequence_number));
   EXPECT_EQ((*logs_->partition("t", 0))->high_watermark(), 4);
+}
+
+// A disk whose fdatasync of a segment takes 20 ms and is counted: long enough that, when requests
+// are pipelined, the ones behind a sync are read and written before it ends and share the next.
+class SlowSyncFileSystem : public fs::FileSystem {
+ public:
+  static constexpr std::chrono::milliseconds kSyncTime{20};
+
+  class SlowSyncFile : public fs::File {
+   public:
+    SlowSyncFile(std::unique_ptr<fs::File> inner, std::atomic<int>& syncs)
+        : inner_(std::move(inner)), syncs_(syncs) {}
+    Status append(std::string_view data) override { return inner_->append(data); }
+    Result<size_t> read_at(uint64_t pos, char* dst, size_t n) const override {
+      return inner_->read_at(pos, dst, n);
+    }
+    uint64_t size() const override { return inner_->size(); }
+    Status truncate(uint64_t size) override { return inner_->truncate(size); }
+    Status sync() override {
+      if (path().ends_with(".log")) {
+        syncs_.fetch_add(1);
+        std::this_thread::sleep_for(kSyncTime);  // the simulated disk, not a wait on the test
+      }
+      return inner_->sync();
+    }
+    Result<std::unique_ptr<fs::MappedRegion>> map() const override { return inner_->map(); }
+    const std::string& path() const override { return inner_->path(); }
+
+   private:
+    std::unique_ptr<fs::File> inner_;
+    std::atomic<int>& syncs_;
+  };
+
+  int segment_syncs() const { return syncs_.load(); }
+
+  Result<std::unique_ptr<fs::File>> open(const std::string& path, fs::OpenMode mode) override {
+    KD_ASSIGN(auto file, inner_->open(path, mode));
+    return std::unique_ptr<fs::File>(std::make_unique<SlowSyncFile>(std::move(file), syncs_));
+  }
+  Result<std::vector<std::string>> list(const std::string& dir) override {
+    return inner_->list(dir);
+  }
+  bool exists(const std::string& path) override { return inner_->exists(path); }
+  bool is_directory(const std::string& path) override { return inner_->is_directory(path); }
+  Status create_directories(const std::string& dir) override {
+    return inner_->create_directories(dir);
+  }
+  Status remove_file(const std::string& path) override { return inner_->remove_file(path); }
+  Status remove_all(const std::string& path) override { return inner_->remove_all(path); }
+  Status rename(const std::string& from, const std::string& to) override {
+    return inner_->rename(from, to);
+  }
+  Status sync_directory(const std::string& dir) override { return inner_->sync_directory(dir); }
+  Result<std::unique_ptr<fs::DirectoryLock>> lock(const std::string& path) override {
+    return inner_->lock(path);
+  }
+  bool durable() const override { return inner_->durable(); }
+
+ private:
+  std::shared_ptr<fs::FileSystem> inner_ = fs::posix_file_system();
+  std::atomic<int> syncs_{0};
+};
+
+// Produce on a broker whose logs sync every batch (--flush every-batch), on the slow disk.
+class GroupCommitTest : public IdempotenceTest {
+ protected:
+  std::shared_ptr<fs::FileSystem> file_system() override { return disk_; }
+  storage::LogOptions log_options() override {
+    storage::LogOptions options;
+    options.flush_policy = storage::FlushPolicy::every_batch;
+    return options;
+  }
+  std::shared_ptr<SlowSyncFileSystem> disk_ = std::make_shared<SlowSyncFileSystem>();
+};
+
+TEST_F(GroupCommitTest, PipelinedProducesKeepTheirOrderAndShareSyncs) {
+  ASSERT_TRUE(logs_->create_topic("t", 1));
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  protocol::InitProducerIdRequest init;
+  init.transactional_id = std::nullopt;
+  const auto producer = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  ASSERT_EQ(producer.error_code, 0);
+
+  // 40 idempotent batches of 2 records, sent at once as a client with that many in flight
+  // would: a request appended out of order would be refused as out of sequence.
+  constexpr int kRequests = 40;
+  const int syncs_before = disk_->segment_syncs();
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) {
+    protocol::ProduceRequest request;
+    request.acks = -1;
+    request.timeout_ms = 5000;
+    request.topic_data.push_back({.name = "t", .partition_data = {}});
+    request.topic_data.back().partition_data.push_back(
+        {.index = 0, .records = idempotent_batch(producer.producer_id, 0, 2 * i)});
+    requests += request_frame(1000 + i, 7, request);
+  }
+  ASSERT_TRUE(client.send_all(requests));
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string frame = client.read_response();
+    ASSERT_GE(frame.size(), 4u) << "no response " << i;
+    EXPECT_EQ(int32_t(get_be32(frame.data())), 1000 + i);
+    protocol::ProduceResponse response;
+    ByteReader reader(std::string_view(frame).substr(4));
+    ASSERT_TRUE(response.decode(reader, 7));
+    const auto& partition = response.responses.at(0).partition_responses.at(0);
+    EXPECT_EQ(partition.error_code, 0) << "request " << i;
+    EXPECT_EQ(partition.base_offset, 2 * i);
+  }
+  // Acknowledged means durable: every batch is visible once its answer is out.
+  EXPECT_EQ((*logs_->partition("t", 0))->high_watermark(), 2 * kRequests);
+  // Answered one at a time, each request would wait for a sync of its own (40). Pipelined, the
+  // requests read while a sync runs share the next one.
+  const int syncs = disk_->segment_syncs() - syncs_before;
+  EXPECT_GE(syncs, 1);
+  EXPECT_LE(syncs, kRequests / 4) << syncs << " syncs for " << kRequests << " requests";
+}
+
+TEST_F(ServerTest, AnswersBeforeAMalformedRequestAreWrittenThenTheConnectionCloses) {
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  // Two good requests, then a header cut short after the api key.
+  ASSERT_TRUE(client.send_all(api_versions_request(1) + api_versions_request(2) + size_prefix(3) +
+                              std::string("\x00\x12\x00", 3)));
+  EXPECT_EQ(client.read_response_correlation_id(), 1);
+  EXPECT_EQ(client.read_response_correlation_id(), 2);
+  EXPECT_TRUE(client.closed_by_peer());
 }
 
 // The transaction APIs over the wire, with the coordinator's rules a client relies on.

@@ -121,6 +121,8 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
 void handle_fetch(const RequestContext& ctx, Respond respond) {
   protocol::FetchRequest request;
   if (!decode_request(ctx, request)) return respond(malformed(ctx));
+  // A fetch only reads: the connection's next request need not wait for its long poll.
+  ctx.proceed();
   const auto wait = std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
   auto fetch = std::make_shared<PendingFetch>(PendingFetch{ctx.broker, ctx.waiter, ctx.version(),
                                                            std::move(request), Clock::now() + wait,

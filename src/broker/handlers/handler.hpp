@@ -4,6 +4,9 @@
 // callback, so that a handler may answer later (Fetch long-polls) without blocking the network
 // thread. The context is valid only during the handler call: a handler that answers later
 // copies what it needs (the Broker and Waiter it refers to live as long as the server).
+//
+// A connection answers its requests in order, and starts the next one once the current one has
+// responded or called `proceed` (see Proceed), so handlers see a connection's requests in order.
 
 #include <chrono>
 #include <cstdint>
@@ -39,6 +42,11 @@ struct Reply {
 };
 
 using Respond = std::function<void(Reply)>;
+// Lets the connection read and start its next request before this one is answered (pipelining).
+// Responding implies it; a handler that answers later calls it as soon as what it has done so
+// far must come before anything a later request on the connection does (Produce: once its
+// batches are written, before they are synced). Callable from any thread, at most once.
+using Proceed = std::function<void()>;
 
 // Lets a handler wait for new data without blocking. Implemented by the network layer.
 class Waiter {
@@ -80,6 +88,7 @@ struct RequestContext {
   ConnectionAuth& auth;
   const protocol::RequestHeader& header;
   std::string_view body;
+  Proceed proceed;
 
   int16_t version() const { return header.request_api_version; }
 };

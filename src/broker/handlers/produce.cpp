@@ -1,7 +1,10 @@
 // Produce (key 0): append each partition's record batch to its log.
 #include "protocol/gen/produce.hpp"
 
+#include <chrono>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "broker/handlers/handler.hpp"
 #include "model/record_batch.hpp"
@@ -10,10 +13,22 @@ namespace kafka_do::broker::handlers {
 namespace {
 
 using protocol::ProduceResponse;
+using Clock = std::chrono::steady_clock;
 
+// A partition's append that is written but not yet acknowledged: it is once its log says the
+// batch is durable.
+struct PendingDurability {
+  std::shared_ptr<storage::PartitionLog> log;
+  int64_t next_offset = 0;
+  size_t bytes = 0;
+  uint64_t records = 0;
+};
+
+// `pending` is set when the batch was written.
 ProduceResponse::PartitionProduceResponse append(
     Broker& broker, const std::optional<std::string>& transactional_id, const std::string& topic,
-    protocol::ProduceRequest::PartitionProduceData& data, int16_t version) {
+    protocol::ProduceRequest::PartitionProduceData& data, int16_t version,
+    std::optional<PendingDurability>& pending) {
   ProduceResponse::PartitionProduceResponse out;
   out.index = data.index;
   out.base_offset = -1;
@@ -57,18 +72,19 @@ ProduceResponse::PartitionProduceResponse append(
   }
   // The log validates the batch (magic 2, CRC, one batch, records well formed) and rewrites its
   // base offset in place, which is why the request's bytes are handed over mutable.
-  const auto started = std::chrono::steady_clock::now();
-  auto appended = (*log)->append(std::span<char>(data.records->data(), data.records->size()));
-  if (appended && broker.metrics != nullptr) {
-    broker.metrics->produced(topic, data.records->size(),
-                             header ? uint64_t(header->record_count) : 0,
-                             std::chrono::steady_clock::now() - started);
-  }
+  // Written but not yet synced (defer_durability): make_durable() waits for that once every
+  // partition of the request is written, so that the connection's next request can start.
+  storage::AppendOptions options;
+  options.defer_durability = true;
+  auto appended =
+      (*log)->append(std::span<char>(data.records->data(), data.records->size()), options);
   if (!appended) {
     out.error_code = partition_error(appended.error());
     out.error_message = appended.error().message();
     return out;
   }
+  pending = PendingDurability{*log, appended->last_offset + 1, data.records->size(),
+                              header ? uint64_t(header->record_count) : 0};
   out.base_offset = appended->base_offset;
   out.log_append_time_ms = appended->log_append_time;
   out.log_start_offset = appended->log_start_offset;
@@ -76,10 +92,18 @@ ProduceResponse::PartitionProduceResponse append(
 }
 
 void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t version,
-                Respond& respond) {
+                Proceed& proceed, Respond& respond) {
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  const auto started = Clock::now();
   ProduceResponse response;
-  int16_t first_error = 0;
+  // Each written batch, with where its answer is (topic, partition index in the response), to
+  // set its error if its sync fails.
+  struct Written {
+    size_t topic;
+    size_t partition;
+    PendingDurability pending;
+  };
+  std::vector<Written> written;
   for (auto& topic : request.topic_data) {
     ProduceResponse::TopicProduceResponse topic_response;
     topic_response.name = topic.name;
@@ -92,15 +116,41 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
+      std::optional<PendingDurability> pending;
       topic_response.partition_responses.push_back(
-          append(broker, request.transactional_id, topic.name, data, version));
-      if (first_error == 0) first_error = topic_response.partition_responses.back().error_code;
+          append(broker, request.transactional_id, topic.name, data, version, pending));
+      if (pending) {
+        written.push_back({response.responses.size(), topic_response.partition_responses.size() - 1,
+                           std::move(*pending)});
+      }
     }
     response.responses.push_back(std::move(topic_response));
   }
+  // Every batch is in its log in request order: the connection's next request may start (and
+  // its appends join the syncs below) while these become durable.
+  proceed();
+  for (const Written& w : written) {
+    const PendingDurability& pending = w.pending;
+    Status durable = pending.log->make_durable(pending.next_offset);
+    if (!durable) {
+      auto& partition = response.responses[w.topic].partition_responses[w.partition];
+      partition.error_code = partition_error(durable.error());
+      partition.error_message = durable.error().message();
+      partition.base_offset = -1;
+    } else if (broker.metrics != nullptr) {
+      broker.metrics->produced(pending.log->topic(), pending.bytes, pending.records,
+                               Clock::now() - started);
+    }
+  }
+  int16_t first_error = 0;
+  for (const auto& topic : response.responses) {
+    for (const auto& partition : topic.partition_responses) {
+      if (first_error == 0) first_error = partition.error_code;
+    }
+  }
   // acks=0: the client does not read a response, so writing one would desynchronise it. The
-  // connection still waits for this (empty) answer before reading its next request, which keeps
-  // an acks=0 producer from queueing appends faster than the disk takes them.
+  // answer still counts against the connection's in-flight requests until it is durable, which
+  // keeps an acks=0 producer from queueing appends faster than the disk takes them.
   if (request.acks == 0) return respond(Reply{Reply::Kind::none, {}, first_error});
   Reply reply = encode_reply(response, version);
   reply.error_code = first_error;
@@ -110,9 +160,10 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
 void handle_produce(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::ProduceRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
-  ctx.waiter.run_blocking(
-      [&broker = ctx.broker, request, version = ctx.version(),
-       respond = std::move(respond)]() mutable { append_all(broker, *request, version, respond); });
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
+                           proceed = ctx.proceed, respond = std::move(respond)]() mutable {
+    append_all(broker, *request, version, proceed, respond);
+  });
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/thread_pool.hpp>
 #include <cstdio>
-#include <list>
+#include <deque>
+#include <map>
 #include <set>
 
 #include "base/coding.hpp"
@@ -21,9 +22,10 @@ using asio::ip::tcp;
 constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr size_t kSizePrefix = 4;
-// Threads for appends. More than the cores on purpose: with --flush every-batch they mostly wait
-// for fdatasync, and appenders to one partition waiting together share one sync.
-constexpr size_t kBlockingThreads = 4;
+// Threads for appends. Many more than the cores on purpose: with --flush every-batch they mostly
+// wait for fdatasync, and every append waiting for a partition's sync shares the next one, so
+// the threads bound how many pipelined Produce requests can share a sync.
+constexpr size_t kBlockingThreads = 16;
 
 template <typename... Args>
 void log_line(const char* format, Args... args) {
@@ -48,19 +50,46 @@ struct AppendWait {
   bool fired = false;
 };
 
+// One request of a connection, from its frame being read to its response being written.
+struct Slot {
+  size_t frame_bytes = 0;
+  // The handler let the connection start its next request (handlers::Proceed), or answered.
+  bool proceeded = false;
+  bool answered = false;
+  handlers::Reply::Kind kind = handlers::Reply::Kind::respond;
+  // The size-prefixed response frame (kind respond), or why to close (kind close).
+  std::string out;
+};
+
+// A live connection: a reader coroutine that reads and starts requests, and a writer that sends
+// answered responses in request order. Only the io thread holds it: handlers answer through its
+// id (Server::Impl::connections), so it is never destroyed on a handler's thread.
+struct Connection {
+  Connection(uint64_t id, tcp::socket s)
+      : id(id), socket(std::move(s)), peer(describe(socket)), wake(socket.get_executor()) {}
+  const uint64_t id;
+  tcp::socket socket;
+  const std::string peer;
+  handlers::ConnectionAuth auth;
+  // Requests read and not yet written, oldest first.
+  std::deque<std::shared_ptr<Slot>> slots;
+  size_t in_flight_bytes = 0;
+  // Cancels the reader; emitted by stop() only while the reader waits for a new request (or
+  // for room to read one), so a request being read always gets its response.
+  asio::cancellation_signal cancel;
+  bool waiting_for_request = true;
+  // The reader waits on this for a slot to proceed or to be written; cancel() wakes it.
+  asio::steady_timer wake;
+  bool reader_done = false;
+  bool writing = false;
+  // An answer asked to close (a malformed request): nothing after it is read or written.
+  bool closing = false;
+  bool closed = false;
+};
+
 }  // namespace
 
 struct Server::Impl final : handlers::Waiter {
-  // A live connection. Lives in `sessions` until its coroutine completes, so the cancellation
-  // signal bound to the coroutine outlives it.
-  struct Session {
-    asio::cancellation_signal cancel;
-    // True while waiting for the next request: the only state in which stop() cuts it off, so
-    // a request being handled always gets its response.
-    bool idle = true;
-    handlers::ConnectionAuth auth;
-  };
-
   Impl(Broker& broker, ServerOptions options)
       : broker(broker), options(std::move(options)), acceptor(io) {}
 
@@ -68,15 +97,20 @@ struct Server::Impl final : handlers::Waiter {
   const ServerOptions options;
   asio::io_context io{1};
   tcp::acceptor acceptor;
-  std::list<Session> sessions;
+  std::map<uint64_t, std::shared_ptr<Connection>> connections;
+  uint64_t next_connection_id = 0;
   // Long-poll waits in progress, cut short by stop().
   std::set<std::shared_ptr<AppendWait>> waits;
   bool stopping = false;
 
   asio::awaitable<void> listen();
-  asio::awaitable<void> serve(tcp::socket socket, Session& session);
-  asio::awaitable<handlers::Reply> handle(const protocol::RequestFrame& frame,
-                                          handlers::ConnectionAuth& auth);
+  asio::awaitable<void> read_requests(std::shared_ptr<Connection> connection);
+  bool may_read_next(const Connection& connection) const;
+  void start(const std::shared_ptr<Connection>& connection, const protocol::RequestFrame& frame,
+             size_t frame_bytes);
+  void answer(const std::shared_ptr<Connection>& connection, Slot& slot, std::string out);
+  void write_answered(const std::shared_ptr<Connection>& connection);
+  void close(const std::shared_ptr<Connection>& connection);
   void stop();
 
   void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
@@ -104,32 +138,47 @@ asio::awaitable<void> Server::Impl::listen() {
     }
     asio::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // responses are small and latency-bound
-    Session& session = sessions.emplace_back();
-    auto it = std::prev(sessions.end());
+    auto connection = std::make_shared<Connection>(next_connection_id++, std::move(socket));
+    connections.emplace(connection->id, connection);
     if (broker.metrics != nullptr) broker.metrics->connection_opened();
-    asio::co_spawn(
-        io, serve(std::move(socket), session),
-        asio::bind_cancellation_slot(session.cancel.slot(), [this, it](std::exception_ptr error) {
-          if (error) {
-            try {
-              std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-              log_line("connection failed: %s", e.what());
-            }
-          }
-          sessions.erase(it);
-          if (broker.metrics != nullptr) broker.metrics->connection_closed();
-        }));
+    asio::co_spawn(io, read_requests(connection),
+                   asio::bind_cancellation_slot(connection->cancel.slot(),
+                                                [this, connection](std::exception_ptr error) {
+                                                  if (error) {
+                                                    try {
+                                                      std::rethrow_exception(error);
+                                                    } catch (const std::exception& e) {
+                                                      log_line("connection failed: %s", e.what());
+                                                    }
+                                                  }
+                                                  connection->reader_done = true;
+                                                  // Writes what is answered and closes once nothing
+                                                  // is left in flight.
+                                                  write_answered(connection);
+                                                }));
   }
 }
 
-asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) {
-  const std::string peer = describe(socket);
+bool Server::Impl::may_read_next(const Connection& c) const {
+  if (c.slots.empty()) return true;
+  return c.slots.back()->proceeded && c.slots.size() < options.max_in_flight_requests &&
+         c.in_flight_bytes < options.max_in_flight_bytes;
+}
+
+asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> connection) {
+  Connection& c = *connection;
+  const std::string& peer = c.peer;
   char prefix[kSizePrefix];
-  while (!stopping) {
-    session.idle = true;
-    auto [read_ec, n] = co_await asio::async_read(socket, asio::buffer(prefix), kAsTuple);
-    session.idle = false;
+  while (!stopping && !c.closing && !c.closed) {
+    c.waiting_for_request = true;
+    if (!may_read_next(c)) {
+      // Woken when a slot proceeds or is written (or by stop() and close()).
+      c.wake.expires_at(asio::steady_timer::time_point::max());
+      co_await c.wake.async_wait(kAsTuple);
+      continue;
+    }
+    auto [read_ec, n] = co_await asio::async_read(c.socket, asio::buffer(prefix), kAsTuple);
+    c.waiting_for_request = false;
     if (read_ec) co_return;  // closed by the client, or cut off by stop()
     const auto size = int32_t(get_be32(prefix));
     if (size < 0) {
@@ -142,26 +191,25 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
       co_return;
     }
     std::string frame(size_t(size), '\0');
-    auto [body_ec, m] = co_await asio::async_read(socket, asio::buffer(frame), kAsTuple);
+    auto [body_ec, m] = co_await asio::async_read(c.socket, asio::buffer(frame), kAsTuple);
     if (body_ec) {
       // A frame cut short is a client bug or a crash mid-request: worth one line.
-      if (!stopping) {
+      if (!stopping && !c.closed) {
         log_line("closing %s: connection ended after %zu of %d request frame bytes", peer.c_str(),
                  m, size);
       }
       co_return;
     }
-    if (session.auth.raw_tokens &&
-        session.auth.stage == handlers::ConnectionAuth::Stage::handshaken) {
+    if (c.auth.raw_tokens && c.auth.stage == handlers::ConnectionAuth::Stage::handshaken) {
       // After SaslHandshake v0 the frame is a bare SASL/PLAIN token; success is an empty token.
-      Status authenticated = handlers::authenticate_plain(broker, session.auth, frame);
+      // The handshake's answer came first (the reader waits for each SASL request's answer).
+      Status authenticated = handlers::authenticate_plain(broker, c.auth, frame);
       if (!authenticated) {
         log_line("closing %s: %s", peer.c_str(), authenticated.error().message().c_str());
         co_return;
       }
-      char empty_token[kSizePrefix] = {};
-      auto [write_ec, w] = co_await asio::async_write(socket, asio::buffer(empty_token), kAsTuple);
-      if (write_ec) co_return;
+      auto& slot = *c.slots.emplace_back(std::make_shared<Slot>());
+      answer(connection, slot, std::string(kSizePrefix, '\0'));
       continue;
     }
     auto request = protocol::decode_request_header(frame);
@@ -169,54 +217,122 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, Session& session) 
       log_line("closing %s: %s", peer.c_str(), request.error().message().c_str());
       co_return;
     }
-    const auto started = std::chrono::steady_clock::now();
-    handlers::Reply reply = co_await handle(*request, session.auth);
-    if (broker.metrics != nullptr) {
-      broker.metrics->request_done(
-          request->header.request_api_key,
-          reply.kind == handlers::Reply::Kind::close ? BrokerMetrics::kClosed : reply.error_code,
-          std::chrono::steady_clock::now() - started);
-    }
-    if (reply.kind == handlers::Reply::Kind::close) {
-      log_line("closing %s: %s", peer.c_str(), reply.body.c_str());
-      co_return;
-    }
-    if (reply.kind == handlers::Reply::Kind::none) continue;
-
-    const protocol::RequestHeader& header = request->header;
-    std::string out(kSizePrefix, '\0');
-    ByteWriter writer(out);
-    protocol::encode_response_header(writer, header.request_api_key, header.request_api_version,
-                                     header.correlation_id);
-    writer.bytes(reply.body);
-    put_be32(out.data(), uint32_t(out.size() - kSizePrefix));
-    // One request at a time per connection keeps responses in request order; pipelined
-    // requests wait in the socket buffer meanwhile (Kafka itself mutes a connection the same way).
-    auto [write_ec, w] = co_await asio::async_write(socket, asio::buffer(out), kAsTuple);
-    if (write_ec) co_return;
+    start(connection, *request, frame.size());
   }
 }
 
-asio::awaitable<handlers::Reply> Server::Impl::handle(const protocol::RequestFrame& frame,
-                                                      handlers::ConnectionAuth& auth) {
-  // Bridges the handlers' callback into this coroutine. The callback may run later (a Fetch
-  // long-poll), so the completion is posted back to the connection's executor.
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(handlers::Reply)>(
-      [this, &frame, &auth](auto completion) {
-        auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-        // A tracked executor counts as outstanding work while the callback is pending, so
-        // run() cannot return (and the io_context go away) under a handler that answers
-        // later, e.g. a JoinGroup completed by the coordinator's timer thread.
-        auto work = asio::require(io.get_executor(), asio::execution::outstanding_work.tracked);
-        auto executor = asio::get_associated_executor(*shared, io.get_executor());
-        const handlers::RequestContext ctx{broker, *this, auth, frame.header, frame.body};
-        handlers::dispatch(ctx, [shared, executor, work](handlers::Reply reply) {
-          asio::post(executor, [shared, reply = std::move(reply)]() mutable {
-            std::move (*shared)(std::move(reply));
-          });
-        });
-      },
-      asio::use_awaitable);
+// Dispatches one request. Its handler may answer and proceed from any thread, now or later: both
+// are posted back to the io thread, which alone touches the connection.
+void Server::Impl::start(const std::shared_ptr<Connection>& connection,
+                         const protocol::RequestFrame& frame, size_t frame_bytes) {
+  auto slot = std::make_shared<Slot>();
+  slot->frame_bytes = frame_bytes;
+  connection->slots.push_back(slot);
+  connection->in_flight_bytes += frame_bytes;
+  // A tracked executor counts as outstanding work while an answer is pending, so run() cannot
+  // return (and the io_context go away) under a handler that answers later, e.g. a JoinGroup
+  // completed by the coordinator's timer thread.
+  auto work = asio::require(io.get_executor(), asio::execution::outstanding_work.tracked);
+  const uint64_t id = connection->id;
+  handlers::Proceed proceed = [this, id, slot, work] {
+    asio::post(io, [this, id, slot] {
+      slot->proceeded = true;
+      if (auto it = connections.find(id); it != connections.end()) it->second->wake.cancel();
+    });
+  };
+  const protocol::RequestHeader header = frame.header;
+  handlers::Respond respond = [this, id, slot, work, header,
+                               started = std::chrono::steady_clock::now()](handlers::Reply reply) {
+    asio::post(io, [this, id, slot, header, started, reply = std::move(reply)]() mutable {
+      if (broker.metrics != nullptr) {
+        broker.metrics->request_done(
+            header.request_api_key,
+            reply.kind == handlers::Reply::Kind::close ? BrokerMetrics::kClosed : reply.error_code,
+            std::chrono::steady_clock::now() - started);
+      }
+      auto it = connections.find(id);
+      if (it == connections.end()) return;  // closed meanwhile: nobody to answer
+      const std::shared_ptr<Connection> connection = it->second;
+      slot->kind = reply.kind;
+      if (reply.kind != handlers::Reply::Kind::respond) {
+        // The reason to close, or nothing to write (acks=0).
+        return answer(connection, *slot, std::move(reply.body));
+      }
+      std::string out(kSizePrefix, '\0');
+      ByteWriter writer(out);
+      protocol::encode_response_header(writer, header.request_api_key, header.request_api_version,
+                                       header.correlation_id);
+      writer.bytes(reply.body);
+      put_be32(out.data(), uint32_t(out.size() - kSizePrefix));
+      answer(connection, *slot, std::move(out));
+    });
+  };
+  const handlers::RequestContext ctx{broker,       *this,      connection->auth,
+                                     frame.header, frame.body, std::move(proceed)};
+  handlers::dispatch(ctx, std::move(respond));
+}
+
+void Server::Impl::answer(const std::shared_ptr<Connection>& connection, Slot& slot,
+                          std::string out) {
+  slot.out = std::move(out);
+  slot.answered = true;
+  slot.proceeded = true;
+  connection->wake.cancel();
+  write_answered(connection);
+}
+
+// Writes the answered responses at the head of the connection, all in one write, then looks
+// again; closes the connection at a close answer, on a write error, or once the reader has ended
+// and nothing is left.
+void Server::Impl::write_answered(const std::shared_ptr<Connection>& connection) {
+  Connection& c = *connection;
+  if (c.writing || c.closed) return;
+  std::vector<asio::const_buffer> buffers;
+  size_t count = 0;
+  for (const auto& slot : c.slots) {
+    if (!slot->answered) break;
+    if (slot->kind == handlers::Reply::Kind::close) {
+      if (count == 0) {
+        log_line("closing %s: %s", c.peer.c_str(), slot->out.c_str());
+        return close(connection);
+      }
+      break;  // after the responses before it
+    }
+    if (!slot->out.empty()) buffers.push_back(asio::buffer(slot->out));
+    ++count;
+  }
+  if (count == 0) {
+    if (c.slots.empty() && c.reader_done) close(connection);
+    return;
+  }
+  const auto written = [this, connection, count](const asio::error_code& ec, size_t) {
+    Connection& c = *connection;
+    c.writing = false;
+    if (ec) return close(connection);
+    for (size_t i = 0; i < count; ++i) {
+      c.in_flight_bytes -= c.slots.front()->frame_bytes;
+      c.slots.pop_front();
+    }
+    c.wake.cancel();
+    write_answered(connection);
+  };
+  if (buffers.empty()) return written({}, 0);  // only acks=0 answers: nothing to send
+  c.writing = true;
+  asio::async_write(c.socket, buffers, written);
+}
+
+// Ends the connection: the reader's pending read fails and ends it; answers still to come are
+// dropped.
+void Server::Impl::close(const std::shared_ptr<Connection>& connection) {
+  Connection& c = *connection;
+  if (c.closed) return;
+  c.closed = true;
+  asio::error_code ignored;
+  c.socket.shutdown(tcp::socket::shutdown_both, ignored);
+  c.socket.close(ignored);
+  c.wake.cancel();
+  connections.erase(c.id);
+  if (broker.metrics != nullptr) broker.metrics->connection_closed();
 }
 
 void Server::Impl::stop() {
@@ -224,8 +340,10 @@ void Server::Impl::stop() {
   stopping = true;
   asio::error_code ignored;
   acceptor.close(ignored);
-  for (Session& session : sessions) {
-    if (session.idle) session.cancel.emit(asio::cancellation_type::terminal);
+  for (const auto& [id, connection] : std::map(connections)) {
+    if (connection->waiting_for_request) {
+      connection->cancel.emit(asio::cancellation_type::terminal);
+    }
   }
   // Requests that wait on something else get their answer now rather than after their timeout:
   // a long-poll Fetch answers with what it has; a JoinGroup or SyncGroup waiting for a

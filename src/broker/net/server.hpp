@@ -1,8 +1,10 @@
 #pragma once
 // The broker's network front: accepts connections and runs one coroutine per connection that
-// reads 4-byte length-prefixed request frames, hands them to the handlers and writes the
-// responses back in request order. Asio lives only behind this header (pimpl), so the rest of
-// the tree compiles without it.
+// reads 4-byte length-prefixed request frames and hands them to the handlers, and writes the
+// responses back in request order. Requests are pipelined: the next one is read and started as
+// soon as the previous one allows it (handlers::Proceed), so a producer's in-flight Produce
+// requests are written in order and then share fdatasyncs. Asio lives only behind this header
+// (pimpl), so the rest of the tree compiles without it.
 //
 // Threading: everything runs on one io thread, the one that calls run(). request_stop() may be
 // called from any thread.
@@ -25,6 +27,11 @@ struct ServerOptions {
   // so a hostile or confused client cannot make the broker allocate more than this.
   // Kafka's socket.request.max.bytes is the same idea (default 100 MiB).
   size_t max_frame_bytes = size_t(100) << 20;
+  // Requests of one connection read and not yet answered (Kafka's clients send up to 5 by
+  // default), and the request bytes they may hold together: a connection stops reading when
+  // either is reached. One request is always allowed, whatever its size.
+  size_t max_in_flight_requests = 16;
+  size_t max_in_flight_bytes = size_t(16) << 20;
 };
 
 class Server {
