@@ -31,6 +31,7 @@
 #include "protocol/gen/sasl_handshake.hpp"
 #include "protocol/headers.hpp"
 #include "support/batches.hpp"
+#include "support/forwarding_file_system.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kafka_do::broker {
@@ -364,14 +365,20 @@ TEST_F(ServerTest, StopClosesIdleConnectionsAndRunReturns) {
   EXPECT_TRUE(idle.closed_by_peer());
 }
 
-// Produce v7 of one batch to `t` partition 0; returns (error code, base offset).
-std::pair<int16_t, int64_t> produce(RawClient& client, std::string batch) {
+// An acks=all Produce of one batch to `t` partition 0.
+protocol::ProduceRequest produce_request(std::string batch) {
   protocol::ProduceRequest request;
   request.acks = -1;
   request.timeout_ms = 5000;
   request.topic_data.push_back({.name = "t", .partition_data = {}});
   request.topic_data.back().partition_data.push_back({.index = 0, .records = std::move(batch)});
-  auto response = round_trip<protocol::ProduceResponse>(client, 7, request);
+  return request;
+}
+
+// Produce v7 of one batch to `t` partition 0; returns (error code, base offset).
+std::pair<int16_t, int64_t> produce(RawClient& client, std::string batch) {
+  auto response =
+      round_trip<protocol::ProduceResponse>(client, 7, produce_request(std::move(batch)));
   if (response.responses.size() != 1 || response.responses[0].partition_responses.size() != 1) {
     ADD_FAILURE() << "malformed produce response";
     return {-1, -1};
@@ -429,7 +436,7 @@ TEST_F(IdempotenceTest, RetriedBatchIsAcknowledgedOnceAndGapsAreRefused) {
 
 // A disk whose fdatasync of a segment takes 20 ms and is counted: long enough that, when requests
 // are pipelined, the ones behind a sync are read and written before it ends and share the next.
-class SlowSyncFileSystem : public fs::FileSystem {
+class SlowSyncFileSystem : public testing::ForwardingFileSystem {
  public:
   static constexpr std::chrono::milliseconds kSyncTime{20};
 
@@ -458,33 +465,15 @@ class SlowSyncFileSystem : public fs::FileSystem {
     std::atomic<int>& syncs_;
   };
 
+  SlowSyncFileSystem() : ForwardingFileSystem(fs::posix_file_system()) {}
   int segment_syncs() const { return syncs_.load(); }
 
   Result<std::unique_ptr<fs::File>> open(const std::string& path, fs::OpenMode mode) override {
-    KD_ASSIGN(auto file, inner_->open(path, mode));
+    KD_ASSIGN(auto file, inner().open(path, mode));
     return std::unique_ptr<fs::File>(std::make_unique<SlowSyncFile>(std::move(file), syncs_));
   }
-  Result<std::vector<std::string>> list(const std::string& dir) override {
-    return inner_->list(dir);
-  }
-  bool exists(const std::string& path) override { return inner_->exists(path); }
-  bool is_directory(const std::string& path) override { return inner_->is_directory(path); }
-  Status create_directories(const std::string& dir) override {
-    return inner_->create_directories(dir);
-  }
-  Status remove_file(const std::string& path) override { return inner_->remove_file(path); }
-  Status remove_all(const std::string& path) override { return inner_->remove_all(path); }
-  Status rename(const std::string& from, const std::string& to) override {
-    return inner_->rename(from, to);
-  }
-  Status sync_directory(const std::string& dir) override { return inner_->sync_directory(dir); }
-  Result<std::unique_ptr<fs::DirectoryLock>> lock(const std::string& path) override {
-    return inner_->lock(path);
-  }
-  bool durable() const override { return inner_->durable(); }
 
  private:
-  std::shared_ptr<fs::FileSystem> inner_ = fs::posix_file_system();
   std::atomic<int> syncs_{0};
 };
 
@@ -515,13 +504,8 @@ TEST_F(GroupCommitTest, PipelinedProducesKeepTheirOrderAndShareSyncs) {
   const int syncs_before = disk_->segment_syncs();
   std::string requests;
   for (int i = 0; i < kRequests; ++i) {
-    protocol::ProduceRequest request;
-    request.acks = -1;
-    request.timeout_ms = 5000;
-    request.topic_data.push_back({.name = "t", .partition_data = {}});
-    request.topic_data.back().partition_data.push_back(
-        {.index = 0, .records = idempotent_batch(producer.producer_id, 0, 2 * i)});
-    requests += request_frame(1000 + i, 7, request);
+    requests += request_frame(1000 + i, 7,
+                              produce_request(idempotent_batch(producer.producer_id, 0, 2 * i)));
   }
   ASSERT_TRUE(client.send_all(requests));
   for (int i = 0; i < kRequests; ++i) {
@@ -591,12 +575,8 @@ class TransactionTest : public IdempotenceTest {
   }
   // Produce v7 with the request's transactional id set.
   int16_t produce_transactional(RawClient& client, const std::string& batch) {
-    protocol::ProduceRequest request;
+    protocol::ProduceRequest request = produce_request(batch);
     request.transactional_id = "txn-1";
-    request.acks = -1;
-    request.timeout_ms = 5000;
-    request.topic_data.push_back({.name = "t", .partition_data = {}});
-    request.topic_data.back().partition_data.push_back({.index = 0, .records = batch});
     auto response = round_trip<protocol::ProduceResponse>(client, 7, request);
     return response.responses.at(0).partition_responses.at(0).error_code;
   }

@@ -14,6 +14,7 @@
 #include "model/record_batch.hpp"
 #include "storage/log_manager.hpp"
 #include "support/batches.hpp"
+#include "support/forwarding_file_system.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kafka_do::storage {
@@ -345,51 +346,38 @@ TEST_P(LogCleanerTest, RetentionStillAppliesToCompactDelete) {
 
 // A file system that stops working after `budget` changes (renames, removals, creations, syncs):
 // the state on disk is then what a process killed at that point leaves behind.
-class DyingFileSystem : public fs::FileSystem {
+class DyingFileSystem : public testing::ForwardingFileSystem {
  public:
   DyingFileSystem(std::shared_ptr<fs::FileSystem> inner, int budget)
-      : inner_(std::move(inner)), budget_(budget) {}
+      : ForwardingFileSystem(std::move(inner)), budget_(budget) {}
   bool dead() const { return budget_ < 0; }
 
   Result<std::unique_ptr<fs::File>> open(const std::string& path, fs::OpenMode mode) override {
     if (mode != fs::OpenMode::read_only && mode != fs::OpenMode::read_write) KD_TRY(spend());
-    return inner_->open(path, mode);
-  }
-  Result<std::vector<std::string>> list(const std::string& dir) override {
-    return inner_->list(dir);
-  }
-  bool exists(const std::string& path) override { return inner_->exists(path); }
-  bool is_directory(const std::string& path) override { return inner_->is_directory(path); }
-  Status create_directories(const std::string& dir) override {
-    return inner_->create_directories(dir);
+    return inner().open(path, mode);
   }
   Status remove_file(const std::string& path) override {
     KD_TRY(spend());
-    return inner_->remove_file(path);
+    return inner().remove_file(path);
   }
   Status remove_all(const std::string& path) override {
     KD_TRY(spend());
-    return inner_->remove_all(path);
+    return inner().remove_all(path);
   }
   Status rename(const std::string& from, const std::string& to) override {
     KD_TRY(spend());
-    return inner_->rename(from, to);
+    return inner().rename(from, to);
   }
   Status sync_directory(const std::string& dir) override {
     KD_TRY(spend());
-    return inner_->sync_directory(dir);
+    return inner().sync_directory(dir);
   }
-  Result<std::unique_ptr<fs::DirectoryLock>> lock(const std::string& path) override {
-    return inner_->lock(path);
-  }
-  bool durable() const override { return inner_->durable(); }
 
  private:
   Status spend() {
     if (--budget_ < 0) return Error(Errc::io_error, "simulated crash");
     return {};
   }
-  std::shared_ptr<fs::FileSystem> inner_;
   int budget_;
 };
 
