@@ -3,7 +3,9 @@
 // on a noisy machine.
 //
 //   1. starts `kafkado serve` (fresh data directory, free loopback port) and redis-server
-//      (persistence off) as child processes;
+//      (persistence off; with --flush every-batch, AOF with appendfsync always) as child
+//      processes; with --flush every-batch, first measures the disk doing what that policy asks
+//      (write + fdatasync per producer batch), the bound for acks=all produce;
 //   2. Kafka: produces N x 100 B and M x 1 KiB records with acks=all to a 1-partition topic each
 //      (records/s, MB/s, enqueue -> delivery latency), then reads each topic back from the
 //      beginning with a plain assign() consumer, checking every offset and value;
@@ -86,6 +88,7 @@ std::string_view value_of(const std::string& pattern, size_t value_size, uint64_
 }
 
 std::string value_label(size_t value_size) {
+  if (value_size >= 1'000'000) return std::to_string(value_size / 1'000'000) + " MB";
   return value_size >= 1024 ? "1 KiB" : std::to_string(value_size) + " B";
 }
 
@@ -577,6 +580,37 @@ ConsumeFigures measure_consume(const Settings& s, const std::string& bootstrap,
 // ---------------------------------------------------------------------------------------------
 // Reporting.
 
+// ---------------------------------------------------------------------------------------------
+// The disk, for --flush every-batch: what that policy asks of it with nothing else in the way.
+
+// write() of `bytes` in chunks of `chunk_bytes` (what a producer's batch is, about 1 MB here),
+// each followed by fdatasync, to a new file in `dir`: the bound on acks=all produce when every
+// batch is synced on its own. Latency is that of each fdatasync.
+ProduceFigures measure_disk_sync(const std::string& dir, uint64_t bytes, size_t chunk_bytes) {
+  const std::string path = dir + "/disk-reference.bin";
+  const std::string chunk = fill_pattern(chunk_bytes, 31);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) die("open " + path + ": " + std::strerror(errno));
+  std::vector<int64_t> sync_ns;
+  ProduceFigures f;
+  const auto start = Clock::now();
+  for (uint64_t at = 0; at < bytes; at += chunk_bytes) {
+    if (::write(fd, chunk.data(), chunk_bytes) != ssize_t(chunk_bytes))
+      die("write " + path + ": " + std::strerror(errno));
+    const auto before = Clock::now();
+    if (::fdatasync(fd) != 0) die("fdatasync " + path + ": " + std::strerror(errno));
+    sync_ns.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - before).count());
+    f.figures.payload_bytes += chunk_bytes;
+  }
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = sync_ns.size();
+  ::close(fd);
+  std::filesystem::remove(path);
+  f.latency = percentiles(std::move(sync_ns));
+  return f;
+}
+
 void print_header() {
   std::printf("  %-6s %-8s %8s %6s %9s %7s %8s %8s %8s %8s %8s %10s\n", "value", "phase", "records",
               "secs", "records/s", "MB/s", "p50 ms", "p99 ms", "max ms", "cli CPU", "srv CPU",
@@ -614,11 +648,28 @@ int run(const Settings& s) {
                         "--listen", "127.0.0.1:0"},
                        root + "/kafkado.log");
   const int redis_port = free_port();
-  ServerProcess redis(
-      "redis-server",
-      {s.redis_server, "--port", std::to_string(redis_port), "--bind", "127.0.0.1", "--save", "",
-       "--appendonly", "no", "--dir", root + "/redis", "--daemonize", "no", "--logfile", ""},
-      root + "/redis.log");
+  // Like for like: with --flush every-batch Redis logs every command and fsyncs before it
+  // answers (appendfsync always); otherwise it keeps nothing on disk.
+  const bool synced = s.flush == "every-batch";
+  std::vector<std::string> redis_args = {s.redis_server,
+                                         "--port",
+                                         std::to_string(redis_port),
+                                         "--bind",
+                                         "127.0.0.1",
+                                         "--save",
+                                         "",
+                                         "--dir",
+                                         root + "/redis",
+                                         "--daemonize",
+                                         "no",
+                                         "--logfile",
+                                         ""};
+  if (synced) {
+    redis_args.insert(redis_args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
+  } else {
+    redis_args.insert(redis_args.end(), {"--appendonly", "no"});
+  }
+  ServerProcess redis("redis-server", redis_args, root + "/redis.log");
   const std::string bootstrap = wait_for_kafkado(broker);
   g_broker = &broker;
   RespConnection redis_conn = wait_for_redis(redis, redis_port);
@@ -634,8 +685,9 @@ int run(const Settings& s) {
               std::thread::hardware_concurrency());
   std::printf("  broker: %s serve --flush %s, on %s (pid %d)\n", s.kafkado.c_str(), s.flush.c_str(),
               bootstrap.c_str(), int(broker.pid()));
-  std::printf("  reference: redis-server %s on 127.0.0.1:%d (pid %d), persistence off\n",
-              redis_version(redis_conn).c_str(), redis_port, int(redis.pid()));
+  std::printf("  reference: redis-server %s on 127.0.0.1:%d (pid %d), %s\n",
+              redis_version(redis_conn).c_str(), redis_port, int(redis.pid()),
+              synced ? "AOF with appendfsync always" : "persistence off");
   std::printf(
       "  client: librdkafka %s, acks=all, linger.ms=%d, batch.size=%d, compression none,\n"
       "  1 partition per topic; consumer: assign() at offset 0, default fetch sizes.\n"
@@ -649,6 +701,17 @@ int run(const Settings& s) {
 
   const size_t value_sizes[2] = {100, 1024};
   const uint64_t counts[2] = {s.small_records, s.large_records};
+  ProduceFigures disk;
+  if (synced) {
+    std::printf(
+        "Disk reference (--flush every-batch): write() + fdatasync per %d-byte chunk,\n"
+        "  as many bytes as the 1 KiB phase, in the scratch dir (latency: each fdatasync)\n",
+        s.batch_bytes);
+    print_header();
+    disk = measure_disk_sync(root, counts[1] * value_sizes[1], size_t(s.batch_bytes));
+    print_row(size_t(s.batch_bytes), "sync", disk.figures, &disk.latency, PhaseUse{});
+    std::printf("\n");
+  }
   ProduceFigures produced[2];
   ConsumeFigures consumed[2];
   std::printf("Kafka protocol: librdkafka -> kafkado serve\n");
@@ -720,10 +783,21 @@ int run(const Settings& s) {
   const double large_mbps = produced[1].figures.payload_mbps();
   const double peak_mib = double(broker_peak) / kMiBd;
   std::printf("\nComparison and targets\n");
-  std::printf("  100 B produce vs Redis XADD (records/s): %.0f / %.0f = %.2fx\n",
-              produced[0].figures.records_per_s(), xadd.records_per_s(), ratio);
+  std::printf("  100 B produce vs Redis XADD%s (records/s): %.0f / %.0f = %.2fx%s\n",
+              synced ? " with appendfsync always" : "", produced[0].figures.records_per_s(),
+              xadd.records_per_s(), ratio,
+              synced ? (ratio >= 2 ? " -> MET (target >= 2x)" : " -> MISSED (target >= 2x)") : "");
   std::printf("  1 KiB produce: %.1f MB/s against the %.0f MB/s target -> %s\n", large_mbps,
               kLargeTargetMBps, large_mbps >= kLargeTargetMBps ? "MET" : "MISSED");
+  if (synced) {
+    std::printf(
+        "  1 KiB produce vs the disk's write + fdatasync per batch (MB/s): %.1f / %.1f = %.2fx"
+        " -> %s (target >= 0.80x)\n"
+        "  produce p99 %.2f ms beside the disk's fdatasync p99 %.2f ms\n",
+        large_mbps, disk.figures.payload_mbps(), large_mbps / disk.figures.payload_mbps(),
+        large_mbps >= 0.8 * disk.figures.payload_mbps() ? "MET" : "MISSED",
+        produced[1].latency.p99_ms, disk.latency.p99_ms);
+  }
   std::printf("  broker peak RSS (VmHWM): %.1f MiB against the %.0f MiB budget -> %s\n", peak_mib,
               kRssBudgetMiB, peak_mib <= kRssBudgetMiB ? "MET" : "MISSED");
   std::printf("  (redis-server peak RSS %s, holding the %llu-entry stream in memory)\n",
