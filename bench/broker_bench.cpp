@@ -519,12 +519,18 @@ struct ConsumeFigures {
 ConsumeFigures measure_consume(const Settings& s, const std::string& bootstrap,
                                const std::string& topic, size_t value_size, uint64_t n) {
   // assign() needs a group.id in librdkafka, but joins no group; nothing is committed.
+  // queued.min.messages raised as a consumer tuned for throughput would: at the default
+  // (100,000) the fetcher outruns this loop, fills the queue and pauses the partition, and
+  // librdkafka 2.0.2 looks at a paused partition again only on its 1 s broker-thread tick
+  // (seen in its fetch debug log: "not fetchable: queued.min.messages exceeded", then nothing
+  // for ~0.76 s), which made 100 B consume swing between 0.9 and 2.5 M records/s run to run.
   KafkaPtr rk = make_client(RD_KAFKA_CONSUMER, make_conf(s, {{"bootstrap.servers", bootstrap},
                                                              {"client.id", "broker-bench"},
                                                              {"group.id", "broker-bench"},
                                                              {"enable.auto.commit", "false"},
                                                              {"enable.auto.offset.store", "false"},
-                                                             {"socket.nagle.disable", "true"}}));
+                                                             {"socket.nagle.disable", "true"},
+                                                             {"queued.min.messages", "1000000"}}));
   // Offset 0 (the topic is new) rather than RD_KAFKA_OFFSET_BEGINNING: librdkafka resolves
   // BEGINNING with a ListOffsets that, when assign() runs before its broker thread has taken the
   // partition, waits for a 0.5 s retry timer (seen in about a third of runs in its debug log).
@@ -690,7 +696,8 @@ int run(const Settings& s) {
               synced ? "AOF with appendfsync always" : "persistence off");
   std::printf(
       "  client: librdkafka %s, acks=all, linger.ms=%d, batch.size=%d, compression none,\n"
-      "  1 partition per topic; consumer: assign() at offset 0, default fetch sizes.\n"
+      "  1 partition per topic; consumer: assign() at offset 0, default fetch sizes,\n"
+      "  queued.min.messages=1000000.\n"
       "  Latency = enqueue -> delivery report; while producing flat out it includes the wait in\n"
       "  the client's queue (up to %d records). Client and servers share the machine's cores:\n"
       "  cli/srv CPU = CPU time of this process (librdkafka included) and of the server over\n"
