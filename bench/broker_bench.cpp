@@ -9,7 +9,8 @@
 //   2. Kafka: produces N x 100 B and M x 1 KiB records with acks=all to a 1-partition topic each
 //      (records/s, MB/s, enqueue -> delivery latency), then reads each topic back from the
 //      beginning with a plain assign() consumer, checking every offset and value;
-//   3. acks=all round trips, one record in flight at a time (the broker's latency without load);
+//   3. acks=all round trips, one record in flight at a time (the broker's latency without load),
+//      and end to end: a producer at a fixed rate (50k records/s) to a consumer, p50/p99;
 //   4. Redis: XADD of the same 100 B values, pipelined, over one connection speaking RESP;
 //   5. the broker's peak RSS (VmHWM of the server process, read just before it is stopped).
 //
@@ -23,6 +24,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -60,6 +62,9 @@ struct Settings {
   uint64_t round_trips = 2'000;
   uint64_t txn_records = 1'000'000;     // records of the idempotent and 100/1000-record runs
   uint64_t single_record_txns = 5'000;  // transactions of one record
+  // End to end: records per second from one producer (linger.ms=0) to one consumer, and how many.
+  uint64_t e2e_rate = 50'000;
+  uint64_t e2e_records = 250'000;
   size_t pipeline = 1000;
   // Client batching: linger.ms and batch.size as a throughput-minded application sets them.
   int linger_ms = 5;
@@ -587,6 +592,99 @@ ConsumeFigures measure_consume(const Settings& s, const std::string& bootstrap,
 // Reporting.
 
 // ---------------------------------------------------------------------------------------------
+// End to end.
+
+// One producer (acks=all, linger.ms=0) sends `n` records of `value_size` bytes at `rate` per
+// second while one consumer reads the partition; a record's latency runs from just before its
+// rd_kafka_produce() to the consumer's poll returning it (both in this process: one clock, the
+// send time carried in the value's first 8 bytes). Record 0 is a warm-up, sent and received
+// before the clock starts, so the consumer's startup is not counted.
+ProduceFigures measure_end_to_end(const Settings& s, const std::string& bootstrap,
+                                  const std::string& topic, size_t value_size, uint64_t rate,
+                                  uint64_t n) {
+  auto p = make_producer(s, bootstrap, topic, /*linger_ms=*/0);
+  KafkaPtr consumer =
+      make_client(RD_KAFKA_CONSUMER, make_conf(s, {{"bootstrap.servers", bootstrap},
+                                                   {"client.id", "broker-bench-e2e"},
+                                                   {"group.id", "broker-bench-e2e"},
+                                                   {"enable.auto.commit", "false"},
+                                                   {"socket.nagle.disable", "true"}}));
+  PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), 0)->offset = 0;
+  if (const auto err = rd_kafka_assign(consumer.get(), assignment.get()))
+    die("assign " + topic + ": " + rd_kafka_err2str(err));
+
+  std::string value(std::max<size_t>(value_size, sizeof(int64_t)), 'v');
+  auto send = [&](uint64_t i) {
+    const int64_t sent = now_ns();
+    std::memcpy(value.data(), &sent, sizeof(sent));
+    if (rd_kafka_produce(p->topic.get(), 0, RD_KAFKA_MSG_F_COPY, value.data(), value.size(),
+                         nullptr, 0, reinterpret_cast<void*>(uintptr_t(i))) != 0) {
+      die(std::string("produce: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    }
+  };
+  std::vector<int64_t> latency_ns;
+  latency_ns.reserve(n);
+  uint64_t next = 0;  // the offset expected next
+  auto receive = [&](int timeout_ms) {
+    MessagePtr m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
+    if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      die("consume " + topic + ": " + rd_kafka_message_errstr(m.get()));
+    if (m->offset != int64_t(next) || m->len < sizeof(int64_t)) {
+      die("consume " + topic + ": got offset " + std::to_string(m->offset) + ", expected " +
+          std::to_string(next));
+    }
+    int64_t sent = 0;
+    std::memcpy(&sent, m->payload, sizeof(sent));
+    if (next > 0) latency_ns.push_back(now_ns() - sent);
+    ++next;
+  };
+  p->deliveries.ns.assign(n + 1, 0);
+  send(0);
+  const auto warm_up = Clock::now();
+  while (next == 0) {
+    rd_kafka_poll(p->rk.get(), 0);
+    receive(10);
+    if (Clock::now() - warm_up > kStallLimit) die("end to end: the warm-up record never arrived");
+  }
+  // The consumer polls on its own thread so that it waits for records, not for the pacing.
+  std::atomic<bool> failed{false};
+  std::thread reader([&] {
+    auto last_progress = Clock::now();
+    while (next <= n) {
+      const uint64_t before = next;
+      receive(100);
+      if (next != before) {
+        last_progress = Clock::now();
+      } else if (Clock::now() - last_progress > kStallLimit) {
+        failed = true;
+        return;
+      }
+    }
+  });
+  const auto start = Clock::now();
+  for (uint64_t i = 1; i <= n; ++i) {
+    std::this_thread::sleep_until(
+        start + std::chrono::nanoseconds(int64_t(1e9 * double(i - 1) / double(rate))));
+    send(i);
+    rd_kafka_poll(p->rk.get(), 0);
+  }
+  wait_delivered(*p, n + 1, topic);
+  reader.join();
+  if (failed) {
+    die("end to end: the consumer stalled at " + std::to_string(next) + " of " +
+        std::to_string(n + 1));
+  }
+  ProduceFigures f;
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = n;
+  f.figures.payload_bytes = n * value.size();
+  f.latency = percentiles(std::move(latency_ns));
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The disk, for --flush every-batch: what that policy asks of it with nothing else in the way.
 
 // write() of `bytes` in chunks of `chunk_bytes` (what a producer's batch is, about 1 MB here),
@@ -739,11 +837,19 @@ int run(const Settings& s) {
       measure_round_trips(s, bootstrap, "bench-round-trip", value_sizes[0], s.round_trips);
   print_row(value_sizes[0], "1-by-1", sync.figures, &sync.latency,
             round_trips.finish(sync.figures.seconds));
+  const PhaseMeter end_to_end_phase(broker.pid());
+  const ProduceFigures end_to_end = measure_end_to_end(s, bootstrap, "bench-end-to-end",
+                                                       value_sizes[0], s.e2e_rate, s.e2e_records);
+  print_row(value_sizes[0], "e2e", end_to_end.figures, &end_to_end.latency,
+            end_to_end_phase.finish(end_to_end.figures.seconds));
   std::printf(
       "  (consume: timed from assign() to the last record; the first record came after\n"
       "  %.0f ms and %.0f ms)\n"
-      "  (1-by-1: one record in flight, linger.ms=0, each acknowledged before the next)\n",
-      1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds);
+      "  (1-by-1: one record in flight, linger.ms=0, each acknowledged before the next)\n"
+      "  (e2e: %llu records/s from a producer with linger.ms=0 to a consumer on the same\n"
+      "  partition; latency from before rd_kafka_produce() to the consumer's poll returning it)\n",
+      1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds,
+      static_cast<unsigned long long>(s.e2e_rate));
 
   // Transactions: the idempotent producer transactions are built on, then transactions of 1,
   // 100 and 1000 records of 100 B, all against the same broker in this run.
@@ -805,6 +911,10 @@ int run(const Settings& s) {
         large_mbps >= 0.8 * disk.figures.payload_mbps() ? "MET" : "MISSED",
         produced[1].latency.p99_ms, disk.latency.p99_ms);
   }
+  std::printf("  end to end at %llu records/s: p99 %.2f ms against the 1 ms target -> %s%s\n",
+              static_cast<unsigned long long>(s.e2e_rate), end_to_end.latency.p99_ms,
+              end_to_end.latency.p99_ms <= 1.0 ? "MET" : "MISSED",
+              synced ? " (--flush every-batch: each record waits for a sync)" : "");
   std::printf("  broker peak RSS (VmHWM): %.1f MiB against the %.0f MiB budget -> %s\n", peak_mib,
               kRssBudgetMiB, peak_mib <= kRssBudgetMiB ? "MET" : "MISSED");
   std::printf("  (redis-server peak RSS %s, holding the %llu-entry stream in memory)\n",
@@ -862,6 +972,12 @@ int main(int argc, char** argv) {
   app.add_option("--batch-bytes", s.batch_bytes, "Producer batch.size")
       ->check(CLI::Range(1, 1 << 30))
       ->capture_default_str();
+  app.add_option("--e2e-rate", s.e2e_rate, "Records/s of the end-to-end phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--e2e-records", s.e2e_records, "Records of the end-to-end phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--rdkafka-debug", s.rdkafka_debug,
                  "librdkafka debug contexts (e.g. fetch,protocol), logged to stderr");
   CLI11_PARSE(app, argc, argv);
@@ -871,6 +987,7 @@ int main(int argc, char** argv) {
     if (trips->count() == 0) s.round_trips = 200;
     s.txn_records = 20'000;
     s.single_record_txns = 200;
+    s.e2e_records = 10'000;
   }
   return kafka_do::bench::run(s);
 }
