@@ -80,6 +80,10 @@ FetchResponse::PartitionData read_partition(const Broker& broker, const std::str
   return out;
 }
 
+void read_later(const std::shared_ptr<PendingFetch>& fetch);
+
+// Reads every partition; answers when there is enough (or an error, or the deadline passed),
+// else waits for an append to one of them and tries again.
 void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   const protocol::FetchRequest& request = fetch->request;
   FetchResponse response;
@@ -115,7 +119,13 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
     return;
   }
   const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(fetch->deadline - now);
-  fetch->waiter.wait_for_append(std::move(watches), remaining, [fetch] { attempt(fetch); });
+  fetch->waiter.wait_for_append(std::move(watches), remaining, [fetch] { read_later(fetch); });
+}
+
+// Reads on a worker thread: a read that misses the page cache blocks there, not on the network
+// thread that serves every other client.
+void read_later(const std::shared_ptr<PendingFetch>& fetch) {
+  fetch->waiter.run_blocking([fetch] { attempt(fetch); });
 }
 
 void handle_fetch(const RequestContext& ctx, Respond respond) {
@@ -127,7 +137,7 @@ void handle_fetch(const RequestContext& ctx, Respond respond) {
   auto fetch = std::make_shared<PendingFetch>(PendingFetch{ctx.broker, ctx.waiter, ctx.version(),
                                                            std::move(request), Clock::now() + wait,
                                                            std::move(respond)});
-  attempt(fetch);
+  read_later(fetch);
 }
 
 }  // namespace

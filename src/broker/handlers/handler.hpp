@@ -59,12 +59,14 @@ class Waiter {
   };
   // Calls `done` once, on the network thread, after any watched log's high watermark has moved
   // past what was seen (also if it moved before this call, so no append slips through between
-  // a handler's read and its wait) or `timeout` has passed, whichever is first.
+  // a handler's read and its wait) or `timeout` has passed, whichever is first. May be called
+  // from any thread.
   virtual void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                                std::function<void()> done) = 0;
   // Runs `work` on a worker thread, for work that may block on the disk (appends, which with
-  // --flush every-batch wait for fdatasync): the network thread keeps serving other
-  // connections meanwhile, and concurrent appends to one partition share one sync.
+  // --flush every-batch wait for fdatasync; fetches, whose reads may miss the page cache): the
+  // network thread keeps serving other connections meanwhile, and concurrent appends to one
+  // partition share one sync.
   virtual void run_blocking(std::function<void()> work) = 0;
 };
 

@@ -354,6 +354,14 @@ void Server::Impl::stop() {
 
 void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                                    std::function<void()> done) {
+  if (!io.get_executor().running_in_this_thread()) {
+    // From a worker (a fetch that read there): the wait's timer and bookkeeping are the io
+    // thread's.
+    asio::post(io, [this, watches = std::move(watches), timeout, done = std::move(done)]() mutable {
+      wait_for_append(std::move(watches), timeout, std::move(done));
+    });
+    return;
+  }
   auto wait = std::make_shared<AppendWait>(io);
   wait->done = std::move(done);
   wait->timer.expires_after(stopping ? std::chrono::milliseconds(0) : timeout);
