@@ -1,0 +1,358 @@
+// many_clients_bench: `kafkado serve` with many clients at once, the way a busy single node is
+// used: P producers and C consumers (one group) over one topic of N partitions, all librdkafka
+// clients in this process, each on its own thread.
+//
+//   1. starts `kafkado serve` (fresh data directory, free loopback port) and creates the topic;
+//   2. subscribes the C consumers and waits until the group has assigned every partition;
+//   3. every producer sends `rate` records/s (acks=all, linger.ms=5, keyless: librdkafka spreads
+//      them over the partitions) for `seconds`; each value starts with its send time;
+//   4. waits until the consumers have read every acknowledged record, then stops them.
+//
+// Printed: aggregate produce and consume rates, acknowledgement and end-to-end latency (send ->
+// a consumer's poll returning the record), records per producer and per consumer (min / max:
+// was a client starved?), partitions per consumer, and the broker's CPU and peak RSS.
+//
+// Known (December 2026, 2 vCPU): at 200 + 200 clients the acknowledgements take tens of seconds
+// while the broker uses about a quarter of a core and this process most of both; librdkafka
+// reports ApiVersions timeouts (10 s) while producers connect. The broker from before request
+// pipelining behaves the same. Not explained yet: see issue 17's notes.
+
+#include <librdkafka/rdkafka.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_process.hpp"
+#include "bench_rdkafka.hpp"
+#include "bench_support.hpp"
+
+namespace kafka_do::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Settings {
+  bool quick = false;
+  std::string dir;
+  std::string kafkado;
+  int producers = 200;
+  int consumers = 200;
+  int partitions = 1000;
+  int rate = 1000;  // records/s per producer
+  double seconds = 10;
+  size_t value_size = 100;
+};
+
+constexpr double kRssBudgetMiB = 256;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+struct Percentiles {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+Percentiles percentiles(std::vector<int64_t> ns) {
+  Percentiles p;
+  if (ns.empty()) return p;
+  std::sort(ns.begin(), ns.end());
+  const auto at = [&](double q) {
+    return double(ns[std::min(ns.size() - 1, size_t(q * double(ns.size())))]) / 1e6;
+  };
+  p.p50_ms = at(0.50);
+  p.p99_ms = at(0.99);
+  p.max_ms = double(ns.back()) / 1e6;
+  return p;
+}
+
+// What one producer's delivery reports add up to; the callback runs on its own thread (inside
+// rd_kafka_poll/flush there), so nothing here is shared.
+struct ProducerStats {
+  uint64_t sent = 0;
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  std::string first_error;
+  std::vector<int64_t> ack_ns;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto& stats = *static_cast<ProducerStats*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (stats.failed++ == 0) stats.first_error = rd_kafka_err2str(m->err);
+    return;
+  }
+  ++stats.delivered;
+  stats.ack_ns.push_back(now_ns() - int64_t(reinterpret_cast<uintptr_t>(m->_private)));
+}
+
+struct ConsumerStats {
+  std::atomic<uint64_t> records{0};
+  std::atomic<int> partitions{0};  // assigned, as last seen by its thread
+  std::vector<int64_t> end_to_end_ns;
+  std::string error;
+};
+
+void produce(const Settings& s, const std::string& bootstrap, const std::string& topic, int index,
+             ProducerStats& stats) {
+  ConfPtr conf = make_conf({{"bootstrap.servers", bootstrap},
+                            {"client.id", "many-producer-" + std::to_string(index)},
+                            {"acks", "all"},
+                            {"linger.ms", "5"},
+                            {"socket.nagle.disable", "true"},
+                            {"message.timeout.ms", "60000"}});
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_conf_set_opaque(conf.get(), &stats);
+  KafkaPtr rk = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  TopicPtr handle(rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr));
+  std::string value(std::max(s.value_size, sizeof(int64_t)), 'v');
+  const uint64_t n = uint64_t(s.seconds * s.rate);
+  stats.ack_ns.reserve(n);
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(
+        start + std::chrono::nanoseconds(int64_t(1e9 * double(i) / double(s.rate))));
+    const int64_t sent = now_ns();
+    std::memcpy(value.data(), &sent, sizeof(sent));
+    if (rd_kafka_produce(handle.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(),
+                         value.size(), nullptr, 0, reinterpret_cast<void*>(uintptr_t(sent))) != 0) {
+      if (stats.failed++ == 0) stats.first_error = rd_kafka_err2str(rd_kafka_last_error());
+      continue;
+    }
+    ++stats.sent;
+    rd_kafka_poll(rk.get(), 0);
+  }
+  const auto deadline = Clock::now() + 60s;
+  while (rd_kafka_outq_len(rk.get()) > 0 && Clock::now() < deadline) rd_kafka_flush(rk.get(), 100);
+}
+
+void consume(const std::string& bootstrap, const std::string& topic, int index,
+             const std::atomic<bool>& stop, ConsumerStats& stats) {
+  KafkaPtr rk = make_client(RD_KAFKA_CONSUMER,
+                            make_conf({{"bootstrap.servers", bootstrap},
+                                       {"client.id", "many-consumer-" + std::to_string(index)},
+                                       {"group.id", "many-clients"},
+                                       {"auto.offset.reset", "earliest"},
+                                       {"enable.auto.commit", "true"},
+                                       // 200 consumers must not each buffer librdkafka's
+                                       // default 64 MiB.
+                                       {"queued.max.messages.kbytes", "2048"},
+                                       {"socket.nagle.disable", "true"}}));
+  rd_kafka_poll_set_consumer(rk.get());
+  PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (const auto err = rd_kafka_subscribe(rk.get(), topics.get())) {
+    stats.error = std::string("subscribe: ") + rd_kafka_err2str(err);
+    return;
+  }
+  auto last_assignment_check = Clock::time_point{};
+  while (!stop.load()) {
+    MessagePtr m(rd_kafka_consumer_poll(rk.get(), 50));
+    if (Clock::now() - last_assignment_check > 100ms) {
+      rd_kafka_topic_partition_list_t* raw = nullptr;
+      if (rd_kafka_assignment(rk.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        PartitionListPtr assigned(raw);
+        stats.partitions = assigned->cnt;
+      }
+      last_assignment_check = Clock::now();
+    }
+    if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (stats.error.empty()) stats.error = rd_kafka_message_errstr(m.get());
+      continue;
+    }
+    if (m->len >= sizeof(int64_t)) {
+      int64_t sent = 0;
+      std::memcpy(&sent, m->payload, sizeof(sent));
+      stats.end_to_end_ns.push_back(now_ns() - sent);
+    }
+    stats.records.fetch_add(1, std::memory_order_relaxed);
+  }
+  rd_kafka_consumer_close(rk.get());
+}
+
+template <typename T, typename F>
+std::pair<uint64_t, uint64_t> min_max(const std::vector<T>& items, F value) {
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& item : items) {
+    lo = std::min<uint64_t>(lo, value(item));
+    hi = std::max<uint64_t>(hi, value(item));
+  }
+  return {items.empty() ? 0 : lo, hi};
+}
+
+int run(const Settings& s) {
+  if (::access(s.kafkado.c_str(), X_OK) != 0)
+    die("kafkado not found at " + s.kafkado + " (build it, or pass --kafkado PATH)");
+  const std::string root = make_scratch_dir(s.dir, "many-clients-bench");
+  // The broker starts before any librdkafka thread exists, so fork() copies a single thread.
+  // The group's first rebalance waits for members as Kafka's does (3 s by default), so the
+  // consumers starting together join one generation; the quick run waits less.
+  ServerProcess broker(
+      "kafkado serve",
+      {s.kafkado, "serve", "--data", root + "/kafka", "--listen", "127.0.0.1:0", "--http", "off",
+       "--group-initial-rebalance-delay-ms", s.quick ? "300" : "3000"},
+      root + "/kafkado.log");
+  const std::string bootstrap = wait_for_kafkado(broker);
+  const std::string topic = "many-clients";
+  {
+    KafkaPtr admin = make_client(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstrap}}));
+    create_topics(admin.get(), {topic}, s.partitions);
+  }
+  std::printf(
+      "many_clients_bench: %d producers x %d records/s of %zu B (acks=all, linger.ms=5) for "
+      "%.0f s, %d consumers in one group, %d partitions\n"
+      "  broker: %s serve on %s (pid %d); librdkafka %s; every client on its own thread\n",
+      s.producers, s.rate, s.value_size, s.seconds, s.consumers, s.partitions, s.kafkado.c_str(),
+      bootstrap.c_str(), int(broker.pid()), rd_kafka_version_str());
+  std::fflush(stdout);
+
+  std::atomic<bool> stop{false};
+  std::vector<std::unique_ptr<ConsumerStats>> consumer_stats;
+  std::vector<std::thread> consumers;
+  for (int i = 0; i < s.consumers; ++i) {
+    consumer_stats.push_back(std::make_unique<ConsumerStats>());
+    consumers.emplace_back(consume, bootstrap, topic, i, std::cref(stop),
+                           std::ref(*consumer_stats.back()));
+  }
+  const auto joining = Clock::now();
+  for (;;) {
+    int assigned = 0;
+    for (const auto& c : consumer_stats) assigned += c->partitions.load();
+    if (assigned == s.partitions) break;
+    if (Clock::now() - joining > 120s) {
+      stop = true;
+      for (auto& t : consumers) t.join();
+      die("the group assigned " + std::to_string(assigned) + " of " + std::to_string(s.partitions) +
+          " partitions within 120 s");
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  const double join_seconds = seconds_since(joining);
+
+  const PhaseMeter meter(broker.pid());
+  const auto start = Clock::now();
+  std::vector<ProducerStats> producer_stats(size_t(s.producers));
+  std::vector<std::thread> producers;
+  for (int i = 0; i < s.producers; ++i) {
+    producers.emplace_back(produce, std::cref(s), bootstrap, topic, i,
+                           std::ref(producer_stats[size_t(i)]));
+  }
+  for (auto& t : producers) t.join();
+  const double produce_seconds = seconds_since(start);
+  uint64_t delivered = 0, failed = 0;
+  std::string first_error;
+  for (const auto& p : producer_stats) {
+    delivered += p.delivered;
+    failed += p.failed;
+    if (first_error.empty()) first_error = p.first_error;
+  }
+  if (failed > 0) die(std::to_string(failed) + " records failed: " + first_error);
+
+  // Every acknowledged record must reach a consumer.
+  const auto draining = Clock::now();
+  uint64_t consumed = 0;
+  for (;;) {
+    consumed = 0;
+    for (const auto& c : consumer_stats) consumed += c->records.load();
+    if (consumed >= delivered || Clock::now() - draining > 60s) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  const double total_seconds = seconds_since(start);
+  const PhaseUse use = meter.finish(total_seconds);
+  const size_t broker_peak = proc_status_bytes(broker.pid(), "VmHWM:");
+  stop = true;
+  for (auto& t : consumers) t.join();
+  for (const auto& c : consumer_stats) {
+    if (!c->error.empty()) die("a consumer failed: " + c->error);
+  }
+  if (!broker.stop()) die("kafkado serve did not stop cleanly: " + broker.exit_description());
+
+  std::vector<int64_t> acks, end_to_end;
+  for (auto& p : producer_stats) acks.insert(acks.end(), p.ack_ns.begin(), p.ack_ns.end());
+  for (auto& c : consumer_stats) {
+    end_to_end.insert(end_to_end.end(), c->end_to_end_ns.begin(), c->end_to_end_ns.end());
+  }
+  const Percentiles ack = percentiles(std::move(acks));
+  const Percentiles e2e = percentiles(std::move(end_to_end));
+  const auto [produced_min, produced_max] =
+      min_max(producer_stats, [](const ProducerStats& p) { return p.delivered; });
+  const auto [consumed_min, consumed_max] = min_max(
+      consumer_stats, [](const std::unique_ptr<ConsumerStats>& c) { return c->records.load(); });
+  const auto [parts_min, parts_max] =
+      min_max(consumer_stats, [](const auto& c) { return uint64_t(c->partitions.load()); });
+  const uint64_t expected_each = uint64_t(s.seconds * s.rate);
+
+  std::printf("  the group assigned all %d partitions %.2f s after the consumers started\n",
+              s.partitions, join_seconds);
+  std::printf(
+      "  produce: %llu records acknowledged in %.2f s = %.0f records/s (%.1f MB/s); ack latency "
+      "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+      static_cast<unsigned long long>(delivered), produce_seconds,
+      double(delivered) / produce_seconds,
+      double(delivered) * double(s.value_size) / 1e6 / produce_seconds, ack.p50_ms, ack.p99_ms,
+      ack.max_ms);
+  std::printf(
+      "  consume: %llu of %llu records read (%.2f s after the first send); end to end p50 %.2f "
+      "ms, p99 %.2f ms, max %.2f ms\n",
+      static_cast<unsigned long long>(consumed), static_cast<unsigned long long>(delivered),
+      total_seconds, e2e.p50_ms, e2e.p99_ms, e2e.max_ms);
+  std::printf(
+      "  per producer: %llu .. %llu records acknowledged (%llu sent each); per consumer: %llu .. "
+      "%llu records, %llu .. %llu partitions\n",
+      static_cast<unsigned long long>(produced_min), static_cast<unsigned long long>(produced_max),
+      static_cast<unsigned long long>(expected_each), static_cast<unsigned long long>(consumed_min),
+      static_cast<unsigned long long>(consumed_max), static_cast<unsigned long long>(parts_min),
+      static_cast<unsigned long long>(parts_max));
+  std::printf("  broker: %.0f%% of a core, peak RSS %s (budget %.0f MiB -> %s); client %.0f%%\n",
+              100 * use.server_cpu, mib(broker_peak).c_str(), kRssBudgetMiB,
+              double(broker_peak) / double(kMiB) <= kRssBudgetMiB ? "MET" : "MISSED",
+              100 * use.client_cpu);
+  const bool none_lost = consumed == delivered;
+  const bool none_starved = produced_min == expected_each && consumed_min > 0;
+  std::printf("  every acknowledged record read once: %s; no client starved: %s\n",
+              none_lost ? "yes" : "NO", none_starved ? "yes" : "NO");
+  if (s.quick) std::printf("  (quick run: sizes too small for the figures to mean anything)\n");
+  return none_lost && none_starved ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kafka_do::bench
+
+int main(int argc, char** argv) {
+  using namespace kafka_do::bench;
+  Settings s;
+  s.kafkado = default_kafkado();
+  s.dir = std::filesystem::temp_directory_path().string();
+  CLI::App app{"kafka-do many-clients benchmark: hundreds of producers and consumers at once"};
+  app.add_flag("--quick", s.quick, "A small run (the CTest smoke test)");
+  app.add_option("--kafkado", s.kafkado, "The kafkado binary");
+  app.add_option("--dir", s.dir, "Where to put the broker's data directory");
+  app.add_option("--producers", s.producers, "Producers")->check(CLI::PositiveNumber);
+  app.add_option("--consumers", s.consumers, "Consumers, in one group")->check(CLI::PositiveNumber);
+  app.add_option("--partitions", s.partitions, "Partitions of the topic")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rate", s.rate, "Records/s per producer")->check(CLI::PositiveNumber);
+  app.add_option("--seconds", s.seconds, "How long the producers send")->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+  if (s.quick) {
+    s.producers = std::min(s.producers, 8);
+    s.consumers = std::min(s.consumers, 8);
+    s.partitions = std::min(s.partitions, 40);
+    s.seconds = std::min(s.seconds, 1.0);
+  }
+  return run(s);
+}
