@@ -277,6 +277,7 @@ void Server::Impl::answer(const std::shared_ptr<Connection>& connection, Slot& s
   slot.out = std::move(out);
   slot.answered = true;
   slot.proceeded = true;
+  if (slot.kind == handlers::Reply::Kind::close) connection->closing = true;
   connection->wake.cancel();
   write_answered(connection);
 }
