@@ -3,12 +3,15 @@
 
 #include <errno.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 
@@ -35,6 +38,33 @@ inline void check(const Status& s, const char* what) {
 
 inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The steady clock in nanoseconds, to stamp records whose latency another thread measures.
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// Latency percentiles of samples in nanoseconds, in milliseconds.
+struct Latency {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+inline Latency percentiles(std::vector<int64_t> ns) {
+  Latency l;
+  if (ns.empty()) return l;
+  auto at = [&](double q) {
+    const size_t k = std::min(ns.size() - 1, size_t(q * double(ns.size())));
+    std::nth_element(ns.begin(), ns.begin() + ptrdiff_t(k), ns.end());
+    return double(ns[k]) / 1e6;
+  };
+  l.p50_ms = at(0.50);
+  l.p99_ms = at(0.99);
+  l.max_ms = double(*std::max_element(ns.begin(), ns.end())) / 1e6;
+  return l;
 }
 
 // Keeps the compiler from dropping work whose result is never read.

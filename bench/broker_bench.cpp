@@ -97,11 +97,6 @@ std::string value_label(size_t value_size) {
   return value_size >= 1024 ? "1 KiB" : std::to_string(value_size) + " B";
 }
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
 // The broker under test: waits on the client check that it is still alive, so that a crashed
 // broker fails the run at once with its log rather than after the client's timeouts.
 ServerProcess* g_broker = nullptr;
@@ -288,26 +283,6 @@ void create_topic(rd_kafka_t* rk, const std::string& topic) { create_topics(rk, 
 
 // ---------------------------------------------------------------------------------------------
 // Kafka produce.
-
-struct Latency {
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double max_ms = 0;
-};
-
-Latency percentiles(std::vector<int64_t> ns) {
-  Latency l;
-  if (ns.empty()) return l;
-  auto at = [&](double q) {
-    const size_t k = std::min(ns.size() - 1, size_t(q * double(ns.size())));
-    std::nth_element(ns.begin(), ns.begin() + ptrdiff_t(k), ns.end());
-    return double(ns[k]) / 1e6;
-  };
-  l.p50_ms = at(0.50);
-  l.p99_ms = at(0.99);
-  l.max_ms = double(*std::max_element(ns.begin(), ns.end())) / 1e6;
-  return l;
-}
 
 // What the delivery report callback fills in; the callback runs inside rd_kafka_poll/flush on
 // this thread, so nothing here needs to be atomic.

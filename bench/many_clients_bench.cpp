@@ -55,30 +55,6 @@ struct Settings {
 
 constexpr double kRssBudgetMiB = 256;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
-struct Percentiles {
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double max_ms = 0;
-};
-
-Percentiles percentiles(std::vector<int64_t> ns) {
-  Percentiles p;
-  if (ns.empty()) return p;
-  std::sort(ns.begin(), ns.end());
-  const auto at = [&](double q) {
-    return double(ns[std::min(ns.size() - 1, size_t(q * double(ns.size())))]) / 1e6;
-  };
-  p.p50_ms = at(0.50);
-  p.p99_ms = at(0.99);
-  p.max_ms = double(ns.back()) / 1e6;
-  return p;
-}
-
 // What one producer's delivery reports add up to; the callback runs on its own thread (inside
 // rd_kafka_poll/flush there), so nothing here is shared.
 struct ProducerStats {
@@ -286,8 +262,8 @@ int run(const Settings& s) {
   for (auto& c : consumer_stats) {
     end_to_end.insert(end_to_end.end(), c->end_to_end_ns.begin(), c->end_to_end_ns.end());
   }
-  const Percentiles ack = percentiles(std::move(acks));
-  const Percentiles e2e = percentiles(std::move(end_to_end));
+  const Latency ack = percentiles(std::move(acks));
+  const Latency e2e = percentiles(std::move(end_to_end));
   const auto [produced_min, produced_max] =
       min_max(producer_stats, [](const ProducerStats& p) { return p.delivered; });
   const auto [consumed_min, consumed_max] = min_max(

@@ -406,6 +406,12 @@ class IdempotenceTest : public ServerTest {
     producer_ids_ = std::move(*ids);
     broker_->producer_ids = producer_ids_.get();  // before the first request reads it
   }
+  // InitProducerId without a transactional id: a new idempotent producer.
+  static protocol::InitProducerIdResponse init_producer(RawClient& client) {
+    protocol::InitProducerIdRequest init;
+    init.transactional_id = std::nullopt;
+    return round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  }
   std::unique_ptr<coordinator::ProducerIdAllocator> producer_ids_;
 };
 
@@ -413,10 +419,8 @@ TEST_F(IdempotenceTest, RetriedBatchIsAcknowledgedOnceAndGapsAreRefused) {
   ASSERT_TRUE(logs_->create_topic("t", 1));
   RawClient client(port());
   ASSERT_TRUE(client.connected());
-  protocol::InitProducerIdRequest init;
-  init.transactional_id = std::nullopt;
-  const auto first = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
-  const auto second = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  const auto first = init_producer(client);
+  const auto second = init_producer(client);
   ASSERT_EQ(first.error_code, 0);
   EXPECT_GE(first.producer_id, 0);
   EXPECT_EQ(first.producer_epoch, 0);
@@ -493,9 +497,7 @@ TEST_F(GroupCommitTest, PipelinedProducesKeepTheirOrderAndShareSyncs) {
   ASSERT_TRUE(logs_->create_topic("t", 1));
   RawClient client(port());
   ASSERT_TRUE(client.connected());
-  protocol::InitProducerIdRequest init;
-  init.transactional_id = std::nullopt;
-  const auto producer = round_trip<protocol::InitProducerIdResponse>(client, 1, init);
+  const auto producer = init_producer(client);
   ASSERT_EQ(producer.error_code, 0);
 
   // 40 idempotent batches of 2 records, sent at once as a client with that many in flight
