@@ -1,8 +1,8 @@
 // many_clients_bench: `kafkado serve` with many clients at once, the way a busy single node is
-// used: P producers and C consumers (one group) over one topic of N partitions, all librdkafka
+// used: P producers and C consumers (one group) over N partitions (in T topics), all librdkafka
 // clients in this process, each on its own thread.
 //
-//   1. starts `kafkado serve` (fresh data directory, free loopback port) and creates the topic;
+//   1. starts `kafkado serve` (fresh data directory, free loopback port) and creates the topics;
 //   2. subscribes the C consumers and waits until the group has assigned every partition;
 //   3. every producer sends `rate` records/s (acks=all, linger.ms=5, keyless: librdkafka spreads
 //      them over the partitions) for `seconds`; each value starts with its send time;
@@ -10,14 +10,30 @@
 //
 // Printed: aggregate produce and consume rates, acknowledgement and end-to-end latency (send ->
 // a consumer's poll returning the record), records per producer and per consumer (min / max:
-// was a client starved?), partitions per consumer, and the broker's CPU and peak RSS.
+// was a client starved?), partitions per consumer, the broker's CPU and peak RSS, and the broker
+// round trip as librdkafka measures it (what of the ack latency is the broker's).
 //
-// Known (December 2026, 2 vCPU): at 200 + 200 clients the acknowledgements take tens of seconds
-// while the broker uses about a quarter of a core and this process most of both; librdkafka
-// reports ApiVersions timeouts (10 s) while producers connect. The broker from before request
-// pipelining behaves the same. Not explained yet: see issue 17's notes.
+// The clients get the CPU time the broker leaves (--client-scheduling idle, SCHED_IDLE, by
+// default). On a 2-core machine, hundreds of librdkafka instances (1,000+ threads) otherwise take
+// nearly all the CPU time the scheduler hands out per thread, and the broker's few threads wait
+// to be scheduled: with 50 producers and 10 consumers scheduled like the broker, its sockets held
+// ~145 KB of unread requests each, librdkafka's own broker round trip (statistics "rtt") grew to
+// 1 s and the acks to seconds, while the broker used half a core. With the broker at a higher
+// priority the same run acks in 7 ms p50. A broker on its own machine does not compete with its
+// clients; --client-scheduling equal shows the shared-machine case.
+//
+// librdkafka's producer also costs CPU per partition of a topic it writes (its broker thread
+// scans them all; librdkafka issue #2270): 200 producers each writing a 1,000-partition topic
+// are limited by the client here, so --topics splits the partitions over several topics (10 by
+// default) and producer i writes topic i mod T (the consumers subscribe to all). With one topic
+// of 1,000 partitions (--topics 1) on 2 cores the producers fall behind for good: requests time
+// out after 30 s and the bench process grows to gigabytes of queued messages.
 
 #include <librdkafka/rdkafka.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -28,6 +44,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,9 +65,14 @@ struct Settings {
   int producers = 200;
   int consumers = 200;
   int partitions = 1000;
+  int topics = 10;  // the partitions are split evenly over this many topics
   int rate = 1000;  // records/s per producer
   double seconds = 10;
   size_t value_size = 100;
+  int linger_ms = 5;
+  // How the client threads are scheduled beside the broker: "idle" (SCHED_IDLE: they get
+  // the CPU the broker leaves), "nice" (nice 10) or "equal" (the broker's own priority).
+  std::string client_scheduling = "idle";
 };
 
 constexpr double kRssBudgetMiB = 256;
@@ -63,7 +85,26 @@ struct ProducerStats {
   uint64_t failed = 0;
   std::string first_error;
   std::vector<int64_t> ack_ns;
+  // librdkafka's own broker round trip (request written -> response read), the p50 and p99 of
+  // each 1 s statistics window, in microseconds: the broker's share of ack_ns.
+  std::vector<int64_t> rtt_p50_us, rtt_p99_us;
 };
+
+// A statistics callback (statistics.interval.ms): keeps the window's rtt of the broker (not
+// the bootstrap entry, whose nodeid is -1).
+int on_statistics(rd_kafka_t*, char* json, size_t size, void* opaque) {
+  auto& stats = *static_cast<ProducerStats*>(opaque);
+  const auto doc = nlohmann::json::parse(std::string_view(json, size), nullptr, false);
+  if (doc.is_discarded() || !doc.contains("brokers")) return 0;
+  for (const auto& [name, broker] : doc["brokers"].items()) {
+    if (broker.value("nodeid", -1) < 0 || !broker.contains("rtt")) continue;
+    const auto& rtt = broker["rtt"];
+    if (rtt.value("cnt", 0) == 0) continue;
+    stats.rtt_p50_us.push_back(rtt.value("p50", int64_t(0)));
+    stats.rtt_p99_us.push_back(rtt.value("p99", int64_t(0)));
+  }
+  return 0;  // librdkafka frees the JSON
+}
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto& stats = *static_cast<ProducerStats*>(opaque);
@@ -87,10 +128,12 @@ void produce(const Settings& s, const std::string& bootstrap, const std::string&
   ConfPtr conf = make_conf({{"bootstrap.servers", bootstrap},
                             {"client.id", "many-producer-" + std::to_string(index)},
                             {"acks", "all"},
-                            {"linger.ms", "5"},
+                            {"linger.ms", std::to_string(s.linger_ms)},
                             {"socket.nagle.disable", "true"},
+                            {"statistics.interval.ms", "1000"},
                             {"message.timeout.ms", "60000"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_conf_set_stats_cb(conf.get(), on_statistics);
   rd_kafka_conf_set_opaque(conf.get(), &stats);
   KafkaPtr rk = make_client(RD_KAFKA_PRODUCER, std::move(conf));
   TopicPtr handle(rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr));
@@ -115,7 +158,7 @@ void produce(const Settings& s, const std::string& bootstrap, const std::string&
   while (rd_kafka_outq_len(rk.get()) > 0 && Clock::now() < deadline) rd_kafka_flush(rk.get(), 100);
 }
 
-void consume(const std::string& bootstrap, const std::string& topic, int index,
+void consume(const std::string& bootstrap, const std::vector<std::string>& topics, int index,
              const std::atomic<bool>& stop, ConsumerStats& stats) {
   KafkaPtr rk = make_client(RD_KAFKA_CONSUMER,
                             make_conf({{"bootstrap.servers", bootstrap},
@@ -123,14 +166,19 @@ void consume(const std::string& bootstrap, const std::string& topic, int index,
                                        {"group.id", "many-clients"},
                                        {"auto.offset.reset", "earliest"},
                                        {"enable.auto.commit", "true"},
+                                       // range would leave consumers idle when there are more
+                                       // consumers than one topic's partitions (--topics)
+                                       {"partition.assignment.strategy", "roundrobin"},
                                        // 200 consumers must not each buffer librdkafka's
                                        // default 64 MiB.
                                        {"queued.max.messages.kbytes", "2048"},
                                        {"socket.nagle.disable", "true"}}));
   rd_kafka_poll_set_consumer(rk.get());
-  PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
-  if (const auto err = rd_kafka_subscribe(rk.get(), topics.get())) {
+  PartitionListPtr subscription(rd_kafka_topic_partition_list_new(int(topics.size())));
+  for (const auto& topic : topics) {
+    rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (const auto err = rd_kafka_subscribe(rk.get(), subscription.get())) {
     stats.error = std::string("subscribe: ") + rd_kafka_err2str(err);
     return;
   }
@@ -170,7 +218,7 @@ std::pair<uint64_t, uint64_t> min_max(const std::vector<T>& items, F value) {
   return {items.empty() ? 0 : lo, hi};
 }
 
-int run(const Settings& s) {
+int run(Settings s) {
   if (::access(s.kafkado.c_str(), X_OK) != 0)
     die("kafkado not found at " + s.kafkado + " (build it, or pass --kafkado PATH)");
   const std::string root = make_scratch_dir(s.dir, "many-clients-bench");
@@ -183,17 +231,34 @@ int run(const Settings& s) {
        "--group-initial-rebalance-delay-ms", s.quick ? "300" : "3000"},
       root + "/kafkado.log");
   const std::string bootstrap = wait_for_kafkado(broker);
-  const std::string topic = "many-clients";
+  // After the fork, before any client thread: every client thread inherits this thread's
+  // scheduling (Linux keeps it per thread); the broker keeps its own.
+  const pid_t self = pid_t(::syscall(SYS_gettid));
+  const sched_param param{};
+  if ((s.client_scheduling == "idle" && ::sched_setscheduler(self, SCHED_IDLE, &param) != 0) ||
+      (s.client_scheduling == "nice" && ::setpriority(PRIO_PROCESS, id_t(self), 10) != 0)) {
+    std::fprintf(stderr, "many_clients_bench: the clients keep the broker's scheduling (%s)\n",
+                 std::strerror(errno));
+    s.client_scheduling = "equal";
+  }
+  std::vector<std::string> topics;
+  for (int t = 0; t < s.topics; ++t) {
+    topics.push_back(s.topics == 1 ? "many-clients" : "many-clients-" + std::to_string(t));
+  }
   {
     KafkaPtr admin = make_client(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstrap}}));
-    create_topics(admin.get(), {topic}, s.partitions);
+    create_topics(admin.get(), topics, s.partitions / s.topics);
   }
   std::printf(
-      "many_clients_bench: %d producers x %d records/s of %zu B (acks=all, linger.ms=5) for "
-      "%.0f s, %d consumers in one group, %d partitions\n"
-      "  broker: %s serve on %s (pid %d); librdkafka %s; every client on its own thread\n",
-      s.producers, s.rate, s.value_size, s.seconds, s.consumers, s.partitions, s.kafkado.c_str(),
-      bootstrap.c_str(), int(broker.pid()), rd_kafka_version_str());
+      "many_clients_bench: %d producers x %d records/s of %zu B (acks=all, linger.ms=%d) for "
+      "%.0f s, %d consumers in one group, %d partitions over %d topic(s)\n"
+      "  broker: %s serve on %s (pid %d); librdkafka %s; every client on its own thread, "
+      "scheduled %s\n",
+      s.producers, s.rate, s.value_size, s.linger_ms, s.seconds, s.consumers, s.partitions,
+      s.topics, s.kafkado.c_str(), bootstrap.c_str(), int(broker.pid()), rd_kafka_version_str(),
+      s.client_scheduling == "idle"   ? "SCHED_IDLE (the CPU the broker leaves)"
+      : s.client_scheduling == "nice" ? "at nice 10"
+                                      : "like the broker");
   std::fflush(stdout);
 
   std::atomic<bool> stop{false};
@@ -201,7 +266,7 @@ int run(const Settings& s) {
   std::vector<std::thread> consumers;
   for (int i = 0; i < s.consumers; ++i) {
     consumer_stats.push_back(std::make_unique<ConsumerStats>());
-    consumers.emplace_back(consume, bootstrap, topic, i, std::cref(stop),
+    consumers.emplace_back(consume, bootstrap, std::cref(topics), i, std::cref(stop),
                            std::ref(*consumer_stats.back()));
   }
   const auto joining = Clock::now();
@@ -224,7 +289,7 @@ int run(const Settings& s) {
   std::vector<ProducerStats> producer_stats(size_t(s.producers));
   std::vector<std::thread> producers;
   for (int i = 0; i < s.producers; ++i) {
-    producers.emplace_back(produce, std::cref(s), bootstrap, topic, i,
+    producers.emplace_back(produce, std::cref(s), bootstrap, topics[size_t(i % s.topics)], i,
                            std::ref(producer_stats[size_t(i)]));
   }
   for (auto& t : producers) t.join();
@@ -262,7 +327,14 @@ int run(const Settings& s) {
   for (auto& c : consumer_stats) {
     end_to_end.insert(end_to_end.end(), c->end_to_end_ns.begin(), c->end_to_end_ns.end());
   }
+  std::vector<int64_t> rtt_p50_ns, rtt_p99_ns;
+  for (const auto& p : producer_stats) {
+    for (int64_t us : p.rtt_p50_us) rtt_p50_ns.push_back(us * 1000);
+    for (int64_t us : p.rtt_p99_us) rtt_p99_ns.push_back(us * 1000);
+  }
   const Latency ack = percentiles(std::move(acks));
+  const double rtt_p50_ms = percentiles(std::move(rtt_p50_ns)).p50_ms;
+  const double rtt_p99_ms = percentiles(std::move(rtt_p99_ns)).p99_ms;
   const Latency e2e = percentiles(std::move(end_to_end));
   const auto [produced_min, produced_max] =
       min_max(producer_stats, [](const ProducerStats& p) { return p.delivered; });
@@ -281,6 +353,11 @@ int run(const Settings& s) {
       double(delivered) / produce_seconds,
       double(delivered) * double(s.value_size) / 1e6 / produce_seconds, ack.p50_ms, ack.p99_ms,
       ack.max_ms);
+  std::printf(
+      "  of which the broker round trip (librdkafka's rtt: request written -> response read, per "
+      "1 s window): p50 %.2f ms (median window), p99 %.2f ms (99th percentile of the windows' "
+      "p99)\n",
+      rtt_p50_ms, rtt_p99_ms);
   std::printf(
       "  consume: %llu of %llu records read (%.2f s after the first send); end to end p50 %.2f "
       "ms, p99 %.2f ms, max %.2f ms\n",
@@ -321,7 +398,15 @@ int main(int argc, char** argv) {
   app.add_option("--consumers", s.consumers, "Consumers, in one group")->check(CLI::PositiveNumber);
   app.add_option("--partitions", s.partitions, "Partitions of the topic")
       ->check(CLI::PositiveNumber);
+  app.add_option("--topics", s.topics,
+                 "Topics the partitions are split over; producer i writes topic i mod T")
+      ->check(CLI::PositiveNumber);
   app.add_option("--rate", s.rate, "Records/s per producer")->check(CLI::PositiveNumber);
+  app.add_option("--linger-ms", s.linger_ms, "The producers' linger.ms");
+  app.add_option("--client-scheduling", s.client_scheduling,
+                 "The client threads' scheduling beside the broker: idle (SCHED_IDLE), nice "
+                 "(nice 10), equal (the broker's)")
+      ->check(CLI::IsMember({"idle", "nice", "equal"}));
   app.add_option("--seconds", s.seconds, "How long the producers send")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   if (s.quick) {
@@ -329,6 +414,11 @@ int main(int argc, char** argv) {
     s.consumers = std::min(s.consumers, 8);
     s.partitions = std::min(s.partitions, 40);
     s.seconds = std::min(s.seconds, 1.0);
+    s.topics = std::min(s.topics, 4);
+  }
+  if (s.partitions % s.topics != 0) {
+    std::fprintf(stderr, "--partitions must be a multiple of --topics\n");
+    return 2;
   }
   return run(s);
 }
