@@ -9,10 +9,13 @@
 //   2. Kafka: produces N x 100 B and M x 1 KiB records with acks=all to a 1-partition topic each
 //      (records/s, MB/s, enqueue -> delivery latency), then reads each topic back from the
 //      beginning with a plain assign() consumer, checking every offset and value;
-//   3. acks=all round trips, one record in flight at a time (the broker's latency without load),
+//   3. 1 KiB records from several producers at once (--parallel-producers, each on its own
+//      thread, connection and topic), beside one loopback TCP connection's bandwidth measured
+//      over the same bytes: what clients could send the broker at most;
+//   4. acks=all round trips, one record in flight at a time (the broker's latency without load),
 //      and end to end: a producer at a fixed rate (50k records/s) to a consumer, p50/p99;
-//   4. Redis: XADD of the same 100 B values, pipelined, over one connection speaking RESP;
-//   5. the broker's peak RSS (VmHWM of the server process, read just before it is stopped).
+//   5. Redis: XADD of the same 100 B values, pipelined, over one connection speaking RESP;
+//   6. the broker's peak RSS (VmHWM of the server process, read just before it is stopped).
 //
 // A plain program rather than Google Benchmark, like storage_bench: each figure is one long,
 // fixed-work run and the interesting output is the comparison with Redis and the targets.
@@ -73,6 +76,9 @@ struct Settings {
   // flat out, which the latency under load includes.
   int queue_messages = 100'000;
   std::string rdkafka_debug;  // librdkafka "debug" contexts, for looking into a slow phase
+  // The parallel phase: this many producers at once, each on its own thread and topic, each
+  // sending large_records 1 KiB records, against one TCP connection's loopback bandwidth.
+  int parallel_producers = 4;
 };
 
 constexpr double kMiBd = double(kMiB);
@@ -428,6 +434,42 @@ ProduceFigures measure_produce(const Settings& s, const std::string& bootstrap,
   return f;
 }
 
+// `producers` producers at once, each on its own thread, connection and topic
+// (`topic_prefix`-i), each sending n records flat out: the clock runs from the first enqueue
+// to the last acknowledgement; the latency is over every record of every producer.
+ProduceFigures measure_parallel_produce(const Settings& s, const std::string& bootstrap,
+                                        const std::string& topic_prefix, size_t value_size,
+                                        uint64_t n, int producers) {
+  std::vector<std::unique_ptr<Producer>> clients;
+  for (int i = 0; i < producers; ++i) {
+    clients.push_back(
+        make_producer(s, bootstrap, topic_prefix + "-" + std::to_string(i), s.linger_ms));
+    clients.back()->deliveries.ns.assign(n, 0);
+  }
+  const std::string pattern = fill_pattern(value_size + 4096, 37);
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < producers; ++i) {
+    threads.emplace_back([&, i] {
+      Producer& p = *clients[size_t(i)];
+      for (uint64_t r = 0; r < n; ++r) {
+        enqueue(p, pattern, value_size, r);
+        if ((r & 63) == 0) rd_kafka_poll(p.rk.get(), 0);
+      }
+      wait_delivered(p, n, rd_kafka_topic_name(p.topic.get()));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ProduceFigures f;
+  f.figures.seconds = seconds_since(start);
+  f.figures.records = n * uint64_t(producers);
+  f.figures.payload_bytes = f.figures.records * value_size;
+  std::vector<int64_t> all;
+  for (auto& p : clients) all.insert(all.end(), p->deliveries.ns.begin(), p->deliveries.ns.end());
+  f.latency = percentiles(std::move(all));
+  return f;
+}
+
 void check_txn(rd_kafka_error_t* error, const char* what) {
   if (error == nullptr) return;
   const std::string message = rd_kafka_error_string(error);
@@ -706,6 +748,54 @@ ProduceFigures measure_disk_sync(const std::string& dir, uint64_t bytes, size_t 
   return f;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Loopback TCP: the bound on what clients can send the broker over 127.0.0.1.
+
+// `bytes` through one TCP connection over 127.0.0.1, written in 1 MiB writes by this thread and
+// read by another, as a client's requests would be by the broker.
+Figures measure_loopback(uint64_t bytes) {
+  constexpr size_t kChunk = 1 << 20;
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(listener.get(), 1) != 0 ||
+      ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    die(std::string("loopback reference: ") + std::strerror(errno));
+  }
+  uint64_t received = 0;
+  std::thread reader([&] {
+    Fd in(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    std::string buffer(kChunk, '\0');
+    while (in && received < bytes) {
+      const ssize_t got = ::read(in.get(), buffer.data(), buffer.size());
+      if (got <= 0) break;
+      received += uint64_t(got);
+    }
+  });
+  Fd out = connect_loopback(ntohs(addr.sin_port));
+  if (!out) die(std::string("loopback reference: connect: ") + std::strerror(errno));
+  const std::string chunk = fill_pattern(kChunk, 41);
+  Figures f;
+  const auto start = Clock::now();
+  for (uint64_t sent = 0; sent < bytes;) {
+    const ssize_t put =
+        ::write(out.get(), chunk.data(), size_t(std::min<uint64_t>(kChunk, bytes - sent)));
+    if (put <= 0) die(std::string("loopback reference: write: ") + std::strerror(errno));
+    sent += uint64_t(put);
+  }
+  reader.join();
+  f.seconds = seconds_since(start);
+  if (received != bytes)
+    die("loopback reference: the reader got " + std::to_string(received) + " of " +
+        std::to_string(bytes) + " bytes");
+  f.payload_bytes = bytes;
+  f.records = bytes / kChunk;
+  return f;
+}
+
 void print_header() {
   std::printf("  %-6s %-8s %8s %6s %9s %7s %8s %8s %8s %8s %8s %10s\n", "value", "phase", "records",
               "secs", "records/s", "MB/s", "p50 ms", "p99 ms", "max ms", "cli CPU", "srv CPU",
@@ -823,6 +913,18 @@ int run(const Settings& s) {
     print_row(value_sizes[v], "consume", consumed[v].figures, nullptr,
               consuming.finish(consumed[v].figures.seconds));
   }
+  // Several producers of 1 KiB at once, so that one client is not the limit, and the loopback
+  // TCP bandwidth they share.
+  const PhaseMeter loopback_phase(broker.pid());
+  const Figures loopback =
+      measure_loopback(counts[1] * value_sizes[1] * uint64_t(s.parallel_producers));
+  print_row(1 << 20, "loopback", loopback, nullptr, loopback_phase.finish(loopback.seconds));
+  const PhaseMeter parallel_phase(broker.pid());
+  const ProduceFigures parallel = measure_parallel_produce(
+      s, bootstrap, "bench-parallel", value_sizes[1], counts[1], s.parallel_producers);
+  const std::string parallel_label = "produce" + std::to_string(s.parallel_producers);
+  print_row(value_sizes[1], parallel_label.c_str(), parallel.figures, &parallel.latency,
+            parallel_phase.finish(parallel.figures.seconds));
   const PhaseMeter round_trips(broker.pid());
   const ProduceFigures sync =
       measure_round_trips(s, bootstrap, "bench-round-trip", value_sizes[0], s.round_trips);
@@ -850,13 +952,16 @@ int run(const Settings& s) {
   std::printf(
       "  (consume: timed from assign() to the last record; the first record came after\n"
       "  %.0f ms and %.0f ms)\n"
+      "  (produce%d: %d producers at once, each on its own thread, connection and topic;\n"
+      "  loopback: the same bytes through one TCP connection over 127.0.0.1 in 1 MiB writes,\n"
+      "  written and read by this process (its cli CPU is both ends): %.0f MB/s)\n"
       "  (1-by-1: one record in flight, linger.ms=0, each acknowledged before the next;\n"
       "  1-by-1*: the same while another consumer reads the 1 KiB topic from disk (cold),\n"
       "  its pages dropped from the page cache first; the two rows share their CPU columns)\n"
       "  (e2e: %llu records/s from a producer with linger.ms=0 to a consumer on the same\n"
       "  partition; latency from before rd_kafka_produce() to the consumer's poll returning it)\n",
-      1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds,
-      static_cast<unsigned long long>(s.e2e_rate));
+      1e3 * consumed[0].startup_seconds, 1e3 * consumed[1].startup_seconds, s.parallel_producers,
+      s.parallel_producers, loopback.payload_mbps(), static_cast<unsigned long long>(s.e2e_rate));
 
   // Transactions: the idempotent producer transactions are built on, then transactions of 1,
   // 100 and 1000 records of 100 B, all against the same broker in this run.
@@ -909,6 +1014,14 @@ int run(const Settings& s) {
               synced ? (ratio >= 2 ? " -> MET (target >= 2x)" : " -> MISSED (target >= 2x)") : "");
   std::printf("  1 KiB produce: %.1f MB/s against the %.0f MB/s target -> %s\n", large_mbps,
               kLargeTargetMBps, large_mbps >= kLargeTargetMBps ? "MET" : "MISSED");
+  const double parallel_ratio = parallel.figures.payload_mbps() / loopback.payload_mbps();
+  std::printf(
+      "  1 KiB produce, %d producers at once, vs loopback TCP (MB/s): %.1f / %.1f = %.2fx%s\n",
+      s.parallel_producers, parallel.figures.payload_mbps(), loopback.payload_mbps(),
+      parallel_ratio,
+      synced                  ? " (--flush every-batch: the disk is the bound)"
+      : parallel_ratio >= 0.5 ? " -> MET (target >= 0.50x)"
+                              : " -> MISSED (target >= 0.50x)");
   if (synced) {
     std::printf(
         "  1 KiB produce vs the disk's write + fdatasync per batch (MB/s): %.1f / %.1f = %.2fx"
@@ -990,6 +1103,9 @@ int main(int argc, char** argv) {
   app.add_option("--e2e-records", s.e2e_records, "Records of the end-to-end phase")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--parallel-producers", s.parallel_producers,
+                 "Producers at once in the parallel 1 KiB phase (each sends --records-1k)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--rdkafka-debug", s.rdkafka_debug,
                  "librdkafka debug contexts (e.g. fetch,protocol), logged to stderr");
   CLI11_PARSE(app, argc, argv);
