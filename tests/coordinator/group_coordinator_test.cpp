@@ -578,6 +578,58 @@ TEST_F(GroupCoordinatorTest, InitialRebalanceDelayGathersMembers) {
   EXPECT_EQ(b.wait()->generation_id, 1);
 }
 
+// A static member that restarts while the first rebalance is still held back by the initial
+// delay: its old join is fenced at once, the new one is the only member of generation 1.
+TEST_F(GroupCoordinatorTest, StaticMemberRestartDuringTheInitialDelayFencesTheOldJoin) {
+  GroupOptions options;
+  options.initial_rebalance_delay = 300ms;
+  start(options);
+  auto req = join_request("g");
+  req.group_instance_id = "i1";
+  JoinSlot before_restart, after_restart, dynamic;
+  c().join_group(req, before_restart.callback());
+  c().join_group(join_request("g"), dynamic.callback());
+  c().join_group(req, after_restart.callback());
+  auto fenced = before_restart.wait();
+  ASSERT_TRUE(fenced);
+  EXPECT_EQ(fenced->error, ErrorCode::fenced_instance_id);
+  auto r = after_restart.wait();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, ErrorCode::none);
+  EXPECT_EQ(r->generation_id, 1);
+  auto d = dynamic.wait();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->generation_id, 1);
+  const auto& leader = r->member_id == r->leader_id ? *r : *d;
+  ASSERT_EQ(leader.members.size(), 2u);
+  for (const auto& m : leader.members) {
+    EXPECT_NE(m.member_id, fenced->member_id);
+  }
+  EXPECT_EQ(before_restart.calls(), 1);
+  EXPECT_EQ(after_restart.calls(), 1);
+}
+
+// A join waiting out the initial delay is not a member whose session runs: a session timeout
+// shorter than the delay must not expire it before the first generation forms.
+TEST_F(GroupCoordinatorTest, AJoinWaitingOutTheInitialDelayOutlivesAShorterSession) {
+  GroupOptions options;
+  options.initial_rebalance_delay = 600ms;
+  start(options);
+  auto req = join_request("g", "", protocols({"range"}), /*session=*/150ms, /*rebalance=*/10s);
+  req.group_instance_id = "i1";
+  JoinSlot slot;
+  c().join_group(req, slot.callback());
+  auto r = slot.wait();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, ErrorCode::none);
+  EXPECT_EQ(r->generation_id, 1);
+  ASSERT_EQ(r->members.size(), 1u);
+  EXPECT_EQ(r->members[0].member_id, r->member_id);
+  sync_now(c(), "g", r->generation_id, r->member_id, {{r->member_id, "x"}});
+  EXPECT_EQ(c().describe_group("g").state, "Stable");
+  EXPECT_EQ(heartbeat(c(), "g", r->member_id, r->generation_id, "i1"), ErrorCode::none);
+}
+
 TEST_F(GroupCoordinatorTest, MaxGroupSizeIsEnforced) {
   GroupOptions options;
   options.max_group_size = 1;
