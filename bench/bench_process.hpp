@@ -150,6 +150,29 @@ inline Fd connect_loopback(int port) {
   return fd;
 }
 
+// One HTTP/1.1 GET over a fresh loopback connection; the body of a 200 answer, or the run dies.
+inline std::string http_get(int port, const std::string& path) {
+  Fd fd = connect_loopback(port);
+  if (!fd) die("connect to the HTTP side on port " + std::to_string(port) + " failed");
+  const std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
+    die("GET " + path + ": send failed");
+  std::string response;
+  char buf[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die("GET " + path + ": recv: " + std::strerror(errno));
+    if (n == 0) break;  // Connection: close ends the body
+    response.append(buf, size_t(n));
+  }
+  const size_t head_end = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.1 200", 0) != 0 || head_end == std::string::npos)
+    die("GET " + path + ": " + response.substr(0, response.find("\r\n")));
+  return response.substr(head_end + 4);
+}
+
 class ServerProcess;
 // Servers still running; die() exits without unwinding, so an atexit handler stops these.
 inline std::vector<ServerProcess*> g_running;

@@ -39,12 +39,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -208,6 +210,39 @@ void consume(const std::string& bootstrap, const std::vector<std::string>& topic
   rd_kafka_consumer_close(rk.get());
 }
 
+// The broker's own time for one API's requests (decoded -> answered), from its Prometheus
+// histogram: the upper bounds of the buckets that hold the p50 and the p99.
+struct BrokerTime {
+  uint64_t requests = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+BrokerTime broker_request_time(const std::string& metrics, const std::string& api) {
+  const std::string prefix = "kafka_do_request_duration_seconds_bucket{api=\"" + api + "\",le=\"";
+  std::vector<std::pair<double, uint64_t>> buckets;  // (le, cumulative count)
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(prefix)) continue;
+    const size_t le_end = line.find('"', prefix.size());
+    const std::string le = line.substr(prefix.size(), le_end - prefix.size());
+    const double bound = le == "+Inf" ? double(INFINITY) : std::stod(le);
+    buckets.emplace_back(bound, std::stoull(line.substr(line.rfind(' ') + 1)));
+  }
+  BrokerTime t;
+  if (buckets.empty()) return t;
+  t.requests = buckets.back().second;
+  auto quantile = [&](double q) {
+    for (const auto& [bound, count] : buckets) {
+      if (double(count) >= q * double(t.requests)) return 1e3 * bound;
+    }
+    return double(INFINITY);
+  };
+  t.p50_ms = quantile(0.5);
+  t.p99_ms = quantile(0.99);
+  return t;
+}
+
 template <typename T, typename F>
 std::pair<uint64_t, uint64_t> min_max(const std::vector<T>& items, F value) {
   uint64_t lo = UINT64_MAX, hi = 0;
@@ -227,10 +262,13 @@ int run(Settings s) {
   // consumers starting together join one generation; the quick run waits less.
   ServerProcess broker(
       "kafkado serve",
-      {s.kafkado, "serve", "--data", root + "/kafka", "--listen", "127.0.0.1:0", "--http", "off",
-       "--group-initial-rebalance-delay-ms", s.quick ? "300" : "3000"},
+      {s.kafkado, "serve", "--data", root + "/kafka", "--listen", "127.0.0.1:0", "--http",
+       "127.0.0.1:0", "--group-initial-rebalance-delay-ms", s.quick ? "300" : "3000"},
       root + "/kafkado.log");
   const std::string bootstrap = wait_for_kafkado(broker);
+  const std::string http = kafkado_http_address(broker);
+  if (http.empty()) die("kafkado serve did not report its HTTP address:\n" + tail(broker.log()));
+  const int http_port = std::stoi(http.substr(http.rfind(':') + 1));
   // After the fork, before any client thread: every client thread inherits this thread's
   // scheduling (Linux keeps it per thread); the broker keeps its own.
   const pid_t self = pid_t(::syscall(SYS_gettid));
@@ -314,6 +352,7 @@ int run(Settings s) {
   }
   const double total_seconds = seconds_since(start);
   const PhaseUse use = meter.finish(total_seconds);
+  const BrokerTime produce_time = broker_request_time(http_get(http_port, "/metrics"), "Produce");
   const size_t broker_peak = proc_status_bytes(broker.pid(), "VmHWM:");
   stop = true;
   for (auto& t : consumers) t.join();
@@ -358,6 +397,11 @@ int run(Settings s) {
       "1 s window): p50 %.2f ms (median window), p99 %.2f ms (99th percentile of the windows' "
       "p99)\n",
       rtt_p50_ms, rtt_p99_ms);
+  std::printf(
+      "  and the broker's own time per Produce request (decoded -> answered, its histogram "
+      "/metrics, %llu requests): p50 <= %g ms, p99 <= %g ms\n",
+      static_cast<unsigned long long>(produce_time.requests), produce_time.p50_ms,
+      produce_time.p99_ms);
   std::printf(
       "  consume: %llu of %llu records read (%.2f s after the first send); end to end p50 %.2f "
       "ms, p99 %.2f ms, max %.2f ms\n",
