@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "base/coding.hpp"
@@ -190,8 +191,12 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
                size, options.max_frame_bytes);
       co_return;
     }
-    std::string frame(size_t(size), '\0');
-    auto [body_ec, m] = co_await asio::async_read(c.socket, asio::buffer(frame), kAsTuple);
+    // Not zero-filled first: the read overwrites every byte, and zeroing was ~3 % of the
+    // broker's CPU producing 1 KiB records. The handler copies what it keeps (RequestContext).
+    const auto frame_bytes = std::make_unique_for_overwrite<char[]>(size_t(size));
+    const std::string_view frame(frame_bytes.get(), size_t(size));
+    auto [body_ec, m] = co_await asio::async_read(
+        c.socket, asio::buffer(frame_bytes.get(), size_t(size)), kAsTuple);
     if (body_ec) {
       // A frame cut short is a client bug or a crash mid-request: worth one line.
       if (!stopping && !c.closed) {
