@@ -123,19 +123,29 @@ class Fd {
   int fd_ = -1;
 };
 
-// A loopback port nobody listens on right now. Redis has no "port 0" mode that reports the
-// port it picked, so the port is chosen here; the gap until redis binds it is a few ms.
-inline int free_port() {
+// A socket bound to 127.0.0.1 on a port the kernel picks (stored in `port`), listening with
+// `backlog` when that is above 0.
+inline Fd bind_loopback(int& port, int backlog = 0) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
   if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (backlog > 0 && ::listen(fd.get(), backlog) != 0) ||
       ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    die(std::string("finding a free port: ") + std::strerror(errno));
+    die(std::string("binding a loopback port: ") + std::strerror(errno));
   }
-  return ntohs(addr.sin_port);
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
+// A loopback port nobody listens on right now. Redis has no "port 0" mode that reports the
+// port it picked, so the port is chosen here; the gap until redis binds it is a few ms.
+inline int free_port() {
+  int port = 0;
+  bind_loopback(port);
+  return port;
 }
 
 inline Fd connect_loopback(int port) {

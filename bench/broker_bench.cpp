@@ -755,16 +755,8 @@ ProduceFigures measure_disk_sync(const std::string& dir, uint64_t bytes, size_t 
 // read by another, as a client's requests would be by the broker.
 Figures measure_loopback(uint64_t bytes) {
   constexpr size_t kChunk = 1 << 20;
-  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(listener.get(), 1) != 0 ||
-      ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    die(std::string("loopback reference: ") + std::strerror(errno));
-  }
+  int port = 0;
+  const Fd listener = bind_loopback(port, 1);
   uint64_t received = 0;
   std::thread reader([&] {
     Fd in(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -775,7 +767,7 @@ Figures measure_loopback(uint64_t bytes) {
       received += uint64_t(got);
     }
   });
-  Fd out = connect_loopback(ntohs(addr.sin_port));
+  Fd out = connect_loopback(port);
   if (!out) die(std::string("loopback reference: connect: ") + std::strerror(errno));
   const std::string chunk = fill_pattern(kChunk, 41);
   Figures f;
