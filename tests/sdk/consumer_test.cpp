@@ -1,3 +1,5 @@
+#include <functional>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -37,40 +39,99 @@ TEST_P(ConsumerTest, IsARangeThatComposesWithViews) {
   EXPECT_EQ(values, (std::vector<int>{50, 51, 52}));
 }
 
+// A thread whose join() gives up after 20 s: a consumer that never wakes up fails the test at
+// once (abort, with the failure printed) instead of hanging the run.
+class BoundedThread {
+ public:
+  explicit BoundedThread(std::function<void()> body)
+      : finished_(done_.get_future()), thread_([this, body = std::move(body)] {
+          body();
+          done_.set_value();
+        }) {}
+  ~BoundedThread() { join(); }
+  void join() {
+    if (!thread_.joinable()) return;
+    if (finished_.wait_for(20s) != std::future_status::ready) {
+      ADD_FAILURE() << "the consumer's thread did not finish within 20 s";
+      std::abort();
+    }
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> done_;
+  std::future<void> finished_;
+  std::thread thread_;
+};
+
+// Waits up to 20 s for `n` to reach `want`.
+void wait_for_count(const std::atomic<int>& n, int want) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (n.load() < want && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+}
+
 TEST_P(ConsumerTest, IterationWaitsForNewRecordsWithoutEnding) {
+  produce("live", 0, 1);
   auto consumer = client().consumer("live", {.group = "g", .offset = kafka::Offset::earliest});
-  std::thread producer([&] {
-    std::this_thread::sleep_for(
-        50ms);  // the consumer is already waiting: this is the point of the test
-    produce("live", 0, 3);
-  });
   std::vector<int> got;
-  for (auto& r : consumer | std::views::take(3)) got.push_back(r.value()["n"]);
+  std::atomic<bool> first_seen{false};
+  // The rest is produced only once the first record is in: the iteration has caught up and must
+  // wait for more instead of ending.
+  std::thread producer([&] {
+    while (!first_seen.load()) std::this_thread::yield();
+    produce("live", 1, 3);
+  });
+  for (auto& r : consumer | std::views::take(3)) {
+    got.push_back(r.value()["n"]);
+    first_seen = true;
+  }
   producer.join();
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2}));
 }
 
-TEST_P(ConsumerTest, StopTokenEndsIteration) {
+TEST_P(ConsumerTest, StopTokenEndsAWaitingIteration) {
+  produce("quiet", 0, 1);
   std::stop_source source;
-  auto consumer = client().consumer("quiet", {.group = "g", .stop = source.get_token()});
+  auto consumer = client().consumer(
+      "quiet", {.group = "g", .offset = kafka::Offset::earliest, .stop = source.get_token()});
+  std::atomic<int> seen{0};
   std::atomic<bool> ended{false};
-  std::thread loop([&] {
-    for (auto& r : consumer) (void)r;
+  BoundedThread loop([&] {
+    for (auto& r : consumer) {
+      (void)r;
+      ++seen;
+    }
     ended = true;
   });
+  // Stop only once the loop has had its record and waits for a next one that never comes.
+  wait_for_count(seen, 1);
+  ASSERT_EQ(seen.load(), 1);
+  EXPECT_FALSE(ended.load());
   source.request_stop();
   loop.join();
   EXPECT_TRUE(ended.load());
+  EXPECT_EQ(seen.load(), 1);
 }
 
 TEST_P(ConsumerTest, StopFromAnotherThreadEndsEach) {
   produce("orders", 0, 10);
   auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
-  int seen = 0;
-  consumer.each([&](kafka::Record&) {
-    if (++seen == 10) consumer.stop();
+  std::atomic<int> seen{0};
+  std::atomic<bool> ended{false};
+  BoundedThread loop([&] {
+    consumer.each([&](kafka::Record&) { ++seen; });
+    ended = true;
   });
-  EXPECT_EQ(seen, 10);
+  // each() has read everything and waits on its thread; stop() comes from this one.
+  wait_for_count(seen, 10);
+  ASSERT_EQ(seen.load(), 10);
+  EXPECT_FALSE(ended.load());
+  consumer.stop();
+  loop.join();
+  EXPECT_TRUE(ended.load());
+  EXPECT_EQ(seen.load(), 10);
 }
 
 TEST_P(ConsumerTest, StopEndsIterationEvenWithRecordsAlreadyFetched) {
