@@ -3,58 +3,17 @@
 // nothing else escapes the SDK (standard exceptions from user callbacks pass through untouched).
 //
 //   code()      Kafka's numeric error code (e.g. 3 for UNKNOWN_TOPIC_OR_PARTITION), or -1 when
-//               the failure has no Kafka code (kafka::ErrorCode::unknown).
+//               the failure has no better code (kafka::ErrorCode::unknown_server_error, Kafka's
+//               catch-all).
 //   retriable() true when repeating the same call may succeed (timeouts, rebalances, ...).
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
+#include "kafka_do/error_code.hpp"
+
 namespace kafka {
-
-// The Kafka error codes the SDK raises (values are Kafka's, see Errors.java).
-enum class ErrorCode : int16_t {
-  unknown = -1,
-  none = 0,
-  offset_out_of_range = 1,
-  corrupt_message = 2,
-  unknown_topic_or_partition = 3,
-  not_leader_or_follower = 6,
-  request_timed_out = 7,
-  message_too_large = 10,
-  network_exception = 13,
-  coordinator_not_available = 15,
-  not_coordinator = 16,
-  invalid_topic = 17,
-  record_list_too_large = 18,
-  illegal_generation = 22,
-  inconsistent_group_protocol = 23,
-  invalid_group_id = 24,
-  unknown_member_id = 25,
-  invalid_session_timeout = 26,
-  rebalance_in_progress = 27,
-  topic_authorization_failed = 29,
-  group_authorization_failed = 30,
-  unsupported_version = 35,
-  topic_already_exists = 36,
-  invalid_partitions = 37,
-  invalid_config = 40,
-  invalid_request = 42,
-  out_of_order_sequence_number = 45,
-  invalid_producer_epoch = 47,
-  invalid_txn_state = 48,
-  concurrent_transactions = 51,
-  kafka_storage_error = 56,
-  sasl_authentication_failed = 58,
-  non_empty_group = 68,
-  group_id_not_found = 69,
-  invalid_record = 87,
-  throttling_quota_exceeded = 89,
-  producer_fenced = 90,
-};
-
-// Kafka's name of a code ("UNKNOWN_TOPIC_OR_PARTITION"), as its documentation and tools spell it.
-const char* error_name(ErrorCode code);
 
 class Error : public std::runtime_error {
  public:
@@ -128,7 +87,7 @@ class DisconnectedError : public Error {
 // kafka::Json. The message names topic, partition and offset.
 class SerializationError : public Error {
  public:
-  explicit SerializationError(const std::string& m) : Error(ErrorCode::unknown, m) {}
+  explicit SerializationError(const std::string& m) : Error(ErrorCode::unknown_server_error, m) {}
 };
 // Bad options or arguments (unknown URL scheme, negative batch size, malformed duration...).
 class ConfigError : public Error {

@@ -79,7 +79,7 @@ class StreamProcessingError : public Error {
  public:
   StreamProcessingError(const std::string& topic, int32_t partition, int64_t offset,
                         const std::string& cause)
-      : Error(ErrorCode::unknown, "stream processing failed at " + topic + "/" +
+      : Error(ErrorCode::unknown_server_error, "stream processing failed at " + topic + "/" +
                                       std::to_string(partition) + "@" + std::to_string(offset) +
                                       ": " + cause),
         topic_(topic),

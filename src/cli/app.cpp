@@ -311,7 +311,7 @@ int run(int argc, char** argv) {
   serve_cmd->callback([&] {
     command = [&] {
       Status status = serve(global, serve_options);
-      if (!status) throw kafka::Error(kafka::ErrorCode::unknown, status.error().message());
+      if (!status) throw kafka::Error(kafka::ErrorCode::unknown_server_error, status.error().message());
       return 0;
     };
   });
@@ -368,7 +368,7 @@ int run(int argc, char** argv) {
     // librdkafka's messages may carry the code's name already.
     const std::string name = std::string(" (") + kafka::error_name(e.code()) + ")";
     if (const auto at = message.find(name); at != std::string::npos) message.erase(at, name.size());
-    if (e.code() == kafka::ErrorCode::unknown) {
+    if (e.code() == kafka::ErrorCode::unknown_server_error) {
       std::fprintf(stderr, "kafkado: error: %s\n", message.c_str());
     } else {
       std::fprintf(stderr, "kafkado: error: %s [%s, code %d]\n", message.c_str(),

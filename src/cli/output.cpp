@@ -40,7 +40,7 @@ void Output::write(std::string_view s) {
 
 void Output::flush() {
   if (!closed_ && std::fflush(stdout) != 0) failed();
-  if (!error_.empty()) throw kafka::Error(kafka::ErrorCode::unknown, error_);
+  if (!error_.empty()) throw kafka::Error(kafka::ErrorCode::unknown_server_error, error_);
 }
 
 void Output::failed() {

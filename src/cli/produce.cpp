@@ -37,7 +37,7 @@ class Input {
     if (!path || *path == "-") return;
     fd_ = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {
-      throw kafka::Error(kafka::ErrorCode::unknown,
+      throw kafka::Error(kafka::ErrorCode::unknown_server_error,
                          "cannot open " + *path + ": " + std::strerror(errno));
     }
   }
@@ -108,7 +108,7 @@ void produce(const GlobalOptions& global, const ProduceOptions& options) {
   try {
     for (;;) {
       auto event = reader.next(&line, flush);
-      if (!event) throw kafka::Error(kafka::ErrorCode::unknown, event.error().message());
+      if (!event) throw kafka::Error(kafka::ErrorCode::unknown_server_error, event.error().message());
       if (*event != LineReader::Event::line) break;
       std::string_view value = line;
       if (options.key_separator) {

@@ -56,7 +56,7 @@ Client& Client::operator=(Client&&) noexcept = default;
 
 namespace {
 detail::Backend& live(const std::shared_ptr<detail::Backend>& b) {
-  if (!b) throw Error(ErrorCode::unknown, "client is closed");
+  if (!b) throw Error(ErrorCode::unknown_server_error, "client is closed");
   return *b;
 }
 

@@ -12,14 +12,14 @@ namespace {
 constexpr std::chrono::milliseconds kPollSlice{200};
 
 detail::ConsumerCore& live(const std::shared_ptr<detail::ConsumerCore>& core) {
-  if (!core) throw Error(ErrorCode::unknown, "consumer was moved from or closed");
+  if (!core) throw Error(ErrorCode::unknown_server_error, "consumer was moved from or closed");
   return *core;
 }
 
 }  // namespace
 
 Record& Consumer::iterator::operator*() const {
-  if (!consumer_ || !consumer_->advance()) throw Error(ErrorCode::unknown, "dereferencing the end of a consumer");
+  if (!consumer_ || !consumer_->advance()) throw Error(ErrorCode::unknown_server_error, "dereferencing the end of a consumer");
   return *consumer_->current_;
 }
 
@@ -71,7 +71,7 @@ Record Consumer::first(std::optional<Duration> timeout) {
                                 : std::chrono::steady_clock::time_point::max();
   auto& core = live(core_);
   while (!current_ && buffer_.empty()) {
-    if (core.stopped()) throw Error(ErrorCode::unknown, "consumer stopped before a record arrived");
+    if (core.stopped()) throw Error(ErrorCode::unknown_server_error, "consumer stopped before a record arrived");
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) throw TimeoutError("no record arrived within the timeout");
     const auto slice = std::min<std::chrono::steady_clock::duration>(kPollSlice, deadline - now);

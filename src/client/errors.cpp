@@ -34,7 +34,7 @@ std::shared_ptr<const kafka::Error> convert(const Error& error, Subject subject)
     case Errc::io_error:
       return std::make_shared<kafka::Error>(kafka::ErrorCode::kafka_storage_error, m);
     case Errc::closed:
-      return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown_server_error, m);
     case Errc::out_of_sequence:
       return std::make_shared<kafka::Error>(kafka::ErrorCode::out_of_order_sequence_number, m);
     case Errc::fenced:
@@ -44,7 +44,7 @@ std::shared_ptr<const kafka::Error> convert(const Error& error, Subject subject)
     case Errc::ok:
       break;
   }
-  return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
+  return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown_server_error, m);
 }
 
 }  // namespace
@@ -90,7 +90,7 @@ std::shared_ptr<const kafka::Error> make_error(const Error& error, Subject subje
 }
 
 std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std::string& what) {
-  const std::string m = what + " (" + model::error_code_name(code) + ")";
+  const std::string m = what + " (" + model::error_name(code) + ")";
   using C = model::ErrorCode;
   switch (code) {
     case C::unknown_topic_or_partition:
@@ -115,18 +115,17 @@ std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std:
     case C::coordinator_not_available:
     case C::coordinator_load_in_progress:
     case C::not_coordinator:
-      return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode(int16_t(code)), m,
-                                                            true);
+      return std::make_shared<kafka::GroupCoordinatorError>(code, m, true);
     case C::non_empty_group:
     case C::group_id_not_found:
     case C::invalid_group_id:
     case C::inconsistent_group_protocol:
     case C::invalid_session_timeout:
-      return std::make_shared<kafka::GroupCoordinatorError>(kafka::ErrorCode(int16_t(code)), m);
+      return std::make_shared<kafka::GroupCoordinatorError>(code, m);
     case C::topic_authorization_failed:
     case C::group_authorization_failed:
     case C::sasl_authentication_failed:
-      return std::make_shared<kafka::UnauthorizedError>(kafka::ErrorCode(int16_t(code)), m);
+      return std::make_shared<kafka::UnauthorizedError>(code, m);
     case C::request_timed_out:
       return std::make_shared<kafka::TimeoutError>(m);
     case C::topic_already_exists:
@@ -135,7 +134,7 @@ std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std:
     case C::invalid_partitions:
       return std::make_shared<kafka::ConfigError>(m);
     default:
-      return std::make_shared<kafka::Error>(kafka::ErrorCode(int16_t(code)), m);
+      return std::make_shared<kafka::Error>(code, m);
   }
 }
 
@@ -146,11 +145,3 @@ void throw_if_error(model::ErrorCode code, const std::string& what) {
 }
 
 }  // namespace kafka_do::client
-
-namespace kafka {
-
-const char* error_name(ErrorCode code) {
-  return kafka_do::model::error_code_name(static_cast<kafka_do::model::ErrorCode>(code));
-}
-
-}  // namespace kafka

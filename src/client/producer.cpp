@@ -47,7 +47,7 @@ std::optional<std::string> detail::serialize_json(const Json& value) {
 namespace {
 
 detail::ProducerCore& live(const std::shared_ptr<detail::ProducerCore>& core) {
-  if (!core) throw Error(ErrorCode::unknown, "producer was moved from");
+  if (!core) throw Error(ErrorCode::unknown_server_error, "producer was moved from");
   return *core;
 }
 

@@ -19,12 +19,12 @@ Json Record::parse_value() const {
 }
 
 void Record::commit() const {
-  if (!sink_) throw Error(ErrorCode::unknown, describe() + ": this record does not belong to a consumer");
+  if (!sink_) throw Error(ErrorCode::unknown_server_error, describe() + ": this record does not belong to a consumer");
   sink_->commit(topic_, partition_, offset_ + 1);
 }
 
 void Record::commit_async(std::function<void(const Error*)> done) const {
-  if (!sink_) throw Error(ErrorCode::unknown, describe() + ": this record does not belong to a consumer");
+  if (!sink_) throw Error(ErrorCode::unknown_server_error, describe() + ": this record does not belong to a consumer");
   sink_->commit_async(topic_, partition_, offset_ + 1, std::move(done));
 }
 

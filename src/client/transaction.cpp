@@ -34,7 +34,7 @@ void Transaction::send_to(const std::string& topic, const Json& value, const Sen
 }
 
 void Transaction::send_offsets(Consumer& consumer) {
-  if (!consumer.core_) throw Error(ErrorCode::unknown, "consumer was moved from");
+  if (!consumer.core_) throw Error(ErrorCode::unknown_server_error, "consumer was moved from");
   detail::ConsumerCore& core = *consumer.core_;
   if (core.settings().auto_commit) {
     // Auto-commit would commit positions outside any transaction: the input would be skipped
@@ -74,7 +74,7 @@ void Client::TransactionScope::abort() noexcept {
 
 Client::TransactionScope Client::begin_transaction(const std::string& topic,
                                                    const TransactionOptions& options) {
-  if (!backend_) throw Error(ErrorCode::unknown, "client was closed or moved from");
+  if (!backend_) throw Error(ErrorCode::unknown_server_error, "client was closed or moved from");
   if (options.timeout.count_ms() <= 0) throw ConfigError("transaction timeout must be positive");
   TransactionOptions resolved = options;
   if (resolved.transactional_id.empty()) resolved.transactional_id = "kafka-do-" + topic;

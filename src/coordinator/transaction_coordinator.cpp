@@ -64,7 +64,7 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::open(
             coordinator->complete_locked(copy, txn.state == TxnState::prepare_commit);
         if (done != ErrorCode::none) {
           return Error(Errc::io_error, "could not complete the transaction of " + id + ": " +
-                                           model::error_code_name(done));
+                                           model::error_name(done));
         }
       }
     }

@@ -1,8 +1,8 @@
 #include "model/error_code.hpp"
 
-namespace kafka_do::model {
+namespace kafka {
 
-const char* error_code_name(ErrorCode code) {
+const char* error_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::unknown_server_error:
       return "UNKNOWN_SERVER_ERROR";
@@ -208,4 +208,4 @@ const char* error_code_name(ErrorCode code) {
   return "UNKNOWN_ERROR_CODE";
 }
 
-}  // namespace kafka_do::model
+}  // namespace kafka

@@ -6,7 +6,7 @@
 
 namespace kafka_do::protocol {
 
-using model::error_code_name;
+using model::error_name;
 using model::ErrorCode;
 using model::to_wire;
 

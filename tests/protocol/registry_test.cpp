@@ -53,10 +53,10 @@ TEST(RegistryTest, LatestUnstableVersionsAreMarked) {
 }
 
 TEST(ErrorCodeTest, NamesFollowKafka) {
-  EXPECT_STREQ(error_code_name(ErrorCode::none), "NONE");
-  EXPECT_STREQ(error_code_name(ErrorCode::unknown_topic_or_partition),
+  EXPECT_STREQ(error_name(ErrorCode::none), "NONE");
+  EXPECT_STREQ(error_name(ErrorCode::unknown_topic_or_partition),
                "UNKNOWN_TOPIC_OR_PARTITION");
-  EXPECT_STREQ(error_code_name(ErrorCode(-2)), "UNKNOWN_ERROR_CODE");
+  EXPECT_STREQ(error_name(ErrorCode(-2)), "UNKNOWN_ERROR_CODE");
   EXPECT_EQ(to_wire(ErrorCode::unsupported_version), 35);
   EXPECT_EQ(to_wire(ErrorCode::member_id_required), 79);
   EXPECT_EQ(to_wire(ErrorCode::producer_fenced), 90);

@@ -158,7 +158,7 @@ HttpResponse reset_group_offsets(Broker& broker, const std::string& group,
     for (const auto& result : broker.groups->commit_offsets(commit)) {
       if (result.error != model::ErrorCode::none) {
         return error_response(
-            409, model::error_code_name(result.error),
+            409, model::error_name(result.error),
             "committing " + result.topic + "-" + std::to_string(result.partition) + " failed");
       }
     }

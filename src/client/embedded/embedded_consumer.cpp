@@ -53,7 +53,7 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
     bool member = false;
     {
       std::unique_lock lock(mu_);
-      if (closed_) throw kafka::Error(kafka::ErrorCode::unknown, "consumer is closed");
+      if (closed_) throw kafka::Error(kafka::ErrorCode::unknown_server_error, "consumer is closed");
       if (stopped_) return out;
       heartbeat_if_due();
       {

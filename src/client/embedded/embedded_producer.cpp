@@ -88,7 +88,7 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
   const size_t bytes = record_bytes(record);
   std::unique_lock lock(mu_);
   if (closing_ || closed_)
-    throw kafka::Error(kafka::ErrorCode::unknown, "producer for '" + topic_ + "' is closed");
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error, "producer for '" + topic_ + "' is closed");
   if (bytes + model::batch_format::kHeaderSize > size_t(max_message_bytes_)) {
     throw kafka::MessageTooLargeError(
         "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +

@@ -40,7 +40,7 @@ void EmbeddedTransaction::fail(ErrorCode code, const std::string& what) {
     fenced_ = true;
     throw kafka::ProducerFencedError(
         what + ": another producer with transactional id '" + options_.transactional_id +
-        "' took over, or the " + "transaction timed out (" + model::error_code_name(code) + ")");
+        "' took over, or the " + "transaction timed out (" + model::error_name(code) + ")");
   }
   throw_concrete(make_error(code, what));
 }
@@ -167,7 +167,7 @@ void EmbeddedTransaction::commit() {
   if (ended != ErrorCode::none) {
     if (fencing(ended)) fail(ended, "commit");
     throw kafka::TransactionAbortedError(std::string("commit refused (") +
-                                         model::error_code_name(ended) + ")");
+                                         model::error_name(ended) + ")");
   }
 }
 

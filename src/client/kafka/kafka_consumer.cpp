@@ -312,7 +312,7 @@ void KafkaConsumer::maybe_auto_commit() {
 }
 
 rd_kafka_t* KafkaConsumer::live() const {
-  if (closed_ || !rk_) throw kafka::Error(kafka::ErrorCode::unknown, "consumer is closed");
+  if (closed_ || !rk_) throw kafka::Error(kafka::ErrorCode::unknown_server_error, "consumer is closed");
   return rk_.get();
 }
 

@@ -149,7 +149,7 @@ void KafkaProducer::send(kafka::detail::OutgoingRecord record,
   const size_t bytes = record_bytes(record);
   std::unique_lock lock(mu_);
   if (closed_)
-    throw kafka::Error(kafka::ErrorCode::unknown, "producer for '" + topic_ + "' is closed");
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error, "producer for '" + topic_ + "' is closed");
   const int32_t partition = choose_partition(record, bytes);
   rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
   auto pending = std::make_unique<Pending>(Pending{std::move(callback)});

@@ -123,7 +123,7 @@ std::shared_ptr<const kafka::Error> make_error(rd_kafka_resp_err_t err, const st
       break;
   }
   if (err > 0) return client::make_error(model::ErrorCode(int16_t(err)), what);
-  return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown, m);
+  return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown_server_error, m);
 }
 
 void throw_error(rd_kafka_resp_err_t err, const std::string& what) {
