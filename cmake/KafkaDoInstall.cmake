@@ -6,7 +6,7 @@ include(CMakePackageConfigHelpers)
 if(TARGET kafka_do)
   install(DIRECTORY include/kafka_do DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   # The SDK and the layers it is built from (static libraries); kafka_do is the one to link.
-  install(TARGETS kafka_do kafka_do_streams kafka_do_client kafka_do_coordinator kafka_do_storage kafka_do_model kafka_do_base
+  install(TARGETS kafka_do kafka_do_streams kafka_do_client kafka_do_coordinator kafka_do_protocol kafka_do_storage kafka_do_model kafka_do_base
                   kafka_do_flags
           EXPORT kafka_doTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(EXPORT kafka_doTargets NAMESPACE kafka_do:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kafka_do)

@@ -11,7 +11,8 @@ namespace {
 std::string retention_text(const kafka::TopicInfo& info) {
   if (!info.retention) return "forever";
   const auto hours = std::chrono::duration_cast<std::chrono::hours>(info.retention->ms());
-  return std::to_string(info.retention_ms) + "ms (" + std::to_string(hours.count() / 24) + " days)";
+  return std::to_string(info.retention->count_ms()) + "ms (" + std::to_string(hours.count() / 24) +
+         " days)";
 }
 
 }  // namespace

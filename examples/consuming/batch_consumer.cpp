@@ -21,10 +21,9 @@ int main() try {
     for (int i = 0; i < 300; ++i) p.send({{"order_id", std::to_string(600 + i)}, {"amount", 1.0}});
   });
 
-  auto consumer = kafka.batch_consumer("orders", {.group = "batch-processor",
-                                                  .offset = kafka::Offset::earliest,
-                                                  .batch_size = 100,
-                                                  .batch_timeout = 5s});  // or "5s"
+  auto consumer = kafka.batch_consumer(
+      "orders", {.group = "batch-processor", .offset = kafka::Offset::earliest},
+      {.size = 100, .timeout = 5s});  // or "5s"
 
   // each_batch runs until stopped; this example stops after the 300 records it produced.
   int records = 0;

@@ -51,9 +51,8 @@ struct PartitionInfo {
 struct TopicInfo {
   std::string name;
   int partitions = 0;
-  // retention.ms in effect; nullopt means records are kept forever.
+  // retention.ms in effect; nullopt means records are kept forever (Kafka's -1).
   std::optional<Duration> retention;
-  int64_t retention_ms = 0;  // as Kafka spells it (-1 = forever)
   // Every topic config key with its value in effect.
   std::map<std::string, std::string> config;
   // The keys of `config` set on the topic itself (the others have their defaults).
@@ -140,8 +139,9 @@ class Admin {
   // With partition_info. Throws TopicNotFoundError.
   TopicInfo describe_topic(const std::string& name);
   void alter_topic(const std::string& name, const TopicAlteration& changes);
-  // Grows the topic to `partitions` partitions.
-  void add_partitions(const std::string& name, int partitions);
+  // Grows the topic to `total` partitions (Kafka's CreatePartitions); ConfigError when it already
+  // has as many or more (partitions are never removed).
+  void increase_partitions_to(const std::string& name, int total);
   void delete_topic(const std::string& name);
 
   std::vector<GroupInfo> list_groups();

@@ -35,7 +35,7 @@ enum class Durability {
 struct ClientOptions {
   std::string url;      // "" = KAFKA_DO_URL, else the embedded file: backend
   std::string api_key;  // "" = KAFKA_DO_API_KEY (sent as SASL/PLAIN on kafka://)
-  Duration timeout = 30s;
+  Duration timeout = std::chrono::seconds(30);
   int retries = 3;
   // Producing to (or consuming from) a topic that does not exist creates it with
   // default_partitions partitions; with false it is a TopicNotFoundError.
@@ -108,7 +108,11 @@ class Client {
 
   Consumer consumer(const std::string& topic, const ConsumerOptions& options);
   Consumer consumer(const std::vector<std::string>& topics, const ConsumerOptions& options);
-  BatchConsumer batch_consumer(const std::string& topic, const BatchConsumerOptions& options);
+  // A consumer that hands over records in batches (`batch`: size and timeout); `options` are
+  // those of consumer(), auto_commit included (a batch counts as processed once the next one is
+  // asked for, as a record does once iteration moves past it).
+  BatchConsumer batch_consumer(const std::string& topic, const ConsumerOptions& options,
+                               const BatchOptions& batch = {});
 
   Admin admin();
 
@@ -138,7 +142,10 @@ class Client {
     void abort() noexcept;
   };
   TransactionScope begin_transaction(const std::string& topic, const TransactionOptions& options);
+  // The backend; throws kafka::Error once the client was closed or moved from.
+  detail::Backend& backend() const;
 
+ private:
   std::shared_ptr<detail::Backend> backend_;
 };
 

@@ -35,8 +35,6 @@
 
 namespace kafka {
 
-using namespace std::chrono_literals;
-
 // Where a consumer starts in a partition its group has no committed offset for.
 class Offset {
  public:
@@ -96,14 +94,14 @@ struct ConsumerOptions {
   // Commit the offsets of records the application has moved past, every auto_commit_interval
   // (and at close). With false, call Record::commit / Consumer::commit.
   bool auto_commit = true;
-  Duration auto_commit_interval = 5s;
+  Duration auto_commit_interval = std::chrono::seconds(5);
   int max_poll_records = 500;
   // A member that does not poll for this long is removed from the group (its partitions move).
-  Duration session_timeout = 30s;
-  Duration heartbeat_interval = 3s;
+  Duration session_timeout = std::chrono::seconds(30);
+  Duration heartbeat_interval = std::chrono::seconds(3);
   // A poll waits until at least fetch_min_bytes are available or fetch_max_wait passed.
   int fetch_min_bytes = 1;
-  Duration fetch_max_wait = 500ms;
+  Duration fetch_max_wait = std::chrono::milliseconds(500);
   // Upper bound of bytes read ahead per partition per fetch.
   int fetch_max_bytes = 1 << 20;
   // Iteration ends when this is triggered.
@@ -187,18 +185,13 @@ class Consumer {
   std::optional<Record> current_;
 };
 
-struct BatchConsumerOptions {
-  std::string group;
-  std::optional<Offset> offset;  // unset = the client's default_offset
-  // A batch is handed over when it holds batch_size records or batch_timeout passed since its
-  // first record, whichever comes first. Empty batches are never handed over.
-  int batch_size = 100;
-  Duration batch_timeout = 5s;
-  bool auto_commit = false;
-  Duration session_timeout = 30s;
-  Duration heartbeat_interval = 3s;
-  int fetch_max_bytes = 1 << 20;
-  std::stop_token stop;
+// How a BatchConsumer cuts the records it reads into batches (the consumer's own options, group
+// and offsets and fetch limits, are the ConsumerOptions beside it).
+struct BatchOptions {
+  // A batch is handed over when it holds `size` records or `timeout` passed since its first
+  // record, whichever comes first. Empty batches are never handed over.
+  int size = 100;
+  Duration timeout = std::chrono::seconds(5);
 };
 
 // A batch of records; commit() commits, per partition, the offset after its last record.
@@ -223,7 +216,7 @@ class Batch {
 
 class BatchConsumer {
  public:
-  BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, int batch_size, Duration batch_timeout);
+  BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, BatchOptions batch);
   BatchConsumer(BatchConsumer&&) noexcept;
   BatchConsumer& operator=(BatchConsumer&&) noexcept;
   ~BatchConsumer();
@@ -237,8 +230,7 @@ class BatchConsumer {
 
  private:
   std::shared_ptr<detail::ConsumerCore> core_;
-  int batch_size_;
-  Duration batch_timeout_;
+  BatchOptions batch_;
   std::deque<Record> buffer_;
 };
 

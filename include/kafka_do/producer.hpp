@@ -21,8 +21,6 @@
 
 namespace kafka {
 
-using namespace std::chrono_literals;
-
 enum class Compression { none, gzip, snappy, lz4, zstd };
 
 // How many acknowledgements a send waits for. In-process (file:, memory:) every accepted write is
@@ -39,16 +37,16 @@ struct ProducerOptions {
   // Bytes of records per partition batch; a full batch is sent at once. Must be > 0.
   int batch_size = 16384;
   // How long a non-full batch may wait for more records before it is sent.
-  Duration linger = 5ms;
+  Duration linger = std::chrono::milliseconds(5);
   Compression compression = Compression::none;
   Acks acks = Acks::all;
   // How often a failed batch is retried (retriable errors only), waiting retry_backoff between.
   int retries = 3;
-  Duration retry_backoff = 100ms;
+  Duration retry_backoff = std::chrono::milliseconds(100);
   // AsyncProducer: bytes of records buffered before buffer_full applies.
   size_t buffer_memory = 32u << 20;
   BufferFull buffer_full = BufferFull::block;
-  Duration max_block = 60s;
+  Duration max_block = std::chrono::seconds(60);
 };
 
 // The outcome of one record: error() is null on success.

@@ -72,9 +72,6 @@ class CommitSink {
   virtual ~CommitSink() = default;
   // Commits `next_offset` (the record's offset + 1) for the partition; throws kafka::Error.
   virtual void commit(const std::string& topic, int32_t partition, int64_t next_offset) = 0;
-  // Same, without blocking the caller; `done` gets nullptr on success.
-  virtual void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
-                            std::function<void(const Error*)> done) = 0;
 };
 }  // namespace detail
 
@@ -135,8 +132,9 @@ class Record {
   // thread pool) can move it backwards, which only means redelivery after a restart. Commit the
   // highest record last, or call Consumer::commit() after the pool drained.
   void commit() const;
-  // Commits without blocking on the result: `done` (optional) gets nullptr on success or the
-  // error once the commit completed (in-process backends complete it before returning).
+  // commit() reporting to a callback instead of throwing: `done` (optional) gets nullptr on
+  // success or the error. Every backend completes the commit before this returns (one local
+  // append, or one round trip on kafka://), so `done` runs on the calling thread.
   void commit_async(std::function<void(const Error*)> done = nullptr) const;
 
   // "topic/partition@offset", for messages.

@@ -57,15 +57,15 @@ struct StreamOptions {
   bool from_beginning = true;
   // Input offsets are committed (after the outputs and state they caused are acknowledged)
   // this often; a crash recounts at most the records processed since the last commit.
-  Duration commit_interval = 1s;
+  Duration commit_interval = std::chrono::seconds(1);
   // How long the group waits for a run that stopped polling (a crashed process) before its
   // partitions go to a new run (the consumer's session_timeout).
-  Duration session_timeout = 30s;
+  Duration session_timeout = std::chrono::seconds(30);
   // With no input for this long (wall clock), every open window is emitted. Off when unset.
   std::optional<Duration> idle_timeout;
   // How long to wait for data on an input partition that is behind before processing the
   // others out of timestamp order.
-  Duration max_task_idle = 500ms;
+  Duration max_task_idle = std::chrono::milliseconds(500);
   // Event time of a record; default: its timestamp.
   std::function<Timestamp(const Record&)> timestamp;
   OnError on_error = OnError::fail;
@@ -80,8 +80,8 @@ class StreamProcessingError : public Error {
   StreamProcessingError(const std::string& topic, int32_t partition, int64_t offset,
                         const std::string& cause)
       : Error(ErrorCode::unknown_server_error, "stream processing failed at " + topic + "/" +
-                                      std::to_string(partition) + "@" + std::to_string(offset) +
-                                      ": " + cause),
+                                                   std::to_string(partition) + "@" +
+                                                   std::to_string(offset) + ": " + cause),
         topic_(topic),
         partition_(partition),
         offset_(offset) {}

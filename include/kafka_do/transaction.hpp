@@ -38,13 +38,11 @@
 
 namespace kafka {
 
-using namespace std::chrono_literals;
-
 struct TransactionOptions {
   std::string transactional_id;  // "" = "kafka-do-" + topic
   // A transaction open longer than this is aborted by the coordinator (transaction.timeout.ms;
   // the broker caps it, 15 min by default).
-  Duration timeout = 60s;
+  Duration timeout = std::chrono::seconds(60);
 };
 
 class Consumer;

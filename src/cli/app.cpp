@@ -114,7 +114,7 @@ int run(int argc, char** argv) {
       ->required()
       ->check(CLI::Range(1, 100000));
   grow_cmd->callback(
-      [&] { run_void([&] { topics_add_partitions(global, grow_name, grow_total); }); });
+      [&] { run_void([&] { topics_increase_partitions(global, grow_name, grow_total); }); });
   example(grow_cmd, "kafkado topics add-partitions orders -p 12");
 
   std::string delete_name;
@@ -311,7 +311,8 @@ int run(int argc, char** argv) {
   serve_cmd->callback([&] {
     command = [&] {
       Status status = serve(global, serve_options);
-      if (!status) throw kafka::Error(kafka::ErrorCode::unknown_server_error, status.error().message());
+      if (!status)
+        throw kafka::Error(kafka::ErrorCode::unknown_server_error, status.error().message());
       return 0;
     };
   });

@@ -31,7 +31,8 @@ struct TopicAlterOptions {
   std::vector<std::string> delete_configs;  // names to reset to their default
 };
 void topics_alter(const GlobalOptions& global, const TopicAlterOptions& options);
-void topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total);
+void topics_increase_partitions(const GlobalOptions& global, const std::string& name,
+                                int32_t total);
 void topics_delete(const GlobalOptions& global, const std::string& name, bool if_exists);
 
 struct ProduceOptions {

@@ -122,8 +122,9 @@ void topics_alter(const GlobalOptions& global, const TopicAlterOptions& options)
   if (!global.quiet) std::printf("Altered topic %s.\n", options.name.c_str());
 }
 
-void topics_add_partitions(const GlobalOptions& global, const std::string& name, int32_t total) {
-  connect(global).admin().add_partitions(name, total);
+void topics_increase_partitions(const GlobalOptions& global, const std::string& name,
+                                int32_t total) {
+  connect(global).admin().increase_partitions_to(name, total);
   if (!global.quiet) std::printf("Topic %s now has %d partitions.\n", name.c_str(), total);
 }
 

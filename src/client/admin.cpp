@@ -48,8 +48,8 @@ TopicInfo Admin::describe_topic(const std::string& name) {
 void Admin::alter_topic(const std::string& name, const TopicAlteration& changes) {
   core_->alter_topic(name, changes);
 }
-void Admin::add_partitions(const std::string& name, int partitions) {
-  core_->add_partitions(name, partitions);
+void Admin::increase_partitions_to(const std::string& name, int total) {
+  core_->increase_partitions_to(name, total);
 }
 void Admin::delete_topic(const std::string& name) { core_->delete_topic(name); }
 std::vector<GroupInfo> Admin::list_groups() { return core_->list_groups(); }

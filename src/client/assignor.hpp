@@ -1,8 +1,8 @@
 #pragma once
 // Client-side partition assignment for consumer groups, as Kafka clients do it: every member
 // sends its subscription (ConsumerProtocolSubscription) when joining; the leader assigns the
-// partitions and sends each member its ConsumerProtocolAssignment. The encodings are Kafka's
-// (version 0 of both embedded schemas), so members of one group may mix clients.
+// partitions and sends each member its ConsumerProtocolAssignment. Both payloads are encoded by
+// coordinator/consumer_protocol.hpp, in Kafka's format, so members of one group may mix clients.
 
 #include <cstdint>
 #include <map>
@@ -18,11 +18,6 @@ namespace kafka_do::client {
 struct Subscription {
   std::vector<std::string> topics;
 };
-
-// Subscriptions are encoded by coordinator/consumer_protocol.hpp (the coordinator reads them
-// too); assignments only travel between clients, so their codec lives here.
-std::string encode_assignment(const std::vector<kafka::TopicPartition>& partitions);
-std::optional<std::vector<kafka::TopicPartition>> decode_assignment(std::string_view bytes);
 
 // The assignors we offer, in order of preference (librdkafka's default order).
 inline constexpr std::string_view kRangeAssignor = "range";

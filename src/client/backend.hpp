@@ -60,7 +60,7 @@ class ProducerCore {
 
 struct ConsumerSettings {
   std::vector<std::string> topics;
-  std::string group;  // empty only with `assign`
+  std::string group;                   // empty only with `assign`
   std::vector<PartitionStart> assign;  // manual assignment; empty = group membership
   Offset offset = Offset::latest;
   bool auto_commit = true;
@@ -129,7 +129,7 @@ class AdminCore {
   virtual std::vector<TopicInfo> list_topics() = 0;
   virtual TopicInfo describe_topic(const std::string& name) = 0;
   virtual void alter_topic(const std::string& name, const TopicAlteration& changes) = 0;
-  virtual void add_partitions(const std::string& name, int partitions) = 0;
+  virtual void increase_partitions_to(const std::string& name, int total) = 0;
   virtual void delete_topic(const std::string& name) = 0;
   virtual std::vector<GroupInfo> list_groups() = 0;
   virtual GroupDescription describe_group(const std::string& group) = 0;

@@ -126,24 +126,18 @@ Consumer Client::consumer(const std::vector<std::string>& topics, const Consumer
       live(backend_).make_consumer(settings(topics, options, live(backend_).default_offset())));
 }
 
-BatchConsumer Client::batch_consumer(const std::string& topic,
-                                     const BatchConsumerOptions& options) {
-  if (options.batch_size <= 0) throw ConfigError("batch_size must be positive");
-  ConsumerOptions o;
-  o.group = options.group;
-  o.offset = options.offset;
-  o.auto_commit = options.auto_commit;
-  o.max_poll_records = options.batch_size;
-  o.session_timeout = options.session_timeout;
-  o.heartbeat_interval = options.heartbeat_interval;
-  o.fetch_max_bytes = options.fetch_max_bytes;
-  o.stop = options.stop;
+BatchConsumer Client::batch_consumer(const std::string& topic, const ConsumerOptions& options,
+                                     const BatchOptions& batch) {
+  if (batch.size <= 0) throw ConfigError("batch size must be positive");
+  if (batch.timeout.count_ms() < 0) throw ConfigError("batch timeout must not be negative");
   return BatchConsumer(
-      live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
-      options.batch_size, options.batch_timeout);
+      live(backend_).make_consumer(settings({topic}, options, live(backend_).default_offset())),
+      batch);
 }
 
 Admin Client::admin() { return Admin(live(backend_).make_admin()); }
+
+detail::Backend& Client::backend() const { return live(backend_); }
 
 void Client::close() {
   if (backend_) backend_->close();

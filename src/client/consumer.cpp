@@ -19,7 +19,8 @@ detail::ConsumerCore& live(const std::shared_ptr<detail::ConsumerCore>& core) {
 }  // namespace
 
 Record& Consumer::iterator::operator*() const {
-  if (!consumer_ || !consumer_->advance()) throw Error(ErrorCode::unknown_server_error, "dereferencing the end of a consumer");
+  if (!consumer_ || !consumer_->advance())
+    throw Error(ErrorCode::unknown_server_error, "dereferencing the end of a consumer");
   return *consumer_->current_;
 }
 
@@ -71,11 +72,13 @@ Record Consumer::first(std::optional<Duration> timeout) {
                                 : std::chrono::steady_clock::time_point::max();
   auto& core = live(core_);
   while (!current_ && buffer_.empty()) {
-    if (core.stopped()) throw Error(ErrorCode::unknown_server_error, "consumer stopped before a record arrived");
+    if (core.stopped())
+      throw Error(ErrorCode::unknown_server_error, "consumer stopped before a record arrived");
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) throw TimeoutError("no record arrived within the timeout");
     const auto slice = std::min<std::chrono::steady_clock::duration>(kPollSlice, deadline - now);
-    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0)) buffer_.push_back(std::move(r));
+    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0))
+      buffer_.push_back(std::move(r));
   }
   if (!current_) {
     current_ = std::move(buffer_.front());
@@ -111,8 +114,10 @@ bool Consumer::wait_for_assignment(Duration timeout) {
   while (core.assignment().empty()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline || core.stopped()) return false;
-    const auto slice = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20), deadline - now);
-    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0)) buffer_.push_back(std::move(r));
+    const auto slice = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20),
+                                                                     deadline - now);
+    for (auto& r : core.poll(std::chrono::duration_cast<std::chrono::milliseconds>(slice), 0))
+      buffer_.push_back(std::move(r));
   }
   return true;
 }
@@ -151,8 +156,8 @@ void Batch::commit() {
   live(core_).commit_offsets(next);
 }
 
-BatchConsumer::BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, int batch_size, Duration batch_timeout)
-    : core_(std::move(core)), batch_size_(batch_size), batch_timeout_(batch_timeout) {}
+BatchConsumer::BatchConsumer(std::shared_ptr<detail::ConsumerCore> core, BatchOptions batch)
+    : core_(std::move(core)), batch_(batch) {}
 BatchConsumer::BatchConsumer(BatchConsumer&&) noexcept = default;
 BatchConsumer& BatchConsumer::operator=(BatchConsumer&&) noexcept = default;
 
@@ -168,20 +173,24 @@ std::optional<Batch> BatchConsumer::next_batch() {
   auto& core = live(core_);
   std::vector<Record> records;
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  while (int(records.size()) < batch_size_) {
+  // Each poll returns at most max_poll_records; a batch may take several.
+  const int per_poll = std::max(1, core.settings().max_poll_records);
+  while (int(records.size()) < batch_.size) {
     if (core.stopped()) break;
     if (buffer_.empty()) {
       auto wait = kPollSlice;
       if (deadline) {
         const auto now = std::chrono::steady_clock::now();
         if (now >= *deadline) break;
-        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now) +
-                                  std::chrono::milliseconds(1));
+        wait =
+            std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now) +
+                               std::chrono::milliseconds(1));
       }
-      for (auto& r : core.poll(wait, size_t(batch_size_ - int(records.size())))) buffer_.push_back(std::move(r));
+      const int want = std::min(per_poll, batch_.size - int(records.size()));
+      for (auto& r : core.poll(wait, size_t(want))) buffer_.push_back(std::move(r));
       continue;
     }
-    if (!deadline) deadline = std::chrono::steady_clock::now() + batch_timeout_.ms();
+    if (!deadline) deadline = std::chrono::steady_clock::now() + batch_.timeout.ms();
     records.push_back(std::move(buffer_.front()));
     buffer_.pop_front();
   }

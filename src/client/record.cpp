@@ -19,13 +19,25 @@ Json Record::parse_value() const {
 }
 
 void Record::commit() const {
-  if (!sink_) throw Error(ErrorCode::unknown_server_error, describe() + ": this record does not belong to a consumer");
+  if (!sink_)
+    throw Error(ErrorCode::unknown_server_error,
+                describe() + ": this record does not belong to a consumer");
   sink_->commit(topic_, partition_, offset_ + 1);
 }
 
 void Record::commit_async(std::function<void(const Error*)> done) const {
-  if (!sink_) throw Error(ErrorCode::unknown_server_error, describe() + ": this record does not belong to a consumer");
-  sink_->commit_async(topic_, partition_, offset_ + 1, std::move(done));
+  if (!sink_)
+    throw Error(ErrorCode::unknown_server_error,
+                describe() + ": this record does not belong to a consumer");
+  // Every backend's commit is one local append or one round trip, so it completes here; librdkafka
+  // would otherwise report an asynchronous result only from inside a later poll().
+  try {
+    sink_->commit(topic_, partition_, offset_ + 1);
+  } catch (const Error& e) {
+    if (done) done(&e);
+    return;
+  }
+  if (done) done(nullptr);
 }
 
 }  // namespace kafka

@@ -28,6 +28,8 @@ std::vector<Json> MockClient::messages(const std::string& topic) {
   return out;
 }
 
-std::vector<Record> MockClient::records(const std::string& topic) { return backend_->read_topic(topic); }
+std::vector<Record> MockClient::records(const std::string& topic) {
+  return backend().read_topic(topic);
+}
 
 }  // namespace kafka

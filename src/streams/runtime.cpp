@@ -11,6 +11,8 @@
 #include "kafka_do/client.hpp"
 #include "streams/engine.hpp"
 
+using namespace std::chrono_literals;
+
 namespace kafka::detail {
 namespace {
 

@@ -19,23 +19,25 @@ TEST_P(AdminTest, CreatesListsDescribesAltersAndDeletesTopics) {
 
   auto info = admin.describe_topic("orders");
   EXPECT_EQ(info.partitions, 3);
-  EXPECT_EQ(info.retention_ms, 7 * 24 * 3600 * 1000LL);
+  EXPECT_EQ(info.retention.value_or(kafka::Duration()).count_ms(), 7 * 24 * 3600 * 1000LL);
   ASSERT_TRUE(info.retention);
   EXPECT_EQ(info.retention->ms(), std::chrono::milliseconds(7 * 24h));
   EXPECT_EQ(info.config.at("cleanup.policy"), "delete");
 
   admin.alter_topic("orders", {.retention = 30 * 24h});
-  EXPECT_EQ(admin.describe_topic("orders").retention_ms, 30 * 24 * 3600 * 1000LL);
+  EXPECT_EQ(admin.describe_topic("orders").retention.value_or(kafka::Duration()).count_ms(),
+            30 * 24 * 3600 * 1000LL);
   admin.alter_topic("orders", {.retention = "1h", .config = {{"max.message.bytes", "2048"}}});
   info = admin.describe_topic("orders");
-  EXPECT_EQ(info.retention_ms, 3600 * 1000LL);
+  EXPECT_EQ(info.retention.value_or(kafka::Duration()).count_ms(), 3600 * 1000LL);
   EXPECT_EQ(info.config.at("max.message.bytes"), "2048");
   admin.alter_topic("orders", {.config = {{"retention.ms", "-1"}}});
   EXPECT_FALSE(admin.describe_topic("orders").retention.has_value());
   admin.alter_topic("orders", {.reset = {"retention.ms"}});
-  EXPECT_EQ(admin.describe_topic("orders").retention_ms, 7 * 24 * 3600 * 1000LL);
+  EXPECT_EQ(admin.describe_topic("orders").retention.value_or(kafka::Duration()).count_ms(),
+            7 * 24 * 3600 * 1000LL);
 
-  admin.add_partitions("orders", 5);
+  admin.increase_partitions_to("orders", 5);
   EXPECT_EQ(admin.describe_topic("orders").partitions, 5);
 
   admin.delete_topic("events");
@@ -54,7 +56,7 @@ TEST_P(AdminTest, ErrorsAreSpecific) {
   EXPECT_THROW(admin.create_topic("z", {.config = {{"no.such.config", "1"}}}), kafka::ConfigError);
   EXPECT_THROW(admin.alter_topic("missing", {.retention = 1h}), kafka::TopicNotFoundError);
   EXPECT_THROW(admin.delete_topic("missing"), kafka::TopicNotFoundError);
-  EXPECT_THROW(admin.add_partitions("orders", 1), kafka::ConfigError);
+  EXPECT_THROW(admin.increase_partitions_to("orders", 1), kafka::ConfigError);
   try {
     admin.describe_topic("missing");
   } catch (const kafka::Error& e) {
@@ -93,7 +95,7 @@ TEST_P(AdminTest, TopicsAndConfigsSurviveRestart) {
   auto& again = reopen();
   const auto info = again.admin().describe_topic("kept");
   EXPECT_EQ(info.partitions, 2);
-  EXPECT_EQ(info.retention_ms, 2 * 3600 * 1000LL);
+  EXPECT_EQ(info.retention.value_or(kafka::Duration()).count_ms(), 2 * 3600 * 1000LL);
 }
 
 TEST_P(AdminTest, DeletedTopicRecreatedStartsWithoutOldCommittedOffsets) {

@@ -293,10 +293,9 @@ TEST_P(ConsumerTest, CommitAsyncReportsCompletion) {
 
 TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
   produce("orders", 0, 250);
-  auto consumer = client().batch_consumer("orders", {.group = "batch",
-                                                     .offset = kafka::Offset::earliest,
-                                                     .batch_size = 100,
-                                                     .batch_timeout = 200ms});
+  auto consumer = client().batch_consumer(
+      "orders", {.group = "batch", .offset = kafka::Offset::earliest, .auto_commit = false},
+      {.size = 100, .timeout = 200ms});
   std::vector<size_t> sizes;
   int64_t next = 0;
   while (next < 250) {
@@ -314,8 +313,7 @@ TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
 TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
   produce("orders", 0, 30);
   auto consumer = client().batch_consumer(
-      "orders",
-      {.group = "b", .offset = kafka::Offset::earliest, .batch_size = 10, .batch_timeout = 100ms});
+      "orders", {.group = "b", .offset = kafka::Offset::earliest}, {.size = 10, .timeout = 100ms});
   int batches = 0;
   consumer.each_batch([&](kafka::Batch& batch) {
     EXPECT_EQ(batch.size(), 10u);

@@ -3,7 +3,7 @@
 
 #include "broker/console/api.hpp"
 #include "broker/metrics/group_lag.hpp"
-#include "protocol/gen/consumer_protocol_assignment.hpp"
+#include "coordinator/consumer_protocol.hpp"
 
 namespace kafka_do::broker::console {
 namespace {
@@ -23,16 +23,14 @@ json lag_json(const std::vector<PartitionLag>& lags) {
 // The consumer protocol's assignment bytes as {"topic": [partitions]}; null when they are not
 // a consumer assignment (another protocol type) or empty.
 json assignment_json(const std::string& bytes) {
-  if (bytes.empty()) return json::array();
-  protocol::ConsumerProtocolAssignment assignment;
-  ByteReader reader(bytes);
-  const int16_t version = reader.i16();
-  if (!reader.ok() || version < 0 || !assignment.decode(reader, std::min<int16_t>(version, 3))) {
-    return nullptr;
-  }
+  const auto assigned = coordinator::decode_assignment(bytes);
+  if (!assigned) return nullptr;
   json out = json::array();
-  for (const auto& tp : assignment.assigned_partitions) {
-    out.push_back({{"topic", tp.topic}, {"partitions", tp.partitions}});
+  for (const auto& tp : *assigned) {  // grouped by topic, in the order the leader wrote them
+    if (out.empty() || out.back()["topic"] != tp.topic) {
+      out.push_back({{"topic", tp.topic}, {"partitions", json::array()}});
+    }
+    out.back()["partitions"].push_back(tp.partition);
   }
   return out;
 }

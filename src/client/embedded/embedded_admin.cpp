@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "client/assignor.hpp"
 #include "client/embedded/embedded_backend.hpp"
 #include "client/errors.hpp"
+#include "coordinator/consumer_protocol.hpp"
 
 namespace kafka_do::client {
 namespace {
@@ -13,7 +13,6 @@ kafka::TopicInfo to_info(const storage::TopicDescription& d) {
   kafka::TopicInfo info;
   info.name = d.name;
   info.partitions = d.partitions;
-  info.retention_ms = d.config.retention_ms;
   if (d.config.retention_ms >= 0) info.retention = std::chrono::milliseconds(d.config.retention_ms);
   for (const auto& key : storage::TopicConfig::keys()) {
     info.config[std::string(key.name)] = *d.config.get(key.name);
@@ -61,8 +60,8 @@ void EmbeddedAdmin::alter_topic(const std::string& name, const kafka::TopicAlter
   check(backend_->logs().alter_topic_config(name, updates), Subject::topic);
 }
 
-void EmbeddedAdmin::add_partitions(const std::string& name, int partitions) {
-  check(backend_->logs().create_partitions(name, partitions), Subject::topic);
+void EmbeddedAdmin::increase_partitions_to(const std::string& name, int total) {
+  check(backend_->logs().create_partitions(name, total), Subject::topic);
 }
 
 void EmbeddedAdmin::delete_topic(const std::string& name) {
@@ -92,7 +91,8 @@ kafka::GroupDescription EmbeddedAdmin::describe_group(const std::string& group) 
   for (const auto& m : d.members) {
     kafka::GroupMember member{m.member_id, m.client_id, m.client_host, {}};
     if (d.protocol_type == "consumer") {
-      if (auto assigned = decode_assignment(m.assignment)) member.assignment = *assigned;
+      if (auto assigned = coordinator::decode_assignment(m.assignment))
+        member.assignment = *assigned;
     }
     partitions.insert(member.assignment.begin(), member.assignment.end());
     out.members.push_back(std::move(member));

@@ -201,7 +201,7 @@ void EmbeddedConsumer::on_joined(coordinator::JoinResponse response) {
                                 ? assign_round_robin(subscriptions, counts)
                                 : assign_range(subscriptions, counts);
     for (const auto& [member, partitions] : plan)
-      sync.assignments.push_back({member, encode_assignment(partitions)});
+      sync.assignments.push_back({member, coordinator::encode_assignment(partitions)});
   }
   membership_ = Membership::syncing;
   const uint64_t id = ++request_id_;
@@ -226,7 +226,7 @@ void EmbeddedConsumer::on_synced(coordinator::SyncResponse response) {
     return;
   }
   throw_if_error(response.error, "syncing group '" + settings_.group + "'");
-  auto assigned = decode_assignment(response.assignment);
+  auto assigned = coordinator::decode_assignment(response.assignment);
   if (!assigned) {
     throw kafka::GroupCoordinatorError(
         kafka::ErrorCode::inconsistent_group_protocol,
@@ -453,19 +453,6 @@ void EmbeddedConsumer::commit_offsets(const std::map<kafka::TopicPartition, int6
 void EmbeddedConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
   std::lock_guard lock(mu_);
   commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
-}
-
-void EmbeddedConsumer::commit_async(const std::string& topic, int32_t partition,
-                                    int64_t next_offset,
-                                    std::function<void(const kafka::Error*)> done) {
-  // In-process commits are one local append: done here, the callback runs before returning.
-  try {
-    commit(topic, partition, next_offset);
-  } catch (const kafka::Error& e) {
-    if (done) done(&e);
-    return;
-  }
-  if (done) done(nullptr);
 }
 
 void EmbeddedConsumer::stop() {

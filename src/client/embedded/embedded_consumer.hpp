@@ -30,7 +30,8 @@ class EmbeddedBackend;
 
 class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
  public:
-  EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend, kafka::detail::ConsumerSettings settings);
+  EmbeddedConsumer(std::shared_ptr<EmbeddedBackend> backend,
+                   kafka::detail::ConsumerSettings settings);
   ~EmbeddedConsumer() override;
 
   std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
@@ -38,8 +39,6 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   void commit_consumed() override;
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
-  void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
-                    std::function<void(const kafka::Error*)> done) override;
   void stop() override;
   bool stopped() const override;
   void close() override;
@@ -49,10 +48,9 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   std::map<kafka::TopicPartition, int64_t> lag() override;
   // Commits `offsets` as this member through `commit` (a transactional commit), with the checks
   // and bookkeeping of a plain commit. Throws kafka::Error.
-  void commit_in_transaction(
-      const std::map<kafka::TopicPartition, int64_t>& offsets,
-      const std::function<std::vector<coordinator::PartitionResult>(
-          const coordinator::OffsetCommitRequest&)>& commit);
+  void commit_in_transaction(const std::map<kafka::TopicPartition, int64_t>& offsets,
+                             const std::function<std::vector<coordinator::PartitionResult>(
+                                 const coordinator::OffsetCommitRequest&)>& commit);
   EmbeddedBackend& backend() const { return *backend_; }
 
  private:

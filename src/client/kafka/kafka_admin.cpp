@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "client/assignor.hpp"
 #include "client/kafka/kafka_backend.hpp"
+#include "coordinator/consumer_protocol.hpp"
 
 namespace kafka_do::client {
 namespace {
@@ -17,14 +17,13 @@ kafka::TopicInfo to_info(const std::string& name, int32_t partitions,
   info.partitions = partitions;
   info.config = config.values;
   for (const auto& [k, v] : config.overrides) info.overrides.push_back(k);
-  info.retention_ms = -1;
   if (auto it = config.values.find("retention.ms"); it != config.values.end()) {
     try {
-      info.retention_ms = std::stoll(it->second);
+      if (const int64_t ms = std::stoll(it->second); ms >= 0)
+        info.retention = std::chrono::milliseconds(ms);
     } catch (const std::exception&) {  // not a number: reported as forever, the config shows it
     }
   }
-  if (info.retention_ms >= 0) info.retention = std::chrono::milliseconds(info.retention_ms);
   return info;
 }
 
@@ -124,14 +123,14 @@ void KafkaAdmin::alter_topic(const std::string& name, const kafka::TopicAlterati
   }
 }
 
-void KafkaAdmin::add_partitions(const std::string& name, int partitions) {
+void KafkaAdmin::increase_partitions_to(const std::string& name, int total) {
   char err[256];
   std::unique_ptr<rd_kafka_NewPartitions_t, decltype(&rd_kafka_NewPartitions_destroy)> np(
-      rd_kafka_NewPartitions_new(name.c_str(), size_t(std::max(0, partitions)), err, sizeof err),
+      rd_kafka_NewPartitions_new(name.c_str(), size_t(std::max(0, total)), err, sizeof err),
       rd_kafka_NewPartitions_destroy);
   if (!np) throw kafka::ConfigError("adding partitions to '" + name + "': " + err);
   const std::string what =
-      "growing topic '" + name + "' to " + std::to_string(partitions) + " partitions";
+      "growing topic '" + name + "' to " + std::to_string(total) + " partitions";
   auto ev = backend_->admin(
       [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
         rd_kafka_NewPartitions_t* one = np.get();
@@ -235,7 +234,7 @@ kafka::GroupDescription KafkaAdmin::describe_group(const std::string& group) {
       if (consumer && m.member_assignment) {
         const std::string_view bytes(static_cast<const char*>(m.member_assignment),
                                      size_t(m.member_assignment_size));
-        if (auto assigned = decode_assignment(bytes)) member.assignment = *assigned;
+        if (auto assigned = coordinator::decode_assignment(bytes)) member.assignment = *assigned;
       }
       partitions.insert(member.assignment.begin(), member.assignment.end());
       out.members.push_back(std::move(member));

@@ -20,7 +20,7 @@ class KafkaAdmin final : public kafka::detail::AdminCore {
   std::vector<kafka::TopicInfo> list_topics() override;
   kafka::TopicInfo describe_topic(const std::string& name) override;
   void alter_topic(const std::string& name, const kafka::TopicAlteration& changes) override;
-  void add_partitions(const std::string& name, int partitions) override;
+  void increase_partitions_to(const std::string& name, int total) override;
   void delete_topic(const std::string& name) override;
   std::vector<kafka::GroupInfo> list_groups() override;
   kafka::GroupDescription describe_group(const std::string& group) override;

@@ -312,7 +312,8 @@ void KafkaConsumer::maybe_auto_commit() {
 }
 
 rd_kafka_t* KafkaConsumer::live() const {
-  if (closed_ || !rk_) throw kafka::Error(kafka::ErrorCode::unknown_server_error, "consumer is closed");
+  if (closed_ || !rk_)
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error, "consumer is closed");
   return rk_.get();
 }
 
@@ -363,19 +364,6 @@ void KafkaConsumer::commit_offsets(const std::map<kafka::TopicPartition, int64_t
 void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
   std::lock_guard lock(mu_);
   commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
-}
-
-void KafkaConsumer::commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
-                                 std::function<void(const kafka::Error*)> done) {
-  // Completed before returning, like the embedded backend: a commit is one round trip, and
-  // librdkafka would otherwise only report async results from inside poll().
-  try {
-    commit(topic, partition, next_offset);
-  } catch (const kafka::Error& e) {
-    if (done) done(&e);
-    return;
-  }
-  if (done) done(nullptr);
 }
 
 void KafkaConsumer::stop() {

@@ -38,8 +38,6 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   void commit_consumed() override;
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
-  void commit_async(const std::string& topic, int32_t partition, int64_t next_offset,
-                    std::function<void(const kafka::Error*)> done) override;
   void stop() override;
   bool stopped() const override { return stopped_; }
   void close() override;
