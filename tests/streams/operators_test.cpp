@@ -1,5 +1,5 @@
 // Every DSL operator through the TopologyTestDriver: what a user of the operator would check,
-// with the research note's worked examples as known answers (windows, grace, late records,
+// with docs/streams.md's worked examples as known answers (windows, grace, late records,
 // emission once per window, joins at their boundaries, branch, errors).
 #include <gtest/gtest.h>
 

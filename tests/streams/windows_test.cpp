@@ -1,4 +1,4 @@
-// Window arithmetic: known answers, including the javadoc vectors (research note §1.3).
+// Window arithmetic: known answers, including the vectors of Kafka Streams' TimeWindows/SessionWindows javadoc.
 #include "streams/windows.hpp"
 
 #include <gtest/gtest.h>

@@ -74,7 +74,7 @@ void handle_create_topics(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// v5 is flexible and returns configs; the target clients use at most v4 (NOTES §2.2).
+// v5 is flexible and returns configs; librdkafka, kafka-python and kafkajs use at most v4.
 const Handler kCreateTopicsHandler{protocol::ApiKey::create_topics, 0, 4, &handle_create_topics};
 
 }  // namespace kafka_do::broker::handlers

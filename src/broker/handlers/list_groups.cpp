@@ -43,7 +43,7 @@ void handle_list_groups(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// librdkafka's legacy list_groups() sends v0 (NOTES §2.1); v3 is flexible, v4 filters by state,
+// librdkafka's legacy list_groups() sends v0 (tests/compat covers it); v3 is flexible, v4 filters by state,
 // v5 (group types, KIP-848) is not implemented.
 const Handler kListGroupsHandler{protocol::ApiKey::list_groups, 0, 4, &handle_list_groups};
 

@@ -75,7 +75,7 @@ void handle_metadata(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// v9+ is flexible and v10+ adds topic ids; the target clients use at most v6 (NOTES §2.2).
+// v9+ is flexible and v10+ adds topic ids; kcat, librdkafka, kafka-python and kafkajs use at most v6.
 const Handler kMetadataHandler{protocol::ApiKey::metadata, 0, 8, &handle_metadata};
 
 }  // namespace kafka_do::broker::handlers

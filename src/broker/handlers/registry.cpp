@@ -78,7 +78,7 @@ void dispatch(const RequestContext& ctx, Respond respond) {
   }
   if (handler == &kApiVersionsHandler) {
     // A too-new ApiVersions must still get an answer the client can read, or librdkafka
-    // concludes the broker predates ApiVersions and never gets through (NOTES §1). The
+    // concludes the broker predates ApiVersions and never gets through. The
     // ApiVersions handler writes the v0-format error body for out-of-range versions.
     handler->handle(ctx, std::move(respond));
     return;

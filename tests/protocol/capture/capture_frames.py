@@ -39,7 +39,8 @@ API_NAMES = {0: "produce", 1: "fetch", 2: "list_offsets", 3: "metadata", 8: "off
              37: "create_partitions", 42: "delete_groups", 44: "incremental_alter_configs",
              47: "offset_delete", 60: "describe_cluster"}
 
-# Advertised (api key, min, max): non-flexible ranges except ApiVersions, as in NOTES.md 2.2.
+# Advertised (api key, min, max) while capturing: the non-flexible ranges except ApiVersions, so the
+# captured frames exercise the non-flexible codecs (wider than what the broker serves today).
 ADVERTISED = [(0, 0, 7), (1, 0, 11), (2, 0, 3), (3, 0, 6), (8, 0, 7), (9, 0, 5), (10, 0, 2),
               (11, 0, 5), (12, 0, 3), (13, 0, 3), (14, 0, 3), (15, 0, 4), (16, 0, 2), (18, 0, 3),
               (19, 0, 4), (20, 0, 3), (22, 0, 1), (24, 0, 1), (25, 0, 1), (26, 0, 1), (28, 0, 2),
