@@ -19,6 +19,7 @@
 #include "kafka_do/admin.hpp"
 #include "kafka_do/consumer.hpp"
 #include "kafka_do/duration.hpp"
+#include "kafka_do/parallel_consumer.hpp"
 #include "kafka_do/producer.hpp"
 #include "kafka_do/streams.hpp"
 #include "kafka_do/transaction.hpp"
@@ -113,6 +114,12 @@ class Client {
   // asked for, as a record does once iteration moves past it).
   BatchConsumer batch_consumer(const std::string& topic, const ConsumerOptions& options,
                                const BatchOptions& batch = {});
+
+  // Records processed on `parallel.concurrency` threads, committed only up to the contiguous
+  // low watermark of finished records (parallel_consumer.hpp). `options` are those of
+  // consumer(); auto_commit does not apply (finished records are committed as they finish).
+  ParallelConsumer parallel_consumer(const std::string& topic, const ConsumerOptions& options,
+                                     const ParallelOptions& parallel = {});
 
   Admin admin();
 

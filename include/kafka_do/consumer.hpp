@@ -158,6 +158,10 @@ class Consumer {
   std::vector<Record> poll(Duration timeout);
   // Commits the position after every record returned so far, for every assigned partition.
   void commit();
+  // Commits these next offsets, per partition (Kafka's commitSync(offsets)); records below them
+  // count as finished for Record::commit. Throws RebalanceInProgressError for a partition this
+  // consumer no longer owns.
+  void commit(const std::map<TopicPartition, int64_t>& next_offsets);
   // Makes iteration end (thread-safe; callable from another thread or a signal-safe context no).
   void stop();
   // Commits (when auto_commit), leaves the group and releases. Idempotent.

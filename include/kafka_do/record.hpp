@@ -126,11 +126,15 @@ class Record {
   }
   bool has_value() const { return value_.has_value(); }
 
-  // Commits this record (its offset + 1) for its partition in the consumer's group. Throws
-  // kafka::Error (RebalanceInProgressError when the partition moved to another member).
-  // As in Kafka, a commit sets the partition's committed offset: commits made out of order (a
-  // thread pool) can move it backwards, which only means redelivery after a restart. Commit the
-  // highest record last, or call Consumer::commit() after the pool drained.
+  // "I am done with this record." The partition's committed offset advances to the contiguous
+  // low watermark of finished records: past this record once every record the consumer handed
+  // out before it is committed (or covered by a commit by position: Consumer::commit,
+  // Batch::commit) too. Commits from any thread, in any order, are therefore safe: committing
+  // offset 10 while offset 5 is still being processed commits nothing past 5, and a crash
+  // redelivers 5, never skips it. Sequential code that commits every record sees Kafka's usual
+  // behaviour. To commit up to a record without finishing each one before it, commit by
+  // position (Consumer::commit({{partition, offset + 1}})). Throws kafka::Error
+  // (RebalanceInProgressError when the partition moved to another member).
   void commit() const;
   // commit() reporting to a callback instead of throwing: `done` (optional) gets nullptr on
   // success or the error. Every backend completes the commit before this returns (one local

@@ -87,6 +87,22 @@ class ConsumerCore : public CommitSink, public std::enable_shared_from_this<Cons
   virtual void commit_consumed() = 0;
   // Commits the given next offsets.
   virtual void commit_offsets(const std::map<TopicPartition, int64_t>& offsets) = 0;
+  // The application finished `record` (Record::commit without the commit; the parallel
+  // consumer): the partition's commit may pass it once every earlier record handed out is
+  // finished too (client/finished_offsets.hpp). No I/O.
+  // `epoch` is assignment_epoch() when the record was polled: a record from an earlier
+  // assignment finishes nothing (its partition was re-read since, possibly by another member).
+  virtual void finish(const Record& record, uint64_t epoch) = 0;
+  // Changes whenever the assignment changes (a rebalance; every partition then restarts from
+  // its committed offset). Every record one poll() returns belongs to the epoch current when it
+  // returned, and the epoch only changes inside poll() and close().
+  virtual uint64_t assignment_epoch() const = 0;
+  // Commits each partition's finished watermark where it passed the committed offset; returns
+  // what it committed.
+  virtual std::map<TopicPartition, int64_t> commit_finished() = 0;
+  // Keeps the group membership alive while the application does not poll (embedded: heartbeats
+  // when due; kafka://: librdkafka heartbeats on its own thread).
+  virtual void keep_alive() = 0;
   virtual void stop() = 0;
   virtual bool stopped() const = 0;
   virtual void close() = 0;

@@ -135,6 +135,17 @@ BatchConsumer Client::batch_consumer(const std::string& topic, const ConsumerOpt
       batch);
 }
 
+ParallelConsumer Client::parallel_consumer(const std::string& topic, const ConsumerOptions& options,
+                                           const ParallelOptions& parallel) {
+  if (parallel.concurrency <= 0) throw ConfigError("concurrency must be positive");
+  if (parallel.max_in_flight < 0) throw ConfigError("max_in_flight must not be negative");
+  ConsumerOptions o = options;
+  o.auto_commit = false;  // moving past a record is not finishing it; the consumer commits itself
+  return ParallelConsumer(
+      live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
+      parallel);
+}
+
 Admin Client::admin() { return Admin(live(backend_).make_admin()); }
 
 detail::Backend& Client::backend() const { return live(backend_); }

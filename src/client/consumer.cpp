@@ -108,6 +108,10 @@ std::vector<Record> Consumer::poll(Duration timeout) {
 
 void Consumer::commit() { live(core_).commit_consumed(); }
 
+void Consumer::commit(const std::map<TopicPartition, int64_t>& next_offsets) {
+  live(core_).commit_offsets(next_offsets);
+}
+
 bool Consumer::wait_for_assignment(Duration timeout) {
   auto& core = live(core_);
   const auto deadline = std::chrono::steady_clock::now() + timeout.ms();

@@ -136,7 +136,8 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
     output.flush();  // outputs and state are acknowledged before the offsets that caused them
     for (auto& [tp, record] : processed) {
       try {
-        record.commit();
+        consumer.commit(
+            {{tp, record.offset() + 1}});  // by position: every record before it is done
       } catch (const RebalanceInProgressError&) {
         // The partition moved to another instance, which reprocesses from the last commit.
       }

@@ -144,17 +144,38 @@ TEST_P(ConsumerTest, StopEndsIterationEvenWithRecordsAlreadyFetched) {
   EXPECT_EQ(seen, 5);
 }
 
-TEST_P(ConsumerTest, ConsumerCommitSettlesOutOfOrderRecordCommits) {
+TEST_P(ConsumerTest, OutOfOrderCommitsStopAtTheFirstUnfinishedRecord) {
   produce("orders", 0, 10);
   auto consumer = client().consumer(
       "orders", {.group = "ooo", .offset = kafka::Offset::earliest, .auto_commit = false});
   std::vector<kafka::Record> records;
   for (auto& r : consumer | std::views::take(10)) records.push_back(r);
+  auto lag = [&] { return client().admin().describe_group("ooo").total_lag; };
   records[9].commit();
-  records[5].commit();  // moves the committed offset back to 6 (Kafka semantics)
-  EXPECT_EQ(client().admin().describe_group("ooo").total_lag, 4);
-  consumer.commit();  // everything consumed: back to 10
-  EXPECT_EQ(client().admin().describe_group("ooo").total_lag, 0);
+  records[5].commit();
+  EXPECT_EQ(lag(), 10);  // 0-4 are unfinished: committing past them would lose them on a crash
+  for (int i = 0; i < 5; ++i) records[size_t(i)].commit();
+  EXPECT_EQ(lag(), 4);  // 0-5 finished; 6 is not
+  records[7].commit();
+  records[6].commit();
+  EXPECT_EQ(lag(), 2);
+  records[8].commit();
+  EXPECT_EQ(lag(), 0);  // 9 was finished first and is covered now
+}
+
+TEST_P(ConsumerTest, CommitByPositionCoversEveryRecordBeforeIt) {
+  produce("orders", 0, 10);
+  auto consumer = client().consumer(
+      "orders", {.group = "pos", .offset = kafka::Offset::earliest, .auto_commit = false});
+  std::vector<kafka::Record> records;
+  for (auto& r : consumer | std::views::take(10)) records.push_back(r);
+  consumer.commit({{kafka::TopicPartition{"orders", 0}, 6}});
+  EXPECT_EQ(client().admin().describe_group("pos").total_lag, 4);
+  records[7].commit();
+  records[6].commit();  // 0-5 count as finished, so the watermark moves to 8
+  EXPECT_EQ(client().admin().describe_group("pos").total_lag, 2);
+  consumer.commit();  // everything consumed
+  EXPECT_EQ(client().admin().describe_group("pos").total_lag, 0);
 }
 
 TEST_P(ConsumerTest, WaitForAssignmentThenLatestSeesEverythingProducedAfter) {
@@ -267,10 +288,7 @@ TEST_P(ConsumerTest, CommitFromAnotherThreadIsSafe) {
         for (size_t i = size_t(w); i < taken.size(); i += 4) taken[i].commit();
       });
     }
-    for (auto& t : workers) t.join();
-    // Out-of-order commits may leave an earlier offset committed last (Kafka semantics: a commit
-    // sets the offset); committing the highest record last settles it.
-    taken.back().commit();
+    for (auto& t : workers) t.join();  // commits in any order end at the last record
   }
   auto admin = client().admin();
   const auto d = admin.describe_group("pool");

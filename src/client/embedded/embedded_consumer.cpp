@@ -49,6 +49,7 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
   const auto deadline = Clock::now() + timeout;
   std::vector<kafka::Record> out;
   std::optional<Clock::time_point> first_record_at;
+  std::optional<uint64_t> out_epoch;
   for (;;) {
     bool member = false;
     {
@@ -61,6 +62,11 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
         data_arrived_ = false;  // anything appended (or a group reply) from here on wakes the wait
       }
       member = advance_membership();
+      if (out_epoch && *out_epoch != epoch_) {  // reassigned: those records are re-read
+        out.clear();
+        first_record_at.reset();
+      }
+      out_epoch = epoch_;
       if (member) {
         maybe_auto_commit();
         fetch_available(out, max_records);
@@ -100,14 +106,10 @@ void EmbeddedConsumer::heartbeat_if_due() {
       coordinator_.heartbeat({settings_.group, generation_, member_id_, std::nullopt});
   if (e == ErrorCode::none) return;
   if (must_rejoin(e)) {
-    if (e == ErrorCode::rebalance_in_progress && settings_.auto_commit) {
+    if (e == ErrorCode::rebalance_in_progress) {
       // Still a member of this generation: hand over what was consumed before partitions move.
       try {
-        std::map<kafka::TopicPartition, int64_t> offsets;
-        for (auto& [tp, st] : partitions_) {
-          if (st.consumed > st.committed) offsets[tp] = st.consumed;
-        }
-        if (!offsets.empty()) commit_locked(offsets);
+        if (auto offsets = handover_offsets_locked(); !offsets.empty()) commit_locked(offsets);
       } catch (const kafka::Error&) {  // the group moved on already; records will be redelivered
       }
     }
@@ -265,6 +267,7 @@ void EmbeddedConsumer::apply_assignment(const std::vector<kafka::TopicPartition>
   }
   partitions_ = std::move(next);
   next_partition_ = 0;
+  ++epoch_;
 }
 
 int64_t EmbeddedConsumer::start_position(const kafka::TopicPartition& tp,
@@ -305,6 +308,7 @@ void EmbeddedConsumer::fetch_available(std::vector<kafka::Record>& out, size_t m
     auto& st = partitions_.at(tp);
     if (st.fetched.empty()) fetch_partition(tp, st);
     while (!st.fetched.empty() && out.size() < max_records) {
+      st.finished.handed_out(st.fetched.front().offset());
       out.push_back(std::move(st.fetched.front()));
       st.fetched.pop_front();
     }
@@ -408,7 +412,9 @@ void EmbeddedConsumer::check_commit_locked(
     }
   }
   for (const auto& [tp, offset] : offsets) {
-    partitions_.at(tp).committed = offset;  // the last commit, as the group now has it
+    auto& st = partitions_.at(tp);
+    st.committed = offset;  // the last commit, as the group now has it
+    st.finished.finished_below(offset);
   }
 }
 
@@ -452,7 +458,54 @@ void EmbeddedConsumer::commit_offsets(const std::map<kafka::TopicPartition, int6
 
 void EmbeddedConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
   std::lock_guard lock(mu_);
-  commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
+  const kafka::TopicPartition tp{topic, partition};
+  auto it = partitions_.find(tp);
+  if (it == partitions_.end()) {
+    commit_locked({{tp, next_offset}});  // throws: the partition moved to another member
+    return;
+  }
+  // Only as far as every record handed out before this one is finished too.
+  auto& st = it->second;
+  if (auto watermark = st.finished.finish(next_offset - 1); watermark && *watermark > st.committed)
+    commit_locked({{tp, *watermark}});
+}
+
+uint64_t EmbeddedConsumer::assignment_epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+void EmbeddedConsumer::finish(const kafka::Record& record, uint64_t epoch) {
+  std::lock_guard lock(mu_);
+  if (epoch != epoch_) return;
+  auto it = partitions_.find({record.topic(), record.partition()});
+  if (it != partitions_.end()) (void)it->second.finished.finish(record.offset());
+}
+
+std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::commit_finished() {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  for (const auto& [tp, st] : partitions_) {
+    if (st.finished.watermark() > st.committed) offsets[tp] = st.finished.watermark();
+  }
+  if (!offsets.empty()) commit_locked(offsets);
+  return offsets;
+}
+
+void EmbeddedConsumer::keep_alive() {
+  std::lock_guard lock(mu_);
+  if (!closed_) heartbeat_if_due();
+}
+
+std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::handover_offsets_locked() const {
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  if (settings_.group.empty()) return offsets;
+  for (const auto& [tp, st] : partitions_) {
+    const int64_t next =
+        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.watermark());
+    if (next > st.committed) offsets[tp] = next;
+  }
+  return offsets;
 }
 
 void EmbeddedConsumer::stop() {
@@ -470,19 +523,16 @@ void EmbeddedConsumer::close() {
   stopped_ = true;
   ++request_id_;  // late join/sync results are ignored from now on
   std::exception_ptr failure;
-  if (settings_.auto_commit && !need_rejoin_) {
-    std::map<kafka::TopicPartition, int64_t> offsets;
-    for (auto& [tp, st] : partitions_) {
-      if (st.consumed > st.committed) offsets[tp] = st.consumed;
-    }
+  if (!need_rejoin_) {
     try {
-      if (!offsets.empty()) commit_locked(offsets);
+      if (auto offsets = handover_offsets_locked(); !offsets.empty()) commit_locked(offsets);
     } catch (const kafka::Error&) {
       failure = std::current_exception();
     }
   }
   leave();
   partitions_.clear();
+  ++epoch_;
   lock.unlock();
   stop_callback_.reset();
   wake_cv_.notify_all();

@@ -21,6 +21,7 @@
 #include <stop_token>
 
 #include "client/backend.hpp"
+#include "client/finished_offsets.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "storage/partition_log.hpp"
 
@@ -37,6 +38,10 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
   void mark_consumed(const kafka::Record& record) override;
   void commit_consumed() override;
+  void finish(const kafka::Record& record, uint64_t epoch) override;
+  uint64_t assignment_epoch() const override;
+  std::map<kafka::TopicPartition, int64_t> commit_finished() override;
+  void keep_alive() override;
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
   void stop() override;
@@ -60,6 +65,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
     int64_t position = 0;   // next offset to fetch
     int64_t consumed = -1;  // next offset after what the application moved past (-1: nothing)
     int64_t committed = -1;
+    FinishedOffsets finished;           // what Record::commit / finish may commit
     std::deque<kafka::Record> fetched;  // decoded, not yet returned
     storage::AppendSubscription subscription;
   };
@@ -85,6 +91,9 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
       const std::map<kafka::TopicPartition, int64_t>& offsets) const;
   void check_commit_locked(const std::vector<coordinator::PartitionResult>& results,
                            const std::map<kafka::TopicPartition, int64_t>& offsets);
+  // What to commit before partitions move or the consumer closes: the finished watermarks, and
+  // with auto_commit what the application moved past. REQUIRES: mu_.
+  std::map<kafka::TopicPartition, int64_t> handover_offsets_locked() const;
   void leave();
 
   const std::shared_ptr<EmbeddedBackend> backend_;
@@ -93,6 +102,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
 
   mutable std::mutex mu_;
   bool closed_ = false;
+  uint64_t epoch_ = 0;  // assignment_epoch()
   // Wake-ups: append notifications arrive on producer threads that hold the partition log's
   // locks, so they only touch this small mutex (never mu_, which is held while subscribing).
   std::mutex wake_mu_;

@@ -193,6 +193,7 @@ void KafkaConsumer::assign(rd_kafka_topic_partition_list_t* partitions) {
              "assigning partitions of group '" + settings_.group + "'");
   std::lock_guard lock(mu_);
   partitions_.clear();
+  ++epoch_;
   for (int i = 0; i < partitions->cnt; ++i) {
     const kafka::TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
     auto c = committed.find(tp);
@@ -206,13 +207,14 @@ void KafkaConsumer::revoke() {
   {
     std::lock_guard lock(mu_);
     // Still a member of this generation: hand over what was consumed before partitions move.
-    if (settings_.auto_commit && !closed_) {
+    if (!closed_) {
       try {
-        if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+        if (auto offsets = handover_offsets(); !offsets.empty()) commit_locked(offsets);
       } catch (const kafka::Error&) {  // the group moved on already; records will be redelivered
       }
     }
     partitions_.clear();
+    ++epoch_;
   }
   rdk::check(rd_kafka_assign(rk_.get(), nullptr),
              "revoking partitions of group '" + settings_.group + "'");
@@ -228,6 +230,7 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
   const auto deadline = Clock::now() + timeout;
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
   std::vector<kafka::Record> out;
+  uint64_t out_epoch = assignment_epoch();
   while (!stopped_ && out.size() < max_records) {
     maybe_auto_commit();
     const auto left =
@@ -245,6 +248,14 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
       if (fatal(m->err)) rdk::throw_error(m->err, "consumer of group '" + settings_.group + "'");
       continue;  // partition EOF, transient broker errors: librdkafka retries
     }
+    std::lock_guard lock(mu_);
+    if (epoch_ != out_epoch) {  // a rebalance ran inside consumer_poll: those records are re-read
+      out.clear();
+      out_epoch = epoch_;
+    }
+    auto it = partitions_.find({m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->partition});
+    if (it == partitions_.end()) continue;  // fetched before its partition was revoked
+    it->second.finished.handed_out(m->offset);
     out.push_back(rdk::to_record(m.get(), self));
   }
   return out;
@@ -334,7 +345,11 @@ void KafkaConsumer::commit_locked(const std::map<kafka::TopicPartition, int64_t>
   rdk::check(rd_kafka_commit(rk, list.get(), /*async=*/0), what);
   for (int i = 0; i < list->cnt; ++i)
     rdk::check(list->elems[i].err, what + " to " + list->elems[i].topic);
-  for (const auto& [tp, offset] : offsets) partitions_.at(tp).committed = offset;
+  for (const auto& [tp, offset] : offsets) {
+    auto& st = partitions_.at(tp);
+    st.committed = offset;
+    st.finished.finished_below(offset);
+  }
 }
 
 std::map<kafka::TopicPartition, int64_t> KafkaConsumer::consumed_offsets() const {
@@ -363,7 +378,49 @@ void KafkaConsumer::commit_offsets(const std::map<kafka::TopicPartition, int64_t
 
 void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t next_offset) {
   std::lock_guard lock(mu_);
-  commit_locked({{kafka::TopicPartition{topic, partition}, next_offset}});
+  const kafka::TopicPartition tp{topic, partition};
+  auto it = partitions_.find(tp);
+  if (it == partitions_.end()) {
+    commit_locked({{tp, next_offset}});  // throws: the partition moved to another member
+    return;
+  }
+  // Only as far as every record handed out before this one is finished too.
+  auto& st = it->second;
+  if (auto watermark = st.finished.finish(next_offset - 1); watermark && *watermark > st.committed)
+    commit_locked({{tp, *watermark}});
+}
+
+uint64_t KafkaConsumer::assignment_epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+void KafkaConsumer::finish(const kafka::Record& record, uint64_t epoch) {
+  std::lock_guard lock(mu_);
+  if (epoch != epoch_) return;
+  auto it = partitions_.find({record.topic(), record.partition()});
+  if (it != partitions_.end()) (void)it->second.finished.finish(record.offset());
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::commit_finished() {
+  std::lock_guard lock(mu_);
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  for (const auto& [tp, st] : partitions_) {
+    if (st.finished.watermark() > st.committed) offsets[tp] = st.finished.watermark();
+  }
+  if (!offsets.empty()) commit_locked(offsets);
+  return offsets;
+}
+
+std::map<kafka::TopicPartition, int64_t> KafkaConsumer::handover_offsets() const {
+  std::map<kafka::TopicPartition, int64_t> offsets;
+  if (settings_.group.empty()) return offsets;
+  for (const auto& [tp, st] : partitions_) {
+    const int64_t next =
+        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.watermark());
+    if (next > st.committed) offsets[tp] = next;
+  }
+  return offsets;
 }
 
 void KafkaConsumer::stop() {
@@ -378,9 +435,9 @@ void KafkaConsumer::close() {
   {
     std::lock_guard lock(mu_);
     if (closed_ || !rk_) return;
-    if (settings_.auto_commit) {
+    {
       try {
-        if (auto offsets = uncommitted(); !offsets.empty()) commit_locked(offsets);
+        if (auto offsets = handover_offsets(); !offsets.empty()) commit_locked(offsets);
       } catch (const kafka::Error&) {
         failure = std::current_exception();
       }
@@ -394,6 +451,7 @@ void KafkaConsumer::close() {
     std::lock_guard lock(mu_);
     std::lock_guard yield(yield_mu_);
     partitions_.clear();
+    ++epoch_;
     rk_.reset();
   }
   if (failure) std::rethrow_exception(failure);

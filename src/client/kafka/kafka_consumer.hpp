@@ -20,6 +20,7 @@
 #include <stop_token>
 
 #include "client/backend.hpp"
+#include "client/finished_offsets.hpp"
 #include "client/kafka/rdkafka_util.hpp"
 
 namespace kafka_do::client {
@@ -36,6 +37,10 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
   void mark_consumed(const kafka::Record& record) override;
   void commit_consumed() override;
+  void finish(const kafka::Record& record, uint64_t epoch) override;
+  uint64_t assignment_epoch() const override;
+  std::map<kafka::TopicPartition, int64_t> commit_finished() override;
+  void keep_alive() override {}  // librdkafka heartbeats on its own thread
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
   void stop() override;
@@ -53,9 +58,10 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
  private:
   using Clock = std::chrono::steady_clock;
   struct PartitionState {
-    int64_t consumed = -1;   // next offset after what the application moved past (-1: nothing)
-    int64_t committed = -1;  // the group's committed offset as this member last saw it
-    int64_t start = -1;      // where reading started, when it was an offset (not "beginning")
+    int64_t consumed = -1;     // next offset after what the application moved past (-1: nothing)
+    int64_t committed = -1;    // the group's committed offset as this member last saw it
+    int64_t start = -1;        // where reading started, when it was an offset (not "beginning")
+    FinishedOffsets finished;  // what Record::commit / finish may commit
   };
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -69,11 +75,15 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   std::map<kafka::TopicPartition, int64_t> position(rd_kafka_topic_partition_list_t* partitions);
   // The offsets consumed past what was committed. REQUIRES: mu_.
   std::map<kafka::TopicPartition, int64_t> uncommitted() const;
+  // What to commit before partitions move or the consumer closes: the finished watermarks, and
+  // with auto_commit what the application moved past. REQUIRES: mu_.
+  std::map<kafka::TopicPartition, int64_t> handover_offsets() const;
   // REQUIRES: mu_. Throws kafka::Error.
   void commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets);
   void maybe_auto_commit();
   rd_kafka_t* live() const;  // REQUIRES: mu_; throws when closed
 
+  uint64_t epoch_ = 0;  // assignment_epoch(); REQUIRES: mu_
   const std::shared_ptr<KafkaBackend> backend_;
   const kafka::detail::ConsumerSettings settings_;
   rdk::Handle rk_;
