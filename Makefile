@@ -62,12 +62,16 @@ fuzz: deps
 # The long versions of the crash tests that `make test` runs a few rounds of: SOAK_ROUNDS (50)
 # SIGKILLs of a process that writes to and compacts a topic, each followed by recovery checks;
 # then 25 SIGKILLs of an exactly-once consume-transform-produce worker (confluent-kafka-python),
-# after which the output must hold every input record exactly once.
+# after which the output must hold every input record exactly once; then 25 SIGKILLs of a
+# parallel consumer working through 1 M records (file: and kafka://): nothing lost, redelivery
+# bounded by its in-flight limit, key order kept.
 SOAK_ROUNDS ?= 50
 soak: build
 	KAFKA_DO_SOAK_ROUNDS=$(SOAK_ROUNDS) $(BUILD)/tests/recovery/recovery_test \
 	  --gtest_filter='CompactionCrashTest.*'
 	KAFKA_DO_SOAK_ROUNDS=25 /usr/bin/python3 tests/compat/eos_crash_test.py $(KAFKADO)
+	KAFKA_DO_SOAK_ROUNDS=25 KAFKA_DO_PARALLEL_RECORDS=1000000 $(BUILD)/tests/sdk/sdk_test \
+	  --gtest_filter='*ParallelConsumerTest.KilledAtRandomPoints*'
 
 # The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
 run: kafkado

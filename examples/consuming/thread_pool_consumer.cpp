@@ -1,10 +1,14 @@
 // Seed README, "Consuming Messages / Parallel Consumer with Thread Pool": the consumer loop hands
 // each record to a fixed pool of worker threads, which process and commit it.
 //
-// Record::commit() is safe from any thread. Commits made out of order can move the group's
-// committed offset backwards (as in Kafka, a commit sets the offset), which only means some
-// records are delivered again after a restart; committing the highest record of each partition
-// again once the pool drained settles it.
+// Record::commit() is safe from any thread and in any order: it says "this record is done", and
+// the group's committed offset only advances to the contiguous low watermark of finished records.
+// A worker that commits offset 10 while offset 5 is still being processed commits nothing past 5,
+// so a crash redelivers 5 instead of skipping it. (auto_commit is off: it would commit what the
+// loop moved past, which here is not what the workers finished.)
+//
+// consuming/parallel_consumer.cpp does the same with kafka::ParallelConsumer, which also bounds
+// the records in flight and keeps per-key order.
 
 #include <atomic>
 #include <chrono>
@@ -13,7 +17,6 @@
 #include <functional>
 #include <iostream>
 #include <kafka_do/kafka.hpp>
-#include <map>
 #include <mutex>
 #include <ranges>
 #include <set>
@@ -100,9 +103,7 @@ int main() try {
   std::atomic<int> failed{0};
   std::mutex threads_mu;
   std::set<std::thread::id> threads_used;
-  std::map<kafka::TopicPartition, kafka::Record> highest;  // per partition, for the final commit
   for (kafka::Record& record : consumer | std::views::take(kOrders)) {
-    highest.insert_or_assign({record.topic(), record.partition()}, record);
     // Capture a copy: the loop's record is recycled once the loop moves on.
     pool.post([record, &committed, &failed, &threads_mu, &threads_used] {
       try {
@@ -117,8 +118,7 @@ int main() try {
       }
     });
   }
-  pool.shutdown();
-  for (const auto& [partition, record] : highest) record.commit();
+  pool.shutdown();  // every record committed by its worker: the group is at the end
 
   const kafka::GroupDescription group = kafka.admin().describe_group("parallel-processor");
   std::cout << "Processed and committed " << committed << " orders on " << kThreads
