@@ -6,6 +6,11 @@
 //               the failure has no better code (kafka::ErrorCode::unknown_server_error, Kafka's
 //               catch-all).
 //   retriable() true when repeating the same call may succeed (timeouts, rebalances, ...).
+//   fatal()     true when the object that failed (a producer, a transaction, a consumer) can do
+//               nothing more and must be recreated: a fenced transactional producer, or an error
+//               librdkafka flags fatal (an idempotent producer that lost its sequence).
+//               Neither flag set: the call failed for a reason that repeating it will not change
+//               (a bad argument, a missing topic), but the object stays usable.
 
 #include <cstdint>
 #include <stdexcept>
@@ -15,17 +20,24 @@
 
 namespace kafka {
 
+namespace detail {
+class ErrorFlags;  // sets fatal() on errors the SDK maps from librdkafka
+}
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message, bool retriable = false)
-      : std::runtime_error(message), code_(code), retriable_(retriable) {}
+  Error(ErrorCode code, const std::string& message, bool retriable = false, bool fatal = false)
+      : std::runtime_error(message), code_(code), retriable_(retriable), fatal_(fatal) {}
   ErrorCode code() const noexcept { return code_; }
   int16_t code_value() const noexcept { return static_cast<int16_t>(code_); }
   bool retriable() const noexcept { return retriable_; }
+  bool fatal() const noexcept { return fatal_; }
 
  private:
+  friend class detail::ErrorFlags;
   ErrorCode code_;
   bool retriable_;
+  bool fatal_;
 };
 
 // The topic does not exist (and auto-creation is off, or the call never creates).
@@ -111,7 +123,8 @@ class InvalidRecordError : public Error {
 // Recreate the client to take the id back.
 class ProducerFencedError : public Error {
  public:
-  explicit ProducerFencedError(const std::string& m) : Error(ErrorCode::producer_fenced, m) {}
+  explicit ProducerFencedError(const std::string& m)
+      : Error(ErrorCode::producer_fenced, m, /*retriable=*/false, /*fatal=*/true) {}
 };
 
 // A transaction could not commit (a record failed, or the coordinator refused it): it was

@@ -80,6 +80,25 @@ std::shared_ptr<const kafka::Error> clone_error(const kafka::Error& e) {
   });
 }
 
+}  // namespace kafka_do::client
+
+namespace kafka::detail {
+class ErrorFlags {
+ public:
+  static void set_fatal(Error& e) { e.fatal_ = true; }
+};
+}  // namespace kafka::detail
+
+namespace kafka_do::client {
+
+std::shared_ptr<const kafka::Error> as_fatal(const kafka::Error& e) {
+  return visit_error(e, [](const auto& typed) -> std::shared_ptr<const kafka::Error> {
+    auto copy = std::make_shared<std::decay_t<decltype(typed)>>(typed);
+    kafka::detail::ErrorFlags::set_fatal(*copy);
+    return copy;
+  });
+}
+
 [[noreturn]] void throw_concrete(const std::shared_ptr<const kafka::Error>& e) {
   visit_error(*e, [](const auto& typed) { throw typed; });
   std::abort();  // unreachable: the visitor always throws

@@ -18,9 +18,12 @@ enum class Subject { topic, partition, group, other };
 void throw_if_error(model::ErrorCode code, const std::string& what);
 // The kafka::Error for a Kafka error code (for delivery reports and async callbacks).
 std::shared_ptr<const kafka::Error> make_error(model::ErrorCode code, const std::string& what);
-std::shared_ptr<const kafka::Error> make_error(const Error& error, Subject subject = Subject::other);
+std::shared_ptr<const kafka::Error> make_error(const Error& error,
+                                               Subject subject = Subject::other);
 // A copy of `e` that keeps its most specific type.
 std::shared_ptr<const kafka::Error> clone_error(const kafka::Error& e);
+// The same, with fatal() set (librdkafka said the producer or consumer is unusable).
+std::shared_ptr<const kafka::Error> as_fatal(const kafka::Error& e);
 // Throws a copy of `e` as its most specific type, so `catch (kafka::TopicNotFoundError&)` works.
 [[noreturn]] void throw_concrete(const std::shared_ptr<const kafka::Error>& e);
 

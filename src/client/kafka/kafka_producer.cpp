@@ -149,7 +149,8 @@ void KafkaProducer::send(kafka::detail::OutgoingRecord record,
   const size_t bytes = record_bytes(record);
   std::unique_lock lock(mu_);
   if (closed_)
-    throw kafka::Error(kafka::ErrorCode::unknown_server_error, "producer for '" + topic_ + "' is closed");
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error,
+                       "producer for '" + topic_ + "' is closed");
   const int32_t partition = choose_partition(record, bytes);
   rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
   auto pending = std::make_unique<Pending>(Pending{std::move(callback)});
@@ -223,7 +224,8 @@ void KafkaProducer::delivery_loop() {
         if (rd_kafka_event_error_is_fatal(ev.get())) {
           std::lock_guard lock(mu_);
           if (!first_error_)
-            first_error_ = as_exception(rdk::make_error(err, "producer for '" + topic_ + "'"));
+            first_error_ =
+                as_exception(as_fatal(*rdk::make_error(err, "producer for '" + topic_ + "'")));
         }
         break;
       }

@@ -116,6 +116,9 @@ std::shared_ptr<const kafka::Error> make_error(rd_kafka_resp_err_t err, const st
     case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
       return std::make_shared<kafka::ConfigError>(m);
+    case RD_KAFKA_RESP_ERR__FATAL:  // the handle is unusable (rd_kafka_fatal_error() says why)
+      return std::make_shared<kafka::Error>(kafka::ErrorCode::unknown_server_error, m,
+                                            /*retriable=*/false, /*fatal=*/true);
     case RD_KAFKA_RESP_ERR__STATE:
     case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
       return std::make_shared<kafka::RebalanceInProgressError>(m);
