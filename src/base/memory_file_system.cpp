@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "base/file_system.hpp"
 
@@ -33,10 +34,11 @@ class SnapshotRegion final : public MappedRegion {
 
 class MemoryFile final : public File {
  public:
-  MemoryFile(std::shared_ptr<Node> node, std::string path)
-      : node_(std::move(node)), path_(std::move(path)) {}
+  MemoryFile(std::shared_ptr<Node> node, std::string path, bool writable)
+      : node_(std::move(node)), path_(std::move(path)), writable_(writable) {}
 
   Status append(std::string_view data) override {
+    if (!writable_) return read_only_error("write");
     std::lock_guard lock(node_->mu);
     node_->data.append(data);
     return {};
@@ -53,6 +55,7 @@ class MemoryFile final : public File {
     return node_->data.size();
   }
   Status truncate(uint64_t size) override {
+    if (!writable_) return read_only_error("truncate");
     std::lock_guard lock(node_->mu);
     node_->data.resize(size);
     return {};
@@ -65,8 +68,14 @@ class MemoryFile final : public File {
   const std::string& path() const override { return path_; }
 
  private:
+  // As POSIX refuses writes through an O_RDONLY descriptor (EBADF).
+  Error read_only_error(const char* what) const {
+    return Error(Errc::io_error, std::string(what) + " " + path_ + ": opened read-only");
+  }
+
   std::shared_ptr<Node> node_;
   std::string path_;
+  bool writable_;
 };
 
 class MemoryFileSystem;
@@ -99,7 +108,8 @@ class MemoryFileSystem final : public FileSystem,
     } else if (mode == OpenMode::create_new) {
       return Error(Errc::already_exists, "file exists: " + path);
     }
-    return std::unique_ptr<File>(std::make_unique<MemoryFile>(it->second, path));
+    return std::unique_ptr<File>(
+        std::make_unique<MemoryFile>(it->second, path, mode != OpenMode::read_only));
   }
 
   Result<std::vector<std::string>> list(const std::string& raw) override {
@@ -135,11 +145,14 @@ class MemoryFileSystem final : public FileSystem,
   Status create_directories(const std::string& raw) override {
     std::string dir = normalise(raw);
     std::lock_guard lock(mu_);
+    // Check every missing level before creating any: a failure creates nothing.
+    std::vector<std::string> missing;
     while (!dir.empty() && dir != "." && dir != "/" && !dirs_.count(dir)) {
       if (files_.count(dir)) return Error(Errc::io_error, "not a directory: " + dir);
-      dirs_.insert(dir);
+      missing.push_back(dir);
       dir = parent_path(dir);
     }
+    dirs_.insert(missing.begin(), missing.end());
     return {};
   }
 
@@ -164,6 +177,7 @@ class MemoryFileSystem final : public FileSystem,
     const std::string from = normalise(raw_from);
     const std::string to = normalise(raw_to);
     std::lock_guard lock(mu_);
+    if (!dirs_.count(parent_path(to))) return Error(Errc::not_found, "no such directory for " + to);
     if (auto it = files_.find(from); it != files_.end()) {
       auto node = it->second;
       files_.erase(it);

@@ -223,7 +223,9 @@ Result<std::string> Segment::read(uint64_t position, size_t max_bytes, uint64_t 
   std::string out(kHeaderSize, '\0');
   KD_ASSIGN(size_t got, log_->read_at(position, out.data(), kHeaderSize));
   if (got < kHeaderSize) return corrupt("short read", position);
-  KD_ASSIGN(BatchHeader first, model::parse_batch_header(out));
+  auto parsed = model::parse_batch_header(out);
+  if (!parsed) return corrupt(parsed.error().message(), position);
+  const BatchHeader first = *parsed;
   if (first.base_offset >= end_offset) return std::string();
   const size_t first_size = first.total_size();
   if (position + first_size > limit) return std::string();

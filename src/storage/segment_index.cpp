@@ -81,7 +81,6 @@ Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path,
                           int64_t max_timestamp) {
   std::lock_guard lock(mu_);
   if (offset_map_) return {};  // already sealed
-  times_.push_back({max_timestamp, uint32_t(next_offset - base_offset_)});
   std::string offsets;
   offsets.reserve(offsets_.size() * kOffsetEntrySize);
   ByteWriter ow(offsets);
@@ -90,12 +89,16 @@ Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path,
     ow.u32(e.position);
   }
   std::string times;
-  times.reserve(times_.size() * kTimeEntrySize);
+  times.reserve((times_.size() + 1) * kTimeEntrySize);
   ByteWriter tw(times);
   for (const auto& e : times_) {
     tw.i64(e.timestamp);
     tw.u32(e.relative_offset);
   }
+  // The end entry goes to the file only: a failed seal leaves the entries as they were, so a
+  // retry does not write it twice (which load() would refuse).
+  tw.i64(max_timestamp);
+  tw.u32(uint32_t(next_offset - base_offset_));
   for (const auto& [path, bytes] :
        {std::pair{&index_path, &offsets}, std::pair{&time_index_path, &times}}) {
     KD_TRY(fs.remove_file(*path));
@@ -107,8 +110,9 @@ Status SegmentIndex::seal(fs::FileSystem& fs, const std::string& index_path,
   KD_ASSIGN(auto time_file, fs.open(time_index_path, fs::OpenMode::read_only));
   KD_ASSIGN(offset_map_, offset_file->map());
   KD_ASSIGN(time_map_, time_file->map());
-  offsets_ = {};
-  times_ = {};
+  // Swapped out, not cleared: `= {}` keeps the capacity, and a sealed index must not cost heap.
+  std::vector<OffsetEntry>().swap(offsets_);
+  std::vector<TimeEntry>().swap(times_);
   return {};
 }
 
@@ -152,8 +156,8 @@ Result<SegmentIndex::Loaded> SegmentIndex::load(fs::FileSystem& fs, const std::s
   std::lock_guard lock(mu_);
   offset_map_ = std::move(offset_map);
   time_map_ = std::move(time_map);
-  offsets_ = {};
-  times_ = {};
+  std::vector<OffsetEntry>().swap(offsets_);
+  std::vector<TimeEntry>().swap(times_);
   has_last_ = prev_position >= 0;
   last_position_ = uint32_t(std::max<int64_t>(prev_position, 0));
   return Loaded{base_offset_ + prev_rel, prev_ts};

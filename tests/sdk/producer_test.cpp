@@ -1,4 +1,8 @@
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <stop_token>
+#include <thread>
 
 #include "base/murmur2.hpp"
 #include "sdk_fixture.hpp"
@@ -246,18 +250,112 @@ TEST_P(ProducerTest, FullAsyncBufferFailsFastWhenAskedTo) {
   producer.deliver();
 }
 
+// A one-shot gate between threads.
+class Gate {
+ public:
+  void open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Holds deliveries back without timing anything: a record's buffer bytes are released only
+// after its delivery callback has run, and callbacks run one at a time on the delivery thread,
+// so while the first record's callback waits on a gate the buffer can only fill. "send() is
+// blocked" is then observed as the producer's own bounded wait ending in TimeoutError (max_block),
+// and "it unblocks" as a blocked sender going on once the gate opens, and never before.
 TEST_P(ProducerTest, FullBufferBlocksUntilThereIsRoom) {
   auto& kafka = client();
+  constexpr size_t kBufferMemory = 10000;
+  const std::string value(100, 'x');
+  // Declared before the producer: its delivery thread uses them until the producer is closed.
+  Gate first_delivered, release;
+  std::atomic<size_t> delivered{0};
+  auto count = [&](const kafka::DeliveryReport& r) {
+    if (r.ok()) ++delivered;
+  };
   auto producer =
-      kafka.async_producer("buffered", {.batch_size = 2000, .linger = 1ms, .buffer_memory = 10000});
-  for (int i = 0; i < 5000; ++i) producer.send(std::string(100, 'x'));  // far more than fits
+      kafka.async_producer("buffered", {.batch_size = 1,  // every record is sent at once
+                                        .linger = 0ms,
+                                        .buffer_memory = kBufferMemory,
+                                        .buffer_full = kafka::BufferFull::block,
+                                        .max_block = 200ms});
+  // Whatever happens below, the delivery thread is let go before the producer closes.
+  struct OpenOnExit {
+    Gate& gate;
+    ~OpenOnExit() { gate.open(); }
+  } open_on_exit{release};
+  producer.send_raw(value, {}, [&](const kafka::DeliveryReport& r) {
+    first_delivered.open();
+    release.wait(60s);
+    count(r);
+  });
+  ASSERT_TRUE(first_delivered.wait(20s)) << "the first record was never delivered";
+
+  // The delivery thread waits in that callback: fill the buffer until send() blocks.
+  size_t accepted = 1;
+  bool blocked = false;
+  for (int i = 0; i < 1000 && !blocked; ++i) {
+    try {
+      producer.send_raw(value, {}, count);
+      ++accepted;
+    } catch (const kafka::TimeoutError& e) {
+      blocked = true;
+      EXPECT_TRUE(e.retriable());
+    }
+  }
+  ASSERT_TRUE(blocked) << accepted << " records of " << value.size() << " bytes went into a "
+                       << kBufferMemory << "-byte buffer without send() blocking";
+  EXPECT_GE(accepted, 40u) << "the buffer took far fewer records than buffer_memory allows";
+  EXPECT_LE(accepted, kBufferMemory / value.size() + 1) << "the buffer took more than it holds";
+  EXPECT_EQ(producer.in_flight(), accepted);  // the record that timed out was not queued
+
+  // A sender blocked on the full buffer goes on once a delivery makes room, and not before.
+  std::atomic<bool> released{false}, sent{false}, sent_before_release{false};
+  std::atomic<int> timeouts{0};
+  std::jthread blocked_sender([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      try {
+        producer.send_raw(value, {}, count);
+        sent_before_release = !released.load();
+        sent = true;
+        return;
+      } catch (const kafka::TimeoutError&) {
+        ++timeouts;  // still full: try again (bounded by the test's deadlines)
+      }
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return timeouts.load() > 0 || sent.load(); }));
+  EXPECT_GT(timeouts.load(), 0) << "send() did not block on a full buffer";
+  released = true;
+  release.open();
+  ASSERT_TRUE(eventually([&] { return sent.load(); }))
+      << "send() stayed blocked after room was made";
+  blocked_sender.join();
+  EXPECT_FALSE(sent_before_release.load()) << "send() went through while the buffer was full";
+  ++accepted;
+
   producer.deliver();
+  EXPECT_EQ(producer.in_flight(), 0u);
+  EXPECT_EQ(delivered.load(), accepted);
   auto consumer = kafka.consumer(
       "buffered", {.group = "g", .offset = kafka::Offset::earliest, .max_poll_records = 5000});
   size_t n = 0;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (n < 5000 && std::chrono::steady_clock::now() < deadline) n += consumer.poll(1s).size();
-  EXPECT_EQ(n, 5000u);
+  while (n < accepted && std::chrono::steady_clock::now() < deadline) n += consumer.poll(1s).size();
+  EXPECT_EQ(n, accepted);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProducerTest,
