@@ -233,9 +233,15 @@ class BatchConsumer {
   void close();
 
  private:
+  // The batch handed out last counts as processed (what auto_commit and commit() commit) once
+  // the next one is asked for, or its each_batch callback returned: not when it is handed out,
+  // so a callback that throws leaves its batch uncommitted.
+  void settle_handed_over();
+
   std::shared_ptr<detail::ConsumerCore> core_;
   BatchOptions batch_;
   std::deque<Record> buffer_;
+  std::map<TopicPartition, Record> handed_over_;  // per partition, the last record of that batch
 };
 
 }  // namespace kafka

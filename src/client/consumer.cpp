@@ -173,8 +173,14 @@ BatchConsumer::~BatchConsumer() {
   }
 }
 
+void BatchConsumer::settle_handed_over() {
+  for (const auto& [tp, last] : handed_over_) core_->mark_consumed(last);
+  handed_over_.clear();
+}
+
 std::optional<Batch> BatchConsumer::next_batch() {
   auto& core = live(core_);
+  settle_handed_over();
   std::vector<Record> records;
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Each poll returns at most max_poll_records; a batch may take several.
@@ -199,12 +205,15 @@ std::optional<Batch> BatchConsumer::next_batch() {
     buffer_.pop_front();
   }
   if (records.empty()) return std::nullopt;
-  for (const auto& r : records) core.mark_consumed(r);
+  for (const auto& r : records) handed_over_.insert_or_assign({r.topic(), r.partition()}, r);
   return Batch(std::move(records), core_);
 }
 
 void BatchConsumer::each_batch(const std::function<void(Batch&)>& fn) {
-  while (auto batch = next_batch()) fn(*batch);
+  while (auto batch = next_batch()) {
+    fn(*batch);
+    settle_handed_over();  // returned normally: processed, even when fn stopped the consumer
+  }
 }
 
 void BatchConsumer::stop() {
@@ -215,6 +224,7 @@ void BatchConsumer::close() {
   if (!core_) return;
   auto core = std::move(core_);
   buffer_.clear();
+  handed_over_.clear();  // a batch from next_batch() not followed by another: redelivered
   core->close();
 }
 

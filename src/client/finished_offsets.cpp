@@ -29,6 +29,7 @@ void FinishedOffsets::handed_out(int64_t offset) {
   if (low_ < 0 || offset < high_) {  // the first record, or the partition was re-read
     low_ = offset;
     finished_.clear();
+    finished_any_ = false;
   } else if (offset > high_) {
     insert(finished_, high_, offset);  // offsets the log skipped: nothing to wait for
   }
@@ -42,6 +43,7 @@ std::optional<int64_t> FinishedOffsets::finish(int64_t offset) {
   insert(finished_, offset, offset + 1);
   advance();
   if (low_ == before) return std::nullopt;
+  finished_any_ = true;
   return low_;
 }
 

@@ -30,6 +30,9 @@ class FinishedOffsets {
   void finished_below(int64_t offset);
   // The offset a commit may go to; -1 before the first record was handed out.
   int64_t watermark() const { return low_; }
+  // The offset finish() moved the watermark to, or -1 when it never did (the application
+  // commits some other way: by position, or in transactions the consumer does not see).
+  int64_t finished_watermark() const { return finished_any_ ? low_ : -1; }
 
  private:
   void advance();  // folds an interval that starts at low_ into it
@@ -38,6 +41,7 @@ class FinishedOffsets {
   int64_t high_ = -1;  // the offset after the last one handed out
   // Finished (or absent) offsets at or above low_: start -> end, disjoint, not adjacent.
   std::map<int64_t, int64_t> finished_;
+  bool finished_any_ = false;  // finish() advanced the watermark since the last start
 };
 
 }  // namespace kafka_do::client

@@ -14,6 +14,8 @@
 namespace kafka_do::client {
 namespace {
 
+using coordinator::decode_assignment;
+using coordinator::encode_assignment;
 using kafka::TopicPartition;
 using Partitions = std::vector<TopicPartition>;
 using Subscriptions = std::map<std::string, Subscription>;

@@ -328,6 +328,20 @@ TEST_P(ConsumerTest, BatchConsumerHandsOverBatchesBySizeAndTimeout) {
   EXPECT_EQ(client().admin().describe_group("batch").total_lag, 0);
 }
 
+TEST_P(ConsumerTest, WithAutoCommitABatchWhoseCallbackThrowsIsNotCommitted) {
+  produce("orders", 0, 30);
+  {
+    auto consumer = client().batch_consumer(
+        "orders", {.group = "ab", .offset = kafka::Offset::earliest}, {.size = 10, .timeout = 1s});
+    int batches = 0;
+    EXPECT_THROW(consumer.each_batch([&](kafka::Batch&) {
+      if (++batches == 2) throw std::runtime_error("processing failed");
+    }),
+                 std::runtime_error);
+  }  // closed: auto_commit commits what was processed, the first batch
+  EXPECT_EQ(client().admin().describe_group("ab").total_lag, 20);
+}
+
 TEST_P(ConsumerTest, EachBatchEndsWhenStopped) {
   produce("orders", 0, 30);
   auto consumer = client().batch_consumer(

@@ -486,7 +486,8 @@ std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::commit_finished() {
   std::lock_guard lock(mu_);
   std::map<kafka::TopicPartition, int64_t> offsets;
   for (const auto& [tp, st] : partitions_) {
-    if (st.finished.watermark() > st.committed) offsets[tp] = st.finished.watermark();
+    if (st.finished.finished_watermark() > st.committed)
+      offsets[tp] = st.finished.finished_watermark();
   }
   if (!offsets.empty()) commit_locked(offsets);
   return offsets;
@@ -502,7 +503,7 @@ std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::handover_offsets_lock
   if (settings_.group.empty()) return offsets;
   for (const auto& [tp, st] : partitions_) {
     const int64_t next =
-        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.watermark());
+        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.finished_watermark());
     if (next > st.committed) offsets[tp] = next;
   }
   return offsets;
