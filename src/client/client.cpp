@@ -23,6 +23,8 @@ std::shared_ptr<Backend> make_backend(const ClientOptions& options) {
   if (resolved.url.empty()) resolved.url = env("KAFKA_DO_URL");
   if (resolved.api_key.empty()) resolved.api_key = env("KAFKA_DO_API_KEY");
   if (resolved.default_partitions < 1) throw ConfigError("default_partitions must be at least 1");
+  if (resolved.timeout.count_ms() <= 0) throw ConfigError("timeout must be positive");
+  if (resolved.retries < 0) throw ConfigError("retries must not be negative");
   const std::string& url = resolved.url;
   if (url.empty() || url == "file:" || url.rfind("file:", 0) == 0) {
     std::string dir = url.size() > 5 ? url.substr(5) : env("KAFKA_DO_DATA");
@@ -87,6 +89,8 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
     throw ConfigError("heartbeat_interval must be positive and shorter than session_timeout");
   }
   if (o.fetch_max_bytes <= 0) throw ConfigError("fetch_max_bytes must be positive");
+  if (o.fetch_min_bytes < 1) throw ConfigError("fetch_min_bytes must be at least 1");
+  if (o.fetch_max_wait.count_ms() < 0) throw ConfigError("fetch_max_wait must not be negative");
   detail::ConsumerSettings s;
   s.topics = std::move(topics);
   s.group = o.group;

@@ -136,6 +136,14 @@ TEST(ClientTest, UrlsChooseTheBackend) {
                kafka::ConfigError);
   EXPECT_THROW(kafka::Client({.url = "https://kafka.do"}), kafka::ConfigError);
   EXPECT_THROW(kafka::Client({.url = "memory:", .default_partitions = 0}), kafka::ConfigError);
+  EXPECT_THROW(kafka::Client({.url = "memory:", .timeout = std::chrono::milliseconds(0)}),
+               kafka::ConfigError);
+  EXPECT_THROW(kafka::Client({.url = "memory:", .retries = -1}), kafka::ConfigError);
+  kafka::Client memory({.url = "memory:"});
+  EXPECT_THROW(memory.consumer("t", {.group = "g", .fetch_min_bytes = 0}), kafka::ConfigError);
+  EXPECT_THROW(
+      memory.consumer("t", {.group = "g", .fetch_max_wait = std::chrono::milliseconds(-1)}),
+      kafka::ConfigError);
 }
 
 TEST(ClientTest, EnvironmentConfiguresTheDefaultClient) {
