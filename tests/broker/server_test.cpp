@@ -342,6 +342,24 @@ TEST_F(ServerTest, LongPollFetchWakesUpOnAppend) {
   EXPECT_EQ(records[0].value, "hello");
 }
 
+TEST_F(ServerTest, StopAnswersALongPollFetchAtOnce) {
+  ASSERT_TRUE(logs_->create_topic("t", 1));
+  RawClient consumer(port());
+  RawClient other(port());
+  ASSERT_TRUE(consumer.connected());
+  ASSERT_TRUE(other.connected());
+  // Nothing to read and max_wait far beyond the client's 5 s read timeout: only the stop can
+  // end this wait in time.
+  ASSERT_TRUE(consumer.send_all(fetch_request(41, 0, 60'000)));
+  ASSERT_TRUE(other.send_all(api_versions_request(42)));
+  ASSERT_EQ(other.read_response_correlation_id(), 42);  // the fetch waits by now
+  server_->request_stop();
+  const std::string frame = consumer.read_response();
+  ASSERT_FALSE(frame.empty()) << "the long poll kept waiting after the stop";
+  EXPECT_EQ(decode_fetch_response(frame).responses.at(0).partitions.at(0).error_code, 0);
+  thread_.join();
+}
+
 TEST_F(ServerTest, FetchOutsideTheLogIsOffsetOutOfRange) {
   ASSERT_TRUE(logs_->create_topic("t", 1));
   RawClient client(port());

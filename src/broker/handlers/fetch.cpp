@@ -112,7 +112,8 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   }
   const auto now = Clock::now();
   const bool enough = total >= size_t(std::max(request.min_bytes, 0));
-  if (enough || has_error || watches.empty() || now >= fetch->deadline) {
+  if (enough || has_error || watches.empty() || now >= fetch->deadline ||
+      fetch->waiter.shutting_down()) {
     Reply reply = encode_reply(response, fetch->version);
     if (reply.error_code == 0) reply.error_code = first_error;
     fetch->respond(std::move(reply));

@@ -68,6 +68,9 @@ class Waiter {
   // network thread keeps serving other connections meanwhile, and concurrent appends to one
   // partition share one sync.
   virtual void run_blocking(std::function<void()> work) = 0;
+  // True once the server is shutting down: a long poll answers with what it has instead of
+  // waiting again (its waits end at once from then on). Any thread.
+  virtual bool shutting_down() const = 0;
 };
 
 // A connection's SASL progress, kept by the network layer for the connection's lifetime.

@@ -3,6 +3,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/thread_pool.hpp>
+#include <atomic>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -102,7 +103,7 @@ struct Server::Impl final : handlers::Waiter {
   uint64_t next_connection_id = 0;
   // Long-poll waits in progress, cut short by stop().
   std::set<std::shared_ptr<AppendWait>> waits;
-  bool stopping = false;
+  std::atomic<bool> stopping = false;  // read by handlers on workers (shutting_down())
 
   asio::awaitable<void> listen();
   asio::awaitable<void> read_requests(std::shared_ptr<Connection> connection);
@@ -117,6 +118,7 @@ struct Server::Impl final : handlers::Waiter {
   void wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
                        std::function<void()> done) override;
   void run_blocking(std::function<void()> work) override;
+  bool shutting_down() const override { return stopping; }
 
   // Declared after `io`, so destroyed (joined) before it: its tasks post answers to `io`.
   asio::thread_pool blocking_pool{kBlockingThreads};
