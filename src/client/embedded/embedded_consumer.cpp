@@ -3,6 +3,7 @@
 #include <set>
 
 #include "client/assignor.hpp"
+#include "client/consumer_commits.hpp"
 #include "client/embedded/embedded_backend.hpp"
 #include "client/embedded/fetched_records.hpp"
 #include "client/errors.hpp"
@@ -465,9 +466,7 @@ void EmbeddedConsumer::commit(const std::string& topic, int32_t partition, int64
     return;
   }
   // Only as far as every record handed out before this one is finished too.
-  auto& st = it->second;
-  if (auto watermark = st.finished.finish(next_offset - 1); watermark && *watermark > st.committed)
-    commit_locked({{tp, *watermark}});
+  if (auto next = record_commit(it->second, next_offset)) commit_locked({{tp, *next}});
 }
 
 uint64_t EmbeddedConsumer::assignment_epoch() const {
@@ -478,17 +477,12 @@ uint64_t EmbeddedConsumer::assignment_epoch() const {
 void EmbeddedConsumer::finish(const kafka::Record& record, uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (epoch != epoch_) return;
-  auto it = partitions_.find({record.topic(), record.partition()});
-  if (it != partitions_.end()) (void)it->second.finished.finish(record.offset());
+  finish_record(partitions_, record);
 }
 
 std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::commit_finished() {
   std::lock_guard lock(mu_);
-  std::map<kafka::TopicPartition, int64_t> offsets;
-  for (const auto& [tp, st] : partitions_) {
-    if (st.finished.finished_watermark() > st.committed)
-      offsets[tp] = st.finished.finished_watermark();
-  }
+  auto offsets = finished_to_commit(partitions_);
   if (!offsets.empty()) commit_locked(offsets);
   return offsets;
 }
@@ -499,14 +493,8 @@ void EmbeddedConsumer::keep_alive() {
 }
 
 std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::handover_offsets_locked() const {
-  std::map<kafka::TopicPartition, int64_t> offsets;
-  if (settings_.group.empty()) return offsets;
-  for (const auto& [tp, st] : partitions_) {
-    const int64_t next =
-        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.finished_watermark());
-    if (next > st.committed) offsets[tp] = next;
-  }
-  return offsets;
+  if (settings_.group.empty()) return {};
+  return handover_to_commit(partitions_, settings_.auto_commit);
 }
 
 void EmbeddedConsumer::stop() {

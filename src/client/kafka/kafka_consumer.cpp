@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "client/consumer_commits.hpp"
 #include "client/kafka/kafka_backend.hpp"
 #include "client/kafka/records.hpp"
 
@@ -385,9 +386,7 @@ void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t 
     return;
   }
   // Only as far as every record handed out before this one is finished too.
-  auto& st = it->second;
-  if (auto watermark = st.finished.finish(next_offset - 1); watermark && *watermark > st.committed)
-    commit_locked({{tp, *watermark}});
+  if (auto next = record_commit(it->second, next_offset)) commit_locked({{tp, *next}});
 }
 
 uint64_t KafkaConsumer::assignment_epoch() const {
@@ -398,30 +397,19 @@ uint64_t KafkaConsumer::assignment_epoch() const {
 void KafkaConsumer::finish(const kafka::Record& record, uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (epoch != epoch_) return;
-  auto it = partitions_.find({record.topic(), record.partition()});
-  if (it != partitions_.end()) (void)it->second.finished.finish(record.offset());
+  finish_record(partitions_, record);
 }
 
 std::map<kafka::TopicPartition, int64_t> KafkaConsumer::commit_finished() {
   std::lock_guard lock(mu_);
-  std::map<kafka::TopicPartition, int64_t> offsets;
-  for (const auto& [tp, st] : partitions_) {
-    if (st.finished.finished_watermark() > st.committed)
-      offsets[tp] = st.finished.finished_watermark();
-  }
+  auto offsets = finished_to_commit(partitions_);
   if (!offsets.empty()) commit_locked(offsets);
   return offsets;
 }
 
 std::map<kafka::TopicPartition, int64_t> KafkaConsumer::handover_offsets() const {
-  std::map<kafka::TopicPartition, int64_t> offsets;
-  if (settings_.group.empty()) return offsets;
-  for (const auto& [tp, st] : partitions_) {
-    const int64_t next =
-        std::max(settings_.auto_commit ? st.consumed : -1, st.finished.finished_watermark());
-    if (next > st.committed) offsets[tp] = next;
-  }
-  return offsets;
+  if (settings_.group.empty()) return {};
+  return handover_to_commit(partitions_, settings_.auto_commit);
 }
 
 void KafkaConsumer::stop() {
