@@ -188,8 +188,9 @@ TEST_P(ParallelConsumerTest,
   std::vector<std::string> logs;
   for (int round = 0; round <= rounds; ++round) {
     const bool last = round == rounds;
-    // Killed somewhere in the middle of its share of the input; the last run finishes.
-    const long kill_after = last ? 0 : long(per_round / 2 + int(rng() % unsigned(per_round)));
+    // Killed somewhere in the second half of its share of the input, which the run always
+    // reaches (the rounds before it processed fewer than `rounds` shares); the last run finishes.
+    const long kill_after = last ? 0 : long(per_round / 2 + int(rng() % unsigned(per_round / 2)));
     logs.push_back(tmp_.path() + "/processed." + std::to_string(round));
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -204,6 +205,8 @@ TEST_P(ParallelConsumerTest,
     if (last) {
       ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
     } else {
+      ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+          << "round " << round << " caught up before its kill point " << kill_after;
       ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
           << "round " << round << " status " << status;
     }

@@ -3,7 +3,8 @@
 // handler delays) and appends "partition offset key" for every processed record to `log` (one
 // write(2) per line, which outlives a SIGKILL). After `kill_after` records it SIGKILLs itself
 // from a worker, with other handlers mid-flight; with kill_after 0 it stops once the group's
-// committed offsets reached the end of every partition.
+// committed offsets reached the end of every partition (and a run that gets there before its
+// kill point exits with status 3, so the test says so instead of waiting for a kill).
 //   parallel_crash_app <url> <log> <kill_after> <max_in_flight> <seed>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,17 +46,19 @@ int main(int argc, char** argv) try {
 
   std::atomic<long> processed{0};
   std::atomic<bool> done{false};
-  std::thread watcher;
-  if (kill_after == 0) {
-    // Stops once everything is committed (bounded: the test's own timeout ends a stuck run).
-    watcher = std::thread([&] {
-      auto admin = kafka.admin();
-      while (!done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (processed > 0 && admin.describe_group("pc").total_lag == 0) consumer.stop();
+  // Stops once everything is committed (bounded: the test's own timeout ends a stuck run).
+  std::atomic<bool> caught_up{false};
+  std::thread watcher([&] {
+    auto admin = kafka.admin();
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (processed > 0 && admin.describe_group("pc").total_lag == 0) {
+        caught_up = true;
+        consumer.stop();
+        return;
       }
-    });
-  }
+    }
+  });
   consumer.each([&](kafka::Record& r) {
     std::chrono::microseconds delay;
     {
@@ -70,9 +73,9 @@ int main(int argc, char** argv) try {
     if (++processed == kill_after) ::kill(::getpid(), SIGKILL);
   });
   done = true;
-  if (watcher.joinable()) watcher.join();
+  watcher.join();
   consumer.close();
-  return 0;
+  return kill_after != 0 && caught_up ? 3 : 0;
 } catch (const std::exception& e) {
   std::cerr << "parallel_crash_app: " << e.what() << "\n";
   return 1;
