@@ -524,6 +524,11 @@ void PartitionLog::publish(int64_t high_watermark) {
 
 Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes, bool first_may_exceed,
                                       Isolation isolation) const {
+  // The segments first, the high watermark after: every record the view holds below the
+  // watermark is then readable. The other order loses a race with the cleaner: between reading
+  // the watermark and the segment list, appends past it can supersede everything below it, and
+  // a pass that removes those segments leaves nothing below the (stale) watermark to return.
+  const auto view = segments_at(offset);
   ReadResult result;
   result.high_watermark = high_watermark();
   result.last_stable_offset = std::min(last_stable_offset(), result.high_watermark);
@@ -540,7 +545,7 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes, bool fir
   // The first batch that ends at or after `offset`: in the segment that covers it or, past that
   // segment's last batch (a compaction gap), the first of the next one. Both come from one view
   // of the segment list, which the cleaner may change between two reads.
-  for (const auto& segment : segments_at(offset)) {
+  for (const auto& segment : view) {
     if (segment == nullptr || segment->base_offset() >= end) break;
     const uint64_t limit = segment->size();
     KD_ASSIGN(auto position, segment->find_batch(offset, limit));
