@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "client/retry.hpp"
 #include "kafka_do/admin.hpp"
 #include "kafka_do/client.hpp"
 #include "kafka_do/consumer.hpp"
@@ -65,6 +66,8 @@ struct ConsumerSettings {
   Offset offset = Offset::latest;
   bool auto_commit = true;
   std::chrono::milliseconds auto_commit_interval{5000};
+  // How Consumer::commit retries (ClientOptions::retries and timeout).
+  RetryPolicy commit_retry;
   int max_poll_records = 500;
   std::chrono::milliseconds session_timeout{30000};
   std::chrono::milliseconds heartbeat_interval{3000};
@@ -165,6 +168,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
  public:
   virtual ~Backend() = default;
   virtual const std::string& url() const = 0;
+  // As resolved when the client was made (URL and environment applied).
+  virtual const ClientOptions& options() const = 0;
   virtual const Offset& default_offset() const = 0;
   virtual std::shared_ptr<ProducerCore> make_producer(const std::string& topic,
                                                       const ProducerOptions& options,

@@ -7,6 +7,7 @@
 #include "client/backend.hpp"
 #include "client/embedded/embedded_backend.hpp"
 #include "client/kafka/kafka_backend.hpp"
+#include "client/retrying_admin.hpp"
 
 namespace kafka {
 namespace detail {
@@ -71,7 +72,8 @@ void validate(const ProducerOptions& o) {
 }
 
 detail::ConsumerSettings settings(std::vector<std::string> topics, const ConsumerOptions& o,
-                                  const Offset& default_offset) {
+                                  const detail::Backend& backend) {
+  const Offset& default_offset = backend.default_offset();
   if (!o.assign.empty()) {
     topics.clear();  // the assigned partitions' topics, each once
     for (const auto& p : o.assign) {
@@ -97,6 +99,7 @@ detail::ConsumerSettings settings(std::vector<std::string> topics, const Consume
   s.assign = o.assign;
   s.offset = o.offset.value_or(default_offset);
   s.auto_commit = o.auto_commit && !o.group.empty();
+  s.commit_retry = detail::RetryPolicy::of(backend.options());
   s.auto_commit_interval = o.auto_commit_interval.ms();
   s.max_poll_records = o.max_poll_records;
   s.session_timeout = o.session_timeout.ms();
@@ -126,17 +129,15 @@ Consumer Client::consumer(const std::string& topic, const ConsumerOptions& optio
 }
 
 Consumer Client::consumer(const std::vector<std::string>& topics, const ConsumerOptions& options) {
-  return Consumer(
-      live(backend_).make_consumer(settings(topics, options, live(backend_).default_offset())));
+  return Consumer(live(backend_).make_consumer(settings(topics, options, live(backend_))));
 }
 
 BatchConsumer Client::batch_consumer(const std::string& topic, const ConsumerOptions& options,
                                      const BatchOptions& batch) {
   if (batch.size <= 0) throw ConfigError("batch size must be positive");
   if (batch.timeout.count_ms() < 0) throw ConfigError("batch timeout must not be negative");
-  return BatchConsumer(
-      live(backend_).make_consumer(settings({topic}, options, live(backend_).default_offset())),
-      batch);
+  return BatchConsumer(live(backend_).make_consumer(settings({topic}, options, live(backend_))),
+                       batch);
 }
 
 ParallelConsumer Client::parallel_consumer(const std::string& topic, const ConsumerOptions& options,
@@ -145,12 +146,15 @@ ParallelConsumer Client::parallel_consumer(const std::string& topic, const Consu
   if (parallel.max_in_flight < 0) throw ConfigError("max_in_flight must not be negative");
   ConsumerOptions o = options;
   o.auto_commit = false;  // moving past a record is not finishing it; the consumer commits itself
-  return ParallelConsumer(
-      live(backend_).make_consumer(settings({topic}, o, live(backend_).default_offset())),
-      parallel);
+  return ParallelConsumer(live(backend_).make_consumer(settings({topic}, o, live(backend_))),
+                          parallel);
 }
 
-Admin Client::admin() { return Admin(live(backend_).make_admin()); }
+Admin Client::admin() {
+  auto& backend = live(backend_);
+  return Admin(std::make_shared<detail::RetryingAdmin>(backend.make_admin(),
+                                                       detail::RetryPolicy::of(backend.options())));
+}
 
 detail::Backend& Client::backend() const { return live(backend_); }
 

@@ -106,10 +106,15 @@ std::vector<Record> Consumer::poll(Duration timeout) {
   return out;
 }
 
-void Consumer::commit() { live(core_).commit_consumed(); }
+// Both commits are idempotent (the same offsets again), so retriable failures are retried.
+void Consumer::commit() {
+  auto& core = live(core_);
+  detail::with_retries(core.settings().commit_retry, [&] { core.commit_consumed(); });
+}
 
 void Consumer::commit(const std::map<TopicPartition, int64_t>& next_offsets) {
-  live(core_).commit_offsets(next_offsets);
+  auto& core = live(core_);
+  detail::with_retries(core.settings().commit_retry, [&] { core.commit_offsets(next_offsets); });
 }
 
 bool Consumer::wait_for_assignment(Duration timeout) {

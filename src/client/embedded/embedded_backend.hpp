@@ -46,7 +46,7 @@ class EmbeddedBackend final : public kafka::detail::Backend {
   storage::LogManager& logs() { return *engine_->logs; }
   coordinator::GroupCoordinator& groups() { return *engine_->groups; }
   coordinator::TransactionCoordinator& transactions() { return *engine_->transactions; }
-  const kafka::ClientOptions& options() const { return options_; }
+  const kafka::ClientOptions& options() const override { return options_; }
   // The topic's partition count, creating the topic first when auto_create_topics is on.
   // Throws TopicNotFoundError otherwise.
   int32_t ensure_topic(const std::string& topic);

@@ -2,6 +2,7 @@
 
 #include "client/embedded/embedded_backend.hpp"
 #include "client/errors.hpp"
+#include "client/retry.hpp"
 
 namespace kafka_do::client {
 namespace {
@@ -88,7 +89,8 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
   const size_t bytes = record_bytes(record);
   std::unique_lock lock(mu_);
   if (closing_ || closed_)
-    throw kafka::Error(kafka::ErrorCode::unknown_server_error, "producer for '" + topic_ + "' is closed");
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error,
+                       "producer for '" + topic_ + "' is closed");
   if (bytes + model::batch_format::kHeaderSize > size_t(max_message_bytes_)) {
     throw kafka::MessageTooLargeError(
         "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
@@ -186,22 +188,22 @@ void EmbeddedProducer::send_batch(ReadyBatch& ready) {
   std::shared_ptr<const kafka::Error> error;
   std::exception_ptr failure;
   int64_t base_offset = -1;
-  for (int attempt = 0;; ++attempt) {
-    try {
+  // ProducerOptions::retries at a fixed retry_backoff, as Kafka's retry.backoff.ms.
+  const kafka::detail::RetryPolicy retry{.retries = options_.retries,
+                                         .backoff = options_.retry_backoff.ms(),
+                                         .max_backoff = options_.retry_backoff.ms()};
+  try {
+    base_offset = kafka::detail::with_retries(retry, [&] {
       auto built = batch.builder.build();
       if (!built) throw_error(built.error());
       auto log = backend_->partition(topic_, ready.partition);
       auto appended = log->append(*built, storage::AppendOptions{.validate_records = false});
       if (!appended) throw_error(appended.error(), Subject::partition);
-      base_offset = appended->base_offset;
-      error = nullptr;
-      break;
-    } catch (const kafka::Error& e) {
-      error = clone_error(e);
-      failure = std::current_exception();
-      if (!e.retriable() || attempt >= options_.retries) break;
-      std::this_thread::sleep_for(options_.retry_backoff.ms());
-    }
+      return appended->base_offset;
+    });
+  } catch (const kafka::Error& e) {
+    error = clone_error(e);
+    failure = std::current_exception();
   }
   const bool acks_none = options_.acks == kafka::Acks::none;
   kafka::detail::DeliveryCallback handler;
@@ -234,7 +236,14 @@ void EmbeddedProducer::flush() {
   if (in_flight_ == 0) return;
   ++flush_requests_;
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return in_flight_ == 0 || closed_; });
+  // Bounded by ClientOptions::timeout, as every blocking call: a disk that stopped answering
+  // surfaces as a TimeoutError instead of a hang.
+  const auto timeout = backend_->options().timeout.ms();
+  if (!done_cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0 || closed_; })) {
+    throw kafka::TimeoutError("flush of '" + topic_ + "': " + std::to_string(in_flight_) +
+                              " record(s) still unwritten after " +
+                              std::to_string(timeout.count()) + " ms (ClientOptions::timeout)");
+  }
 }
 
 void EmbeddedProducer::close() {

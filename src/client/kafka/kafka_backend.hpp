@@ -35,7 +35,7 @@ class KafkaBackend final : public kafka::detail::Backend {
   std::vector<kafka::Record> read_topic(const std::string& topic) override;
   void close() override {}
 
-  const kafka::ClientOptions& options() const { return options_; }
+  const kafka::ClientOptions& options() const override { return options_; }
   rdk::ClientState& state() { return state_; }
   std::chrono::milliseconds timeout() const { return options_.timeout.ms(); }
 
