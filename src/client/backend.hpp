@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,8 +85,10 @@ class ConsumerCore : public CommitSink, public std::enable_shared_from_this<Cons
   // Up to max_poll_records records; waits up to `timeout` for the first. Empty when the timeout
   // passed or the consumer was stopped.
   virtual std::vector<Record> poll(std::chrono::milliseconds timeout, size_t max_records) = 0;
-  // The application moved past `record`: its offset + 1 is what auto-commit and commit() commit.
-  virtual void mark_consumed(const Record& record) = 0;
+  // The application moved past these records: each offset + 1 is what auto-commit and commit()
+  // commit.
+  virtual void mark_consumed(std::span<const Record> records) = 0;
+  void mark_consumed(const Record& record) { mark_consumed(std::span(&record, 1)); }
   // Commits every partition's consumed position.
   virtual void commit_consumed() = 0;
   // Commits the given next offsets.

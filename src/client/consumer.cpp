@@ -102,7 +102,7 @@ std::vector<Record> Consumer::poll(Duration timeout) {
     buffer_.pop_front();
   }
   if (out.empty()) out = core.poll(timeout.ms(), 0);
-  for (const auto& r : out) core.mark_consumed(r);
+  core.mark_consumed(std::span<const Record>(out));
   return out;
 }
 

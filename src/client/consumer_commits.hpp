@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "client/finished_offsets.hpp"
 #include "kafka_do/record.hpp"
@@ -23,6 +24,24 @@ std::optional<int64_t> record_commit(State& state, int64_t next_offset) {
   auto watermark = state.finished.finish(next_offset - 1);
   if (watermark && *watermark > state.committed) return watermark;
   return std::nullopt;
+}
+
+// The application moved past `records`: each one's partition's consumed position goes past it
+// (what commit() and auto-commit commit). Records of one partition usually come together, so
+// the lookup is made once per run of them.
+template <typename States>
+void mark_consumed(States& states, std::span<const kafka::Record> records) {
+  const kafka::Record* previous = nullptr;
+  auto it = states.end();
+  for (const auto& record : records) {
+    if (previous == nullptr || record.partition() != previous->partition() ||
+        record.topic() != previous->topic()) {
+      it = states.find({record.topic(), record.partition()});
+    }
+    previous = &record;
+    if (it == states.end()) continue;  // from an earlier assignment: nothing to track
+    it->second.consumed = std::max(it->second.consumed, record.offset() + 1);
+  }
 }
 
 // Marks `record` finished without committing (the parallel consumer).

@@ -353,11 +353,9 @@ std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::lag() {
   return out;
 }
 
-void EmbeddedConsumer::mark_consumed(const kafka::Record& record) {
+void EmbeddedConsumer::mark_consumed(std::span<const kafka::Record> records) {
   std::lock_guard lock(mu_);
-  auto it = partitions_.find({record.topic(), record.partition()});
-  if (it == partitions_.end()) return;  // from an earlier assignment: nothing to track
-  it->second.consumed = std::max(it->second.consumed, record.offset() + 1);
+  client::mark_consumed(partitions_, records);
 }
 
 void EmbeddedConsumer::maybe_auto_commit() {

@@ -36,7 +36,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   ~EmbeddedConsumer() override;
 
   std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
-  void mark_consumed(const kafka::Record& record) override;
+  void mark_consumed(std::span<const kafka::Record> records) override;
   void commit_consumed() override;
   void finish(const kafka::Record& record, uint64_t epoch) override;
   uint64_t assignment_epoch() const override;

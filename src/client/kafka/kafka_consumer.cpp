@@ -232,17 +232,28 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
   std::vector<kafka::Record> out;
   uint64_t out_epoch = assignment_epoch();
+  // The partition of the previous record (most records follow one of the same partition). Map
+  // iterators stay valid until a revoke erases entries, which changes the epoch.
+  const rd_kafka_topic_t* last_topic = nullptr;
+  int32_t last_partition = -1;
+  uint64_t last_epoch = 0;
+  decltype(partitions_)::iterator last_state;
+  maybe_auto_commit();  // once per call: a call returns at most max_poll_records records
   while (!stopped_ && out.size() < max_records) {
-    maybe_auto_commit();
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    // The first record is waited for; the ones librdkafka already fetched are only collected.
-    const int wait = out.empty() ? int(std::max<int64_t>(0, left.count())) : 0;
+    // The first record is waited for; the ones librdkafka already fetched are only collected
+    // (and need no clock reading).
+    int wait = 0;
+    if (out.empty()) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      wait = int(std::max<int64_t>(0, left.count()));
+    }
     rdk::Message m(rd_kafka_consumer_poll(rk_.get(), wait));
     if (callback_error_) std::rethrow_exception(std::exchange(callback_error_, nullptr));
     backend_->state().check();
     if (!m) {
       if (!out.empty() || Clock::now() >= deadline) break;
+      maybe_auto_commit();
       continue;
     }
     if (m->err) {
@@ -254,9 +265,14 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
       out.clear();
       out_epoch = epoch_;
     }
-    auto it = partitions_.find({m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->partition});
-    if (it == partitions_.end()) continue;  // fetched before its partition was revoked
-    it->second.finished.handed_out(m->offset);
+    if (m->rkt != last_topic || m->partition != last_partition || epoch_ != last_epoch) {
+      last_state = partitions_.find({m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->partition});
+      last_topic = m->rkt;
+      last_partition = m->partition;
+      last_epoch = epoch_;
+    }
+    if (last_state == partitions_.end()) continue;  // fetched before its partition was revoked
+    last_state->second.finished.handed_out(m->offset);
     out.push_back(rdk::to_record(m.get(), self));
   }
   return out;
@@ -296,11 +312,9 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::lag() {
   return out;
 }
 
-void KafkaConsumer::mark_consumed(const kafka::Record& record) {
+void KafkaConsumer::mark_consumed(std::span<const kafka::Record> records) {
   std::lock_guard lock(mu_);
-  auto it = partitions_.find({record.topic(), record.partition()});
-  if (it == partitions_.end()) return;  // from an earlier assignment: nothing to track
-  it->second.consumed = std::max(it->second.consumed, record.offset() + 1);
+  client::mark_consumed(partitions_, records);
 }
 
 std::map<kafka::TopicPartition, int64_t> KafkaConsumer::uncommitted() const {

@@ -35,7 +35,7 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   void start();
 
   std::vector<kafka::Record> poll(std::chrono::milliseconds timeout, size_t max_records) override;
-  void mark_consumed(const kafka::Record& record) override;
+  void mark_consumed(std::span<const kafka::Record> records) override;
   void commit_consumed() override;
   void finish(const kafka::Record& record, uint64_t epoch) override;
   uint64_t assignment_epoch() const override;
