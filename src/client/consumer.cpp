@@ -106,15 +106,23 @@ std::vector<Record> Consumer::poll(Duration timeout) {
   return out;
 }
 
-// Both commits are idempotent (the same offsets again), so retriable failures are retried.
+// Both commits are idempotent (the same offsets again), so retriable failures are retried;
+// not a rebalance, though: the partitions may have moved, and the caller must learn it at once.
+namespace {
+bool worth_retrying_commit(const Error& e) { return e.code() != ErrorCode::rebalance_in_progress; }
+}  // namespace
+
 void Consumer::commit() {
   auto& core = live(core_);
-  detail::with_retries(core.settings().commit_retry, [&] { core.commit_consumed(); });
+  detail::with_retries(
+      core.settings().commit_retry, [&] { core.commit_consumed(); }, worth_retrying_commit);
 }
 
 void Consumer::commit(const std::map<TopicPartition, int64_t>& next_offsets) {
   auto& core = live(core_);
-  detail::with_retries(core.settings().commit_retry, [&] { core.commit_offsets(next_offsets); });
+  detail::with_retries(
+      core.settings().commit_retry, [&] { core.commit_offsets(next_offsets); },
+      worth_retrying_commit);
 }
 
 bool Consumer::wait_for_assignment(Duration timeout) {

@@ -27,8 +27,12 @@ struct RetryPolicy {
   }
 };
 
-template <class Fn>
-decltype(auto) with_retries(const RetryPolicy& policy, Fn&& fn) {
+// Every retriable error is worth another attempt unless `worth_retrying` says otherwise.
+inline bool any_retriable(const Error&) { return true; }
+
+template <class Fn, class Filter = bool (*)(const Error&)>
+decltype(auto) with_retries(const RetryPolicy& policy, Fn&& fn,
+                            Filter worth_retrying = &any_retriable) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto pause = std::max(policy.backoff, std::chrono::milliseconds(0));
@@ -36,7 +40,7 @@ decltype(auto) with_retries(const RetryPolicy& policy, Fn&& fn) {
     try {
       return fn();
     } catch (const Error& e) {
-      if (!e.retriable() || e.fatal() || attempt >= policy.retries) throw;
+      if (!e.retriable() || e.fatal() || attempt >= policy.retries || !worth_retrying(e)) throw;
       if (policy.deadline.count() > 0 && Clock::now() + pause > started + policy.deadline) throw;
     }
     std::this_thread::sleep_for(pause);

@@ -55,6 +55,20 @@ TEST(RetryTest, NeverRetriesANonRetriableOrFatalError) {
   EXPECT_EQ(attempts, 1);
 }
 
+TEST(RetryTest, AFilterCanRefuseARetriableError) {
+  int attempts = 0;
+  auto not_rebalances = [](const Error& e) { return e.code() != ErrorCode::rebalance_in_progress; };
+  EXPECT_THROW(with_retries(
+                   {.retries = 5, .backoff = milliseconds(1)},
+                   [&] {
+                     ++attempts;
+                     throw RebalanceInProgressError("partition moved");
+                   },
+                   not_rebalances),
+               RebalanceInProgressError);
+  EXPECT_EQ(attempts, 1);
+}
+
 TEST(RetryTest, ZeroRetriesIsOneAttempt) {
   int attempts = 0;
   EXPECT_THROW(with_retries({.retries = 0},
