@@ -2,6 +2,7 @@
 #include "kafka_do/producer.hpp"
 
 #include "client/backend.hpp"
+#include "client/json_text.hpp"
 
 namespace kafka {
 namespace {
@@ -37,11 +38,7 @@ SendOptions detail::send_options(const Message& message) {
 
 std::optional<std::string> detail::serialize_json(const Json& value) {
   if (value.is_null()) return std::nullopt;  // a JSON null is a tombstone: null value on the wire
-  try {
-    return value.dump();
-  } catch (const Json::exception& e) {
-    throw SerializationError(std::string("value cannot be serialized as JSON: ") + e.what());
-  }
+  return json_text(value);
 }
 
 namespace {
