@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string_view>
+#include <system_error>
 
 #include "kafka_do/error.hpp"
 
@@ -170,5 +171,293 @@ std::string json_text(const Json& value) {
   append_json_text(out, value);
   return out;
 }
+
+namespace {
+
+// A recursive-descent parser of RFC 8259 JSON into nlohmann::json, typed as nlohmann's parse()
+// types: integers without a sign are number_unsigned, with one number_integer, either becomes
+// number_float when it does not fit; the last of duplicate keys wins.
+class Parser {
+ public:
+  explicit Parser(std::string_view text)
+      : p_(text.data()), end_(text.data() + text.size()), begin_(text.data()) {}
+
+  Json document() {
+    if (end_ - p_ >= 3 && std::string_view(p_, 3) == "\xEF\xBB\xBF") p_ += 3;  // a byte order mark
+    Json value = parse_value(0);
+    skip_space();
+    if (p_ != end_) fail("unexpected content after the value");
+    return value;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 512;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw JsonTextError(what + " at byte " + std::to_string(p_ - begin_));
+  }
+
+  void skip_space() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool literal(std::string_view word) {
+    if (size_t(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
+    return true;
+  }
+
+  Json parse_value(int depth) {
+    skip_space();
+    if (p_ == end_) fail("unexpected end of input");
+    switch (*p_) {
+      case '{':
+        return parse_object(depth + 1);
+      case '[':
+        return parse_array(depth + 1);
+      case '"': {
+        Json s(Json::value_t::string);
+        parse_string(s.get_ref<Json::string_t&>());
+        return s;
+      }
+      case 't':
+        if (literal("true")) return true;
+        break;
+      case 'f':
+        if (literal("false")) return false;
+        break;
+      case 'n':
+        if (literal("null")) return nullptr;
+        break;
+      default:
+        if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) return parse_number();
+    }
+    fail("invalid literal");
+  }
+
+  Json parse_object(int depth) {
+    if (depth > kMaxDepth) fail("nesting too deep");
+    ++p_;  // '{'
+    Json object(Json::value_t::object);
+    auto& members = object.get_ref<Json::object_t&>();
+    skip_space();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return object;
+    }
+    std::string key;
+    for (;;) {
+      skip_space();
+      if (p_ == end_ || *p_ != '"') fail("expected a string key");
+      key.clear();
+      parse_string(key);
+      skip_space();
+      if (p_ == end_ || *p_ != ':') fail("expected ':'");
+      ++p_;
+      members.insert_or_assign(key, parse_value(depth));
+      skip_space();
+      if (p_ != end_ && *p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (p_ != end_ && *p_ == '}') {
+        ++p_;
+        return object;
+      }
+      fail("expected ',' or '}'");
+    }
+  }
+
+  Json parse_array(int depth) {
+    if (depth > kMaxDepth) fail("nesting too deep");
+    ++p_;  // '['
+    Json array(Json::value_t::array);
+    auto& elements = array.get_ref<Json::array_t&>();
+    skip_space();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return array;
+    }
+    for (;;) {
+      elements.push_back(parse_value(depth));
+      skip_space();
+      if (p_ != end_ && *p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (p_ != end_ && *p_ == ']') {
+        ++p_;
+        return array;
+      }
+      fail("expected ',' or ']'");
+    }
+  }
+
+  unsigned hex4() {
+    if (end_ - p_ < 4) fail("truncated \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; ++i, ++p_) {
+      const char c = *p_;
+      v <<= 4;
+      if (c >= '0' && c <= '9')
+        v |= unsigned(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= unsigned(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= unsigned(c - 'A' + 10);
+      else
+        fail("invalid \\u escape");
+    }
+    return v;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out.push_back(char(cp));
+    } else if (cp < 0x800) {
+      out.push_back(char(0xC0 | (cp >> 6)));
+      out.push_back(char(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(char(0xE0 | (cp >> 12)));
+      out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(char(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(char(0xF0 | (cp >> 18)));
+      out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(char(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  void parse_string(std::string& out) {
+    ++p_;  // '"'
+    const char* run = p_;
+    for (;;) {
+      if (p_ == end_) fail("unterminated string");
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return;
+      }
+      if (c < 0x20) fail("control character in a string");
+      if (c >= 0x80) {
+        const size_t n = utf8_sequence(std::string_view(p_, size_t(end_ - p_)));
+        if (n == 0) fail("invalid UTF-8");
+        p_ += n;
+        continue;
+      }
+      if (c != '\\') {
+        ++p_;
+        continue;
+      }
+      out.append(run, p_);
+      ++p_;
+      if (p_ == end_) fail("unterminated string");
+      switch (*p_++) {
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u': {
+          unsigned cp = hex4();
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("unpaired surrogate");
+            p_ += 2;
+            const unsigned low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            fail("unpaired surrogate");
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default:
+          --p_;
+          fail("invalid escape");
+      }
+      run = p_;
+    }
+  }
+
+  Json parse_number() {
+    const char* start = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) fail("invalid number");
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    bool integral = true;
+    if (p_ != end_ && *p_ == '.') {
+      integral = false;
+      ++p_;
+      if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) fail("invalid number");
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integral = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !(*p_ >= '0' && *p_ <= '9')) fail("invalid number");
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (integral) {
+      if (negative) {
+        int64_t v = 0;
+        const auto r = std::from_chars(start, p_, v);
+        if (r.ec == std::errc() && r.ptr == p_) return Json(Json::number_integer_t(v));
+      } else {
+        uint64_t v = 0;
+        const auto r = std::from_chars(start, p_, v);
+        if (r.ec == std::errc() && r.ptr == p_) return Json(Json::number_unsigned_t(v));
+      }
+    }
+    double d = 0;
+    const auto r = std::from_chars(start, p_, d);
+    if (r.ptr != p_ || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range))
+      fail("invalid number");
+    if (r.ec == std::errc::result_out_of_range) {
+      // As strtod (what parse() uses): overflow is infinity, which nlohmann refuses; underflow 0.
+      const bool tiny =
+          std::string_view(start, size_t(p_ - start)).find("e-") != std::string_view::npos ||
+          std::string_view(start, size_t(p_ - start)).find("E-") != std::string_view::npos;
+      if (!tiny) fail("number out of range");
+      d = negative ? -0.0 : 0.0;
+    }
+    return Json(d);
+  }
+
+  const char* p_;
+  const char* end_;
+  const char* begin_;
+};
+
+}  // namespace
+
+Json parse_json_text(std::string_view text) { return Parser(text).document(); }
 
 }  // namespace kafka::detail

@@ -1,5 +1,7 @@
 #include "kafka_do/record.hpp"
 
+#include "client/json_text.hpp"
+
 namespace kafka {
 
 const Json& Record::value() const {
@@ -11,8 +13,8 @@ Json Record::parse_value() const {
   if (parsed_) return *parsed_;
   if (!value_) return nullptr;
   try {
-    return Json::parse(*value_);
-  } catch (const Json::exception& e) {
+    return detail::parse_json_text(*value_);
+  } catch (const detail::JsonTextError& e) {
     throw SerializationError(describe() + ": value is not valid JSON (" + e.what() +
                              "); read it with raw_value()");
   }

@@ -74,7 +74,7 @@ void Engine::restore(const Record& record) {
   auto it = changelogs_.find(record.topic());
   if (it == changelogs_.end()) return;
   std::optional<Json> value;
-  if (record.has_value()) value = Json::parse(record.raw_value());
+  if (record.has_value()) value = record.parse_value();
   it->second->restore(std::string(record.key()), std::move(value));
   ++metrics_.records_restored;
 }
