@@ -235,37 +235,31 @@ class Parser {
     fail("invalid literal");
   }
 
+  // Skips whitespace; then takes `c` if it comes next.
+  bool consume(char c) {
+    skip_space();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
   Json parse_object(int depth) {
     if (depth > kMaxDepth) fail("nesting too deep");
     ++p_;  // '{'
     Json object(Json::value_t::object);
     auto& members = object.get_ref<Json::object_t&>();
-    skip_space();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      return object;
-    }
+    if (consume('}')) return object;
     std::string key;
-    for (;;) {
+    do {
       skip_space();
       if (p_ == end_ || *p_ != '"') fail("expected a string key");
       key.clear();
       parse_string(key);
-      skip_space();
-      if (p_ == end_ || *p_ != ':') fail("expected ':'");
-      ++p_;
+      if (!consume(':')) fail("expected ':'");
       members.insert_or_assign(key, parse_value(depth));
-      skip_space();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (p_ != end_ && *p_ == '}') {
-        ++p_;
-        return object;
-      }
-      fail("expected ',' or '}'");
-    }
+    } while (consume(','));
+    if (!consume('}')) fail("expected ',' or '}'");
+    return object;
   }
 
   Json parse_array(int depth) {
@@ -273,24 +267,12 @@ class Parser {
     ++p_;  // '['
     Json array(Json::value_t::array);
     auto& elements = array.get_ref<Json::array_t&>();
-    skip_space();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return array;
-    }
-    for (;;) {
+    if (consume(']')) return array;
+    do {
       elements.push_back(parse_value(depth));
-      skip_space();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (p_ != end_ && *p_ == ']') {
-        ++p_;
-        return array;
-      }
-      fail("expected ',' or ']'");
-    }
+    } while (consume(','));
+    if (!consume(']')) fail("expected ',' or ']'");
+    return array;
   }
 
   unsigned hex4() {
@@ -354,49 +336,30 @@ class Parser {
       out.append(run, p_);
       ++p_;
       if (p_ == end_) fail("unterminated string");
-      switch (*p_++) {
-        case '"':
-          out.push_back('"');
-          break;
-        case '\\':
-          out.push_back('\\');
-          break;
-        case '/':
-          out.push_back('/');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("unpaired surrogate");
-            p_ += 2;
-            const unsigned low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail("unpaired surrogate");
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default:
-          --p_;
-          fail("invalid escape");
+      // The one-letter escapes and what they stand for.
+      static constexpr std::string_view kEscapes = "\"\\/bfnrt";
+      static constexpr std::string_view kMeanings = "\"\\/\b\f\n\r\t";
+      const char escape = *p_++;
+      if (const size_t at = kEscapes.find(escape); at != std::string_view::npos) {
+        out.push_back(kMeanings[at]);
+        run = p_;
+        continue;
       }
+      if (escape != 'u') {
+        --p_;
+        fail("invalid escape");
+      }
+      unsigned cp = hex4();
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("unpaired surrogate");
+        p_ += 2;
+        const unsigned low = hex4();
+        if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate");
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        fail("unpaired surrogate");
+      }
+      append_utf8(out, cp);
       run = p_;
     }
   }
