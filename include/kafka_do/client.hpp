@@ -4,7 +4,8 @@
 //   "memory:"            embedded engine in memory, nothing on disk (tests)
 //   "kafka://host:port"  a Kafka-protocol cluster (kafkado serve, Apache Kafka, ...) through
 //                        librdkafka; api_key "user:secret" is sent as SASL/PLAIN
-// Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY and KAFKA_DO_DATA.
+// Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY, KAFKA_DO_DATA and
+// KAFKA_DO_DEFAULT_OFFSET.
 //
 // Copies of a Client share one backend; producers, consumers and admins keep it alive, so they
 // may outlive the Client they came from. Thread-safe.
@@ -13,6 +14,7 @@
 #include <exception>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +44,9 @@ struct ClientOptions {
   // default_partitions partitions; with false it is a TopicNotFoundError.
   bool auto_create_topics = true;
   int default_partitions = 1;
-  // Where consumers without a committed offset start when their options do not say.
-  Offset default_offset = Offset::latest;
+  // Where consumers without a committed offset start when their options do not say; unset:
+  // KAFKA_DO_DEFAULT_OFFSET ("earliest" or "latest"), else latest (Kafka's auto.offset.reset).
+  std::optional<Offset> default_offset;
   Durability durability = Durability::interval;
 };
 

@@ -154,8 +154,16 @@ class Consumer {
   // The next record (waits for one). Throws kafka::Error when the consumer is stopped or closed
   // first, or TimeoutError when `timeout` passes.
   Record first(std::optional<Duration> timeout = std::nullopt);
-  // Up to max_poll_records records, waiting at most `timeout` for the first one.
+  // Up to max_poll_records records, waiting at most `timeout` for the first one. They all count
+  // as consumed (what auto_commit commits) when they are returned.
   std::vector<Record> poll(Duration timeout);
+  // Iteration with a bound on each wait (for a caller that must regain control, such as a
+  // language binding checking for interrupts): the next record, or nullopt when none came within
+  // `timeout` or the consumer was stopped. As with iteration, the record returned before counts
+  // as consumed only once this is called again.
+  std::optional<Record> next(Duration timeout);
+  // Whether stop() or close() ended iteration (or the options' stop token was triggered).
+  bool stopped() const;
   // Commits the position after every record returned so far, for every assigned partition.
   void commit();
   // Commits these next offsets, per partition (Kafka's commitSync(offsets)); records below them
@@ -180,8 +188,10 @@ class Consumer {
  private:
   friend class iterator;
   friend class Transaction;  // send_offsets: the core, and the current record counts as consumed
-  // Makes `current_` hold an unconsumed record, waiting as needed. False when iteration ended.
-  bool advance();
+  // Makes `current_` hold an unconsumed record, waiting as needed (until `deadline`). False when
+  // iteration ended (or the deadline passed).
+  bool advance(std::chrono::steady_clock::time_point deadline =
+                   std::chrono::steady_clock::time_point::max());
   void consume_current();
 
   std::shared_ptr<detail::ConsumerCore> core_;
@@ -227,8 +237,9 @@ class BatchConsumer {
 
   // Calls fn with every batch until stopped or closed.
   void each_batch(const std::function<void(Batch&)>& fn);
-  // The next batch, or nullopt once stopped or closed.
-  std::optional<Batch> next_batch();
+  // The next batch, or nullopt once stopped or closed, or when `wait` (unset: no limit) passed
+  // before its first record arrived.
+  std::optional<Batch> next_batch(std::optional<Duration> wait = std::nullopt);
   void stop();
   void close();
 

@@ -63,6 +63,8 @@ class Transaction {
   void send_batch(const std::vector<Message>& messages);
   // Sends to another topic in the same transaction.
   void send_to(const std::string& topic, const Json& value, const SendOptions& options = {});
+  void send_raw_to(const std::string& topic, std::string_view value,
+                   const SendOptions& options = {});
   // Commits the consumer's position (every record it returned, the current one included) in
   // this transaction. The consumer needs auto_commit = false (ConfigError otherwise).
   void send_offsets(Consumer& consumer);

@@ -23,6 +23,13 @@ std::shared_ptr<Backend> make_backend(const ClientOptions& options) {
   ClientOptions resolved = options;
   if (resolved.url.empty()) resolved.url = env("KAFKA_DO_URL");
   if (resolved.api_key.empty()) resolved.api_key = env("KAFKA_DO_API_KEY");
+  if (!resolved.default_offset) {
+    const std::string offset = env("KAFKA_DO_DEFAULT_OFFSET");
+    if (offset.empty() || offset == "latest") resolved.default_offset = Offset::latest;
+    else if (offset == "earliest") resolved.default_offset = Offset::earliest;
+    else
+      throw ConfigError("KAFKA_DO_DEFAULT_OFFSET='" + offset + "': use earliest or latest");
+  }
   if (resolved.default_partitions < 1) throw ConfigError("default_partitions must be at least 1");
   if (resolved.timeout.count_ms() <= 0) throw ConfigError("timeout must be positive");
   if (resolved.retries < 0) throw ConfigError("retries must not be negative");

@@ -43,13 +43,19 @@ Consumer::~Consumer() {
   }
 }
 
-bool Consumer::advance() {
+bool Consumer::advance(std::chrono::steady_clock::time_point deadline) {
   if (current_) return true;
   auto& core = live(core_);
   if (core.stopped()) return false;  // records already fetched are not handed out after stop()
   while (buffer_.empty()) {
     if (core.stopped()) return false;
-    auto records = core.poll(kPollSlice, 0);
+    auto slice = std::chrono::milliseconds(kPollSlice);
+    if (deadline != std::chrono::steady_clock::time_point::max()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      slice = std::min(slice, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+    }
+    auto records = core.poll(slice, 0);
     for (auto& r : records) buffer_.push_back(std::move(r));
   }
   current_ = std::move(buffer_.front());
@@ -62,6 +68,14 @@ void Consumer::consume_current() {
   core_->mark_consumed(*current_);
   current_.reset();
 }
+
+std::optional<Record> Consumer::next(Duration timeout) {
+  consume_current();
+  if (!advance(std::chrono::steady_clock::now() + timeout.ms())) return std::nullopt;
+  return *current_;  // current_ stays, to be marked consumed on the next call
+}
+
+bool Consumer::stopped() const { return !core_ || core_->stopped(); }
 
 void Consumer::each(const std::function<void(Record&)>& fn) {
   for (Record& r : *this) fn(r);
@@ -191,11 +205,13 @@ void BatchConsumer::settle_handed_over() {
   handed_over_.clear();
 }
 
-std::optional<Batch> BatchConsumer::next_batch() {
+std::optional<Batch> BatchConsumer::next_batch(std::optional<Duration> wait) {
   auto& core = live(core_);
   settle_handed_over();
   std::vector<Record> records;
+  // Until the first record: `wait`, if any; from the first record on: the batch timeout.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (wait) deadline = std::chrono::steady_clock::now() + wait->ms();
   // Each poll returns at most max_poll_records; a batch may take several.
   const int per_poll = std::max(1, core.settings().max_poll_records);
   while (int(records.size()) < batch_.size) {
@@ -213,7 +229,7 @@ std::optional<Batch> BatchConsumer::next_batch() {
       for (auto& r : core.poll(wait, size_t(want))) buffer_.push_back(std::move(r));
       continue;
     }
-    if (!deadline) deadline = std::chrono::steady_clock::now() + batch_.timeout.ms();
+    if (records.empty()) deadline = std::chrono::steady_clock::now() + batch_.timeout.ms();
     records.push_back(std::move(buffer_.front()));
     buffer_.pop_front();
   }

@@ -33,6 +33,11 @@ void Transaction::send_to(const std::string& topic, const Json& value, const Sen
   core_->send(topic, detail::make_outgoing(detail::serialize_json(value), options));
 }
 
+void Transaction::send_raw_to(const std::string& topic, std::string_view value,
+                              const SendOptions& options) {
+  core_->send(topic, detail::make_outgoing(std::string(value), options));
+}
+
 void Transaction::send_offsets(Consumer& consumer) {
   if (!consumer.core_) throw Error(ErrorCode::unknown_server_error, "consumer was moved from");
   detail::ConsumerCore& core = *consumer.core_;

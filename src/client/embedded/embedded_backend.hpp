@@ -32,7 +32,7 @@ class EmbeddedBackend final : public kafka::detail::Backend {
   EmbeddedBackend(kafka::ClientOptions options, std::string url, std::shared_ptr<EmbeddedEngine> engine);
 
   const std::string& url() const override { return url_; }
-  const kafka::Offset& default_offset() const override { return options_.default_offset; }
+  const kafka::Offset& default_offset() const override { return *options_.default_offset; }
   std::shared_ptr<kafka::detail::ProducerCore> make_producer(const std::string& topic,
                                                              const kafka::ProducerOptions& options,
                                                              bool async) override;

@@ -23,7 +23,7 @@ class KafkaBackend final : public kafka::detail::Backend {
   ~KafkaBackend() override;
 
   const std::string& url() const override { return options_.url; }
-  const kafka::Offset& default_offset() const override { return options_.default_offset; }
+  const kafka::Offset& default_offset() const override { return *options_.default_offset; }
   std::shared_ptr<kafka::detail::ProducerCore> make_producer(const std::string& topic,
                                                              const kafka::ProducerOptions& options,
                                                              bool async) override;

@@ -1,0 +1,218 @@
+# frozen_string_literal: true
+
+module Kafka
+  # The brief's Kafka::Consumer: an Enumerable of Records that waits for new ones (a consumer is a
+  # stream; it does not end when it catches up). Iteration ends on stop, close, or when the
+  # client is closed. `take(n)` and `first` return once they have their records; select, map,
+  # reject, filter_map, flat_map and take_while are lazy (they return an Enumerator::Lazy), so
+  # `consumer.select { ... }.map(&:value).each { ... }` processes records as they arrive instead
+  # of waiting for a stream that never ends.
+  #
+  # With auto_commit (the default) a record counts as processed once iteration moves past it, so
+  # a block that raises leaves its record uncommitted. One thread iterates at a time; records may
+  # be committed from any thread.
+  class Consumer
+    include Enumerable
+
+    # How long one wait inside the library lasts before Ruby gets control back (to notice
+    # Interrupt, or a stop).
+    WAIT_SLICE_MS = 100
+
+    attr_reader :topics, :group
+
+    def initialize(client, topics, options = {})
+      @topics = Array(topics).map(&:to_s)
+      @group = options[:group]
+      names = FFI::MemoryPointer.new(:pointer, @topics.size)
+      strings = @topics.map { |t| FFI::MemoryPointer.from_string(t) }
+      names.write_array_of_pointer(strings)
+      pointer = Native.out_pointer(:kd_client_consumer, client.native, names, @topics.size,
+                                   Options.consumer(options))
+      @native = FFI::AutoPointer.new(pointer, Native.method(:kd_consumer_free))
+      @closed = false
+    end
+
+    def each
+      return enum_for(:each) unless block_given?
+      raise Kafka::Error, 'the consumer was closed' if @closed
+
+      while (record = next_record)
+        yield record
+      end
+      self
+    end
+
+    %i[select filter map collect reject filter_map flat_map collect_concat take_while].each do |m|
+      define_method(m) { |*args, &block| lazy.public_send(m, *args, &block) }
+    end
+
+    # The next record, waiting at most `timeout` seconds (nil: until one comes); nil on timeout
+    # or once the consumer stopped. The record returned before counts as processed from here on.
+    def poll(timeout = nil)
+      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
+      loop do
+        raise Kafka::Error, 'the consumer was closed' if @closed
+
+        slice = WAIT_SLICE_MS
+        if deadline
+          left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+          return nil if left <= 0
+
+          slice = [slice, (left * 1000).ceil].min
+        end
+        out = FFI::MemoryPointer.new(:pointer)
+        Native.check(Native.kd_consumer_next(@native, slice, out))
+        pointer = out.read_pointer
+        return Record.new(pointer) unless pointer.null?
+        return nil if Native.kd_consumer_stopped(@native) == 1
+      end
+    end
+
+    # Commits the position after every record returned so far.
+    def commit
+      Native.check(Native.kd_consumer_commit(@native))
+      self
+    end
+
+    # Waits (up to timeout seconds) until the group assigned this member partitions.
+    def wait_for_assignment(timeout = 30)
+      assigned = FFI::MemoryPointer.new(:int)
+      Native.check(Native.kd_consumer_wait_for_assignment(@native, (timeout * 1000).to_i,
+                                                          assigned))
+      assigned.read_int == 1
+    end
+
+    # { ['orders', 0] => records not yet returned, ... } (-1 while not known).
+    def lag
+      Native.json_out(:kd_consumer_lag, @native).to_h { |p| [[p[:topic], p[:partition]], p[:lag]] }
+    end
+
+    # Makes iteration end (from any thread).
+    def stop
+      Native.kd_consumer_stop(@native) unless @closed
+      self
+    end
+
+    def stopped?
+      @closed || Native.kd_consumer_stopped(@native) == 1
+    end
+
+    # Commits (with auto_commit), leaves the group. Idempotent.
+    def close
+      return if @closed
+
+      Native.kd_consumer_stop(@native)
+      @closed = true
+      Native.check(Native.kd_consumer_close(@native))
+      nil
+    end
+
+    # For Transaction#send_offsets.
+    attr_reader :native
+
+    private
+
+    def next_record
+      poll(nil)
+    rescue Kafka::Error
+      return nil if @closed
+
+      raise
+    end
+  end
+
+  # A batch of records (BatchConsumer#each_batch); commit commits, per partition, the offset
+  # after its last record.
+  class Batch
+    include Enumerable
+
+    attr_reader :records
+
+    def initialize(pointer)
+      @native = FFI::AutoPointer.new(pointer, Native.method(:kd_batch_free))
+      list = Native.kd_batch_records(pointer)
+      @records = Array.new(Native.kd_records_count(list)) do |i|
+        Record.new(Native.kd_records_at(list, i), @native)
+      end.freeze
+    end
+
+    def each(&block)
+      @records.each(&block)
+      self
+    end
+
+    def size
+      @records.size
+    end
+
+    def empty?
+      @records.empty?
+    end
+
+    def commit
+      Native.check(Native.kd_batch_commit(@native))
+      self
+    end
+  end
+
+  # The brief's batch consumer: each_batch yields Batches of up to batch_size records, handed
+  # over when full or batch_timeout seconds after their first record.
+  class BatchConsumer
+    def initialize(client, topic, options = {})
+      pointer = Native.out_pointer(:kd_client_batch_consumer, client.native, topic.to_s,
+                                   Options.batch_consumer(options))
+      @native = FFI::AutoPointer.new(pointer, Native.method(:kd_batch_consumer_free))
+      @closed = false
+    end
+
+    def each_batch
+      return enum_for(:each_batch) unless block_given?
+
+      while (batch = next_batch)
+        yield batch
+      end
+      self
+    end
+
+    # The next batch, or nil once stopped (or after `timeout` seconds without a record).
+    def next_batch(timeout = nil)
+      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
+      until @closed
+        slice = Consumer::WAIT_SLICE_MS
+        if deadline
+          left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+          return nil if left <= 0
+
+          slice = [slice, (left * 1000).ceil].min
+        end
+        out = FFI::MemoryPointer.new(:pointer)
+        begin
+          Native.check(Native.kd_batch_consumer_next(@native, slice, out))
+        rescue Kafka::Error
+          return nil if @closed
+
+          raise
+        end
+        pointer = out.read_pointer
+        return Batch.new(pointer) unless pointer.null?
+      end
+      nil
+    end
+
+    def stop
+      @closed = true
+      Native.kd_batch_consumer_stop(@native)
+      self
+    end
+
+    def close
+      return if @native.nil?
+
+      stop
+      native = @native
+      @native = nil
+      Native.check(Native.kd_batch_consumer_close(native))
+      nil
+    end
+  end
+end
