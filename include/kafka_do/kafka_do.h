@@ -287,6 +287,67 @@ kd_error* kd_admin_reset_offsets(kd_client* client, const char* group, const cha
                                  const char* to_json, char** json_out);
 kd_error* kd_admin_delete_group(kd_client* client, const char* group);
 
+/* ---- Stream processing (kafka::Topology) ---------------------------------------------------
+ *
+ * A topology is built from nodes (ints) with kd_topology_op, then run with kd_topology_start.
+ * The caller's functions (filters, mappers, aggregators, each) are not C callbacks: the run
+ * happens on a thread of the library, and each time it needs a function it posts a call that
+ * the caller takes with kd_run_next_call, on its own thread, and answers with kd_run_answer (or
+ * kd_run_fail). Arguments and results are JSON text:
+ *   filter, map, flat_map, key_by, group_by, peek: [value]  -> bool / value / [values] / key
+ *   each (stream, table): [key, value];  each (windowed table): [key, {"value", "start_ms",
+ *   "end_ms"}];  each and map (joined): [left, right];  join's "on": [left, right] -> bool
+ *   reduce: [aggregate, value] -> aggregate;  aggregate: [key, value, aggregate] -> aggregate
+ *   branch predicates: [value] -> bool
+ *
+ * ops (JSON): {"op": "filter" | "map" | "flat_map" | "key_by" | "peek" | "group_by", "fn": F},
+ * {"op": "group_by_key"}, {"op": "window", "tumbling" | "hopping" + "advance" | "sliding" |
+ * "session": duration, "grace": duration} (durations: "5m", "1h", or milliseconds),
+ * {"op": "count", "name"}, {"op": "reduce" | "aggregate", "initial": json, "fn": F, "name"},
+ * {"op": "join" | "left_join" | "outer_join", "other": node, "on": F (optional: equal keys),
+ * "window": duration, "grace": duration}, {"op": "merge", "other": node}, {"op": "to_stream"},
+ * {"op": "updates"}, and the terminal ones: {"op": "to", "topic"}, {"op": "each", "fn": F},
+ * {"op": "branch", "branches": [{"fn": F, "topic"}]}. F is the caller's number for a function;
+ * it comes back in kd_call.function. */
+typedef struct kd_topology kd_topology;
+kd_error* kd_topology_new(kd_topology** out);
+void kd_topology_free(kd_topology* topology);
+/* A source node reading these topics (a stream), or a topic's latest value per key (a table). */
+kd_error* kd_topology_stream(kd_topology* topology, const char* const* topics, size_t topic_count,
+                             int* node_out);
+kd_error* kd_topology_table(kd_topology* topology, const char* topic, int* node_out);
+/* Adds an operator after `node`; *node_out is the new node (-1 for a terminal operator). A
+ * CONFIG error when the operator does not apply to the node (count on an ungrouped stream). */
+kd_error* kd_topology_op(kd_topology* topology, int node, const char* op_json, int* node_out);
+
+typedef struct kd_run kd_run;
+/* Starts running the topology's terminal operators on `client`. options: {"application_id",
+ * "until_caught_up", "from_beginning", "commit_interval_ms", "session_timeout_ms",
+ * "idle_timeout_ms", "max_task_idle_ms", "on_error" ("fail" | "log_and_continue"),
+ * "dead_letter_topic"}. A topology runs once. */
+kd_error* kd_topology_start(kd_topology* topology, kd_client* client, const char* options_json,
+                            kd_run** out);
+/* One call of a caller's function; args point into the run and stay valid until answered. */
+typedef struct kd_call {
+  int function; /* -1: no call (the wait timed out, or the run finished) */
+  const char* args;
+  size_t args_len;
+} kd_call;
+/* Waits up to timeout_ms for the run's next call. *finished is 1 once the run has ended (then
+ * kd_run_outcome tells how). */
+kd_error* kd_run_next_call(kd_run* run, int timeout_ms, kd_call* call, int* finished);
+/* The result (JSON) of the call taken last. */
+kd_error* kd_run_answer(kd_run* run, const char* result_json, size_t len);
+/* The call taken last failed: the run handles it by its on_error (fail: the run ends with a
+ * STREAM_PROCESSING error naming the record and `message`). */
+kd_error* kd_run_fail(kd_run* run, const char* message);
+/* Ends the run (its final commit included); calls still to come fail. Thread-safe. */
+void kd_run_stop(kd_run* run);
+/* How a finished run ended: NULL when it stopped or caught up normally. */
+kd_error* kd_run_outcome(kd_run* run);
+/* Stops the run if it is still going, waits for it to end, and releases. */
+void kd_run_free(kd_run* run);
+
 /* ---- Testing (kafka::MockClient) ---------------------------------------------------------- */
 
 /* Every record of `topic`, partition by partition, in offset order (a kd_mock_client only). */

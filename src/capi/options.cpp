@@ -242,6 +242,24 @@ kafka::TopicAlteration topic_alteration(const char* text) {
   return o;
 }
 
+kafka::StreamOptions stream_options(const char* text) {
+  Reader r(text, "stream");
+  kafka::StreamOptions o;
+  r.take("application_id", o.application_id);
+  r.take("until_caught_up", o.until_caught_up);
+  r.take("from_beginning", o.from_beginning);
+  r.take_ms("commit_interval_ms", o.commit_interval);
+  r.take_ms("session_timeout_ms", o.session_timeout);
+  r.take_ms("idle_timeout_ms", o.idle_timeout);
+  r.take_ms("max_task_idle_ms", o.max_task_idle);
+  r.take_enum("on_error", o.on_error,
+              {{"fail", kafka::OnError::fail},
+               {"log_and_continue", kafka::OnError::log_and_continue}});
+  r.take("dead_letter_topic", o.dead_letter_topic);
+  r.finish();
+  return o;
+}
+
 std::pair<kafka::OffsetReset, bool> offset_reset(const char* text) {
   Reader r(text, "offset reset");
   bool dry_run = false;

@@ -20,6 +20,7 @@ std::pair<kafka::ConsumerOptions, kafka::BatchOptions> batch_consumer_options(
 kafka::TransactionOptions transaction_options(const char* json_text);
 kafka::TopicOptions topic_options(const char* json_text);
 kafka::TopicAlteration topic_alteration(const char* json_text);
+kafka::StreamOptions stream_options(const char* json_text);
 // {"offset": "earliest" | "latest"} | {"timestamp_ms": N} | {"to_offset": N} | {"shift_by": N},
 // and whether "dry_run" was set.
 std::pair<kafka::OffsetReset, bool> offset_reset(const char* json_text);

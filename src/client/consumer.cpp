@@ -50,13 +50,16 @@ bool Consumer::advance(std::chrono::steady_clock::time_point deadline) {
   while (buffer_.empty()) {
     if (core.stopped()) return false;
     auto slice = std::chrono::milliseconds(kPollSlice);
+    bool last = false;  // a deadline that passed still gets one poll that does not wait
     if (deadline != std::chrono::steady_clock::time_point::max()) {
       const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) return false;
-      slice = std::min(slice, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+      last = now >= deadline;
+      slice = last ? std::chrono::milliseconds(0)
+                   : std::min(slice, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
     }
     auto records = core.poll(slice, 0);
     for (auto& r : records) buffer_.push_back(std::move(r));
+    if (last && buffer_.empty()) return false;
   }
   current_ = std::move(buffer_.front());
   buffer_.pop_front();

@@ -126,3 +126,35 @@ module Kafka
     end
   end
 end
+
+module Kafka
+  class Client
+    # kafka.stream('orders') (or several topics): the start of a stream processing chain. Options
+    # (the first stream of a topology sets them): application_id, until_caught_up,
+    # from_beginning, commit_interval (s), on_error (:fail, :log_and_continue),
+    # dead_letter_topic.
+    def stream(topic, **options)
+      topology = current_topology(options)
+      Stream.new(topology, topology.source(Array(topic)))
+    end
+
+    # The latest value per key of a (compacted) topic, to join streams with.
+    def table(topic)
+      topology = current_topology({})
+      Stream.new(topology, topology.table(topic))
+    end
+
+    private
+
+    def current_topology(options)
+      @lock.synchronize do
+        @topology ||= Stream::Topology.new(self, options)
+      end
+    end
+
+    # A topology runs once: the next stream starts a new one.
+    def topology_ran(topology)
+      @lock.synchronize { @topology = nil if @topology.equal?(topology) }
+    end
+  end
+end

@@ -191,3 +191,32 @@ module Kafka
     end
   end
 end
+
+module Kafka
+  module Native
+    class Call < FFI::Struct
+      layout :function, :int, :args, :pointer, :args_len, :size_t
+    end
+
+    attach_function :kd_topology_new, [:pointer], :error
+    attach_function :kd_topology_free, [:handle], :void
+    attach_function :kd_topology_stream, %i[handle pointer size_t pointer], :error
+    attach_function :kd_topology_table, %i[handle string pointer], :error
+    attach_function :kd_topology_op, %i[handle int string pointer], :error
+    attach_function :kd_topology_start, %i[handle handle string pointer], :error, blocking: true
+    attach_function :kd_run_next_call, %i[handle int pointer pointer], :error, blocking: true
+    attach_function :kd_run_answer, %i[handle pointer size_t], :error
+    attach_function :kd_run_fail, %i[handle string], :error
+    attach_function :kd_run_stop, [:handle], :void
+    attach_function :kd_run_outcome, [:handle], :error
+    attach_function :kd_run_free, [:handle], :void, blocking: true
+
+    # A NUL-free array of C strings for `names`, and the buffers it points into.
+    def self.string_array(names)
+      strings = names.map { |n| FFI::MemoryPointer.from_string(n.to_s) }
+      array = FFI::MemoryPointer.new(:pointer, names.size)
+      array.write_array_of_pointer(strings)
+      [array, strings]
+    end
+  end
+end
