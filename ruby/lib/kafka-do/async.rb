@@ -27,10 +27,8 @@ module Kafka
         loop do
           raise Kafka::Error, 'the consumer was closed' if @closed
 
-          out = FFI::MemoryPointer.new(:pointer)
-          Native.check(Native.kd_consumer_next(@native, 0, out))
-          pointer = out.read_pointer
-          return Record.new(pointer) unless pointer.null?
+          Native.check(Native.kd_consumer_next_now(@native, 0, @out))
+          return take_record unless @out.read_pointer.null?
           return nil if Native.kd_consumer_stopped(@native) == 1
           return nil if deadline && Process.clock_gettime(Process::CLOCK_MONOTONIC) >= deadline
 

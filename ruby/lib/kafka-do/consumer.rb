@@ -30,6 +30,8 @@ module Kafka
                                    Options.consumer(options))
       @native = FFI::AutoPointer.new(pointer, Native.method(:kd_consumer_free))
       @closed = false
+      @out = FFI::MemoryPointer.new(:pointer)
+      @fields = Native::RecordFields.new
     end
 
     def each
@@ -49,9 +51,16 @@ module Kafka
     # The next record, waiting at most `timeout` seconds (nil: until one comes); nil on timeout
     # or once the consumer stopped. The record returned before counts as processed from here on.
     def poll(timeout = nil)
+      raise Kafka::Error, 'the consumer was closed' if @closed
+
+      # A record already fetched comes without a wait (and without releasing the GVL).
+      Native.check(Native.kd_consumer_next_now(@native, 0, @out))
+      return take_record unless @out.read_pointer.null?
+
       deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
       loop do
         raise Kafka::Error, 'the consumer was closed' if @closed
+        return nil if Native.kd_consumer_stopped(@native) == 1
 
         slice = WAIT_SLICE_MS
         if deadline
@@ -60,11 +69,8 @@ module Kafka
 
           slice = [slice, (left * 1000).ceil].min
         end
-        out = FFI::MemoryPointer.new(:pointer)
-        Native.check(Native.kd_consumer_next(@native, slice, out))
-        pointer = out.read_pointer
-        return Record.new(pointer) unless pointer.null?
-        return nil if Native.kd_consumer_stopped(@native) == 1
+        Native.check(Native.kd_consumer_next(@native, slice, @out))
+        return take_record unless @out.read_pointer.null?
       end
     end
 
@@ -111,6 +117,10 @@ module Kafka
     attr_reader :native
 
     private
+
+    def take_record
+      Record.new(@out.read_pointer, nil, @fields)
+    end
 
     def next_record
       poll(nil)

@@ -9,22 +9,28 @@ module Kafka
   # contiguous low watermark of finished records, so committing from any thread, in any order
   # (a thread pool, fibers) never commits past a record still being processed.
   class Record
-    attr_reader :topic, :partition, :offset, :key, :raw_value, :timestamp, :header_list
+    attr_reader :topic, :partition, :offset, :key, :raw_value, :header_list
 
     # `pointer`: a kd_record the Record owns from now on, or, with `owner`, one that lives as long
     # as the owner does (a batch's record; the Record keeps the owner alive).
-    def initialize(pointer, owner = nil)
-      @native = owner ? pointer : FFI::AutoPointer.new(pointer, Native.method(:kd_record_free))
+    def initialize(pointer, owner = nil, fields = Native::RecordFields.new)
+      @native = owner ? pointer : FFI::AutoPointer.new(pointer, FREE)
       @owner = owner
-      fields = Native::RecordFields.new
       Native.kd_record_get(pointer, fields)
       @topic = fields[:topic].read_bytes(fields[:topic_len]).force_encoding(Encoding::UTF_8)
       @partition = fields[:partition]
       @offset = fields[:offset]
-      @timestamp = Time.at(Rational(fields[:timestamp_ms], 1000))
+      @timestamp_ms = fields[:timestamp_ms]
       @key = fields[:key].null? ? nil : text(fields[:key], fields[:key_len])
       @raw_value = fields[:value].null? ? nil : fields[:value].read_bytes(fields[:value_len])
       @header_list = read_headers(pointer, fields[:header_count])
+    end
+
+    FREE = Native.method(:kd_record_free)
+    private_constant :FREE
+
+    def timestamp
+      @timestamp ||= Time.at(@timestamp_ms / 1000, @timestamp_ms % 1000, :millisecond)
     end
 
     def value

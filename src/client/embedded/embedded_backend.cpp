@@ -82,7 +82,12 @@ int32_t EmbeddedBackend::ensure_topic(const std::string& topic) {
   }
   std::lock_guard lock(create_mu_);
   if (auto d = logs().describe_topic(topic)) return d->partitions;
-  check(logs().create_topic(topic, options_.default_partitions), Subject::topic);
+  auto created = logs().create_topic(topic, options_.default_partitions);
+  if (!created) {
+    // Another client of the same engine (create_mu_ is this client's) created it meanwhile.
+    if (auto d = logs().describe_topic(topic)) return d->partitions;
+    check(created, Subject::topic);
+  }
   return options_.default_partitions;
 }
 
