@@ -9,6 +9,10 @@ if(TARGET kafka_do)
   install(TARGETS kafka_do kafka_do_streams kafka_do_client kafka_do_coordinator kafka_do_protocol kafka_do_storage kafka_do_model kafka_do_base
                   kafka_do_flags
           EXPORT kafka_doTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # The C ABI (include/kafka_do/kafka_do.h) for other languages: what the Ruby gem loads.
+  if(TARGET kafka_do_c)
+    install(TARGETS kafka_do_c LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
   install(EXPORT kafka_doTargets NAMESPACE kafka_do:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kafka_do)
   configure_package_config_file(cmake/kafka_doConfig.cmake.in
     ${CMAKE_CURRENT_BINARY_DIR}/kafka_doConfig.cmake

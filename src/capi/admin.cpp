@@ -40,10 +40,8 @@ json group_json(const kafka::GroupDescription& g) {
     json assignment = json::array();
     for (const auto& tp : m.assignment)
       assignment.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
-    members.push_back({{"id", m.id},
-                       {"client_id", m.client_id},
-                       {"host", m.host},
-                       {"assignment", assignment}});
+    members.push_back(
+        {{"id", m.id}, {"client_id", m.client_id}, {"host", m.host}, {"assignment", assignment}});
   }
   json partitions = json::array();
   for (const auto& p : g.partitions)

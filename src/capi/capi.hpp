@@ -97,8 +97,8 @@ T& need(T* handle, const char* what) {
 // The object inside an optional of a handle; ConfigError once it was closed.
 template <typename T>
 T& live(std::optional<T>& object, const char* what) {
-  if (!object) throw kafka::Error(kafka::ErrorCode::unknown_server_error,
-                                  std::string(what) + " was closed");
+  if (!object)
+    throw kafka::Error(kafka::ErrorCode::unknown_server_error, std::string(what) + " was closed");
   return *object;
 }
 

@@ -63,9 +63,7 @@ kd_error* kd_mock_client_records(kd_client* client, const char* topic, kd_record
   });
 }
 
-size_t kd_records_count(const kd_records* records) {
-  return records ? records->records.size() : 0;
-}
+size_t kd_records_count(const kd_records* records) { return records ? records->records.size() : 0; }
 
 const kd_record* kd_records_at(const kd_records* records, size_t i) {
   if (!records || i >= records->records.size()) return nullptr;
@@ -90,9 +88,9 @@ void kd_record_get(const kd_record* handle, kd_record_fields* out) {
   out->topic_len = r.topic().size();
   out->partition = r.partition();
   out->offset = r.offset();
-  out->timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          r.timestamp().time_since_epoch())
-                          .count();
+  out->timestamp_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(r.timestamp().time_since_epoch())
+          .count();
   out->key = r.has_key() ? r.key().data() : nullptr;
   out->key_len = r.key().size();
   // A present but empty value still needs a non-NULL pointer.

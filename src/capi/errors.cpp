@@ -38,8 +38,8 @@ kd_error out_of_memory{KD_ERROR_INTERNAL, -1, "UNKNOWN_SERVER_ERROR", "out of me
 }  // namespace
 
 kd_error* make_error(const kafka::Error& e) {
-  auto* out = new kd_error{kind_of(e), e.code_value(), kafka::error_name(e.code()), e.what(),
-                           e.retriable(), e.fatal()};
+  auto* out = new kd_error{kind_of(e), e.code_value(), kafka::error_name(e.code()),
+                           e.what(),   e.retriable(),  e.fatal()};
   return out;
 }
 

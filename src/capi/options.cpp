@@ -174,10 +174,14 @@ kafka::ProducerOptions producer_options(const char* text) {
                {"lz4", kafka::Compression::lz4},
                {"zstd", kafka::Compression::zstd}});
   if (json acks = r.take_json("acks"); !acks.is_null()) {
-    if (acks == "all" || acks == -1) o.acks = kafka::Acks::all;
-    else if (acks == "leader" || acks == 1) o.acks = kafka::Acks::leader;
-    else if (acks == "none" || acks == 0) o.acks = kafka::Acks::none;
-    else r.bad("acks", "must be \"all\", \"leader\", \"none\", -1, 1 or 0: " + acks.dump());
+    if (acks == "all" || acks == -1)
+      o.acks = kafka::Acks::all;
+    else if (acks == "leader" || acks == 1)
+      o.acks = kafka::Acks::leader;
+    else if (acks == "none" || acks == 0)
+      o.acks = kafka::Acks::none;
+    else
+      r.bad("acks", "must be \"all\", \"leader\", \"none\", -1, 1 or 0: " + acks.dump());
   }
   r.take("retries", o.retries);
   r.take_ms("retry_backoff_ms", o.retry_backoff);
@@ -252,9 +256,9 @@ kafka::StreamOptions stream_options(const char* text) {
   r.take_ms("session_timeout_ms", o.session_timeout);
   r.take_ms("idle_timeout_ms", o.idle_timeout);
   r.take_ms("max_task_idle_ms", o.max_task_idle);
-  r.take_enum("on_error", o.on_error,
-              {{"fail", kafka::OnError::fail},
-               {"log_and_continue", kafka::OnError::log_and_continue}});
+  r.take_enum(
+      "on_error", o.on_error,
+      {{"fail", kafka::OnError::fail}, {"log_and_continue", kafka::OnError::log_and_continue}});
   r.take("dead_letter_topic", o.dead_letter_topic);
   r.finish();
   return o;
@@ -265,11 +269,12 @@ std::pair<kafka::OffsetReset, bool> offset_reset(const char* text) {
   bool dry_run = false;
   r.take("dry_run", dry_run);
   std::optional<kafka::OffsetReset> to;
-  if (json v = r.take_json("offset"); !v.is_null()) to = kafka::OffsetReset(offset_of(r, "offset", v));
+  if (json v = r.take_json("offset"); !v.is_null())
+    to = kafka::OffsetReset(offset_of(r, "offset", v));
   int64_t n = 0;
   if (r.take("timestamp_ms", n))
-    to = kafka::OffsetReset(kafka::Offset::at(
-        std::chrono::system_clock::time_point(std::chrono::milliseconds(n))));
+    to = kafka::OffsetReset(
+        kafka::Offset::at(std::chrono::system_clock::time_point(std::chrono::milliseconds(n))));
   if (r.take("to_offset", n)) to = kafka::OffsetReset::to_offset(n);
   if (r.take("shift_by", n)) to = kafka::OffsetReset::shift_by(n);
   r.finish();

@@ -31,7 +31,8 @@ class CallBroker {
     args_ = args.dump();
     slot_ = Slot::posted;
     changed_.notify_all();
-    changed_.wait(lock, [&] { return slot_ == Slot::answered || slot_ == Slot::failed || stopping_; });
+    changed_.wait(lock,
+                  [&] { return slot_ == Slot::answered || slot_ == Slot::failed || stopping_; });
     const Slot slot = std::exchange(slot_, Slot::empty);
     if (slot == Slot::answered) {
       Json result = Json::parse(result_, nullptr, /*allow_exceptions=*/false);
@@ -53,7 +54,8 @@ class CallBroker {
   }
   void answer(std::string result, bool failed) {
     std::lock_guard lock(mutex_);
-    if (slot_ != Slot::taken) throw kafka::ConfigError("kafka_do: no call is waiting for an answer");
+    if (slot_ != Slot::taken)
+      throw kafka::ConfigError("kafka_do: no call is waiting for an answer");
     result_ = std::move(result);
     slot_ = failed ? Slot::failed : Slot::answered;
     changed_.notify_all();
@@ -96,9 +98,9 @@ using Node = std::variant<kafka::Stream, kafka::GroupedStream, kafka::WindowedSt
                           kafka::JoinedStream>;
 
 const char* kind_name(const Node& n) {
-  static constexpr const char* names[] = {"stream",  "grouped stream", "windowed stream",
-                                          "windowed grouped stream", "table", "windowed table",
-                                          "joined stream"};
+  static constexpr const char* names[] = {
+      "stream", "grouped stream", "windowed stream", "windowed grouped stream",
+      "table",  "windowed table", "joined stream"};
   return names[n.index()];
 }
 
@@ -135,9 +137,7 @@ struct kd_topology {
   auto fn(const Json& op) const {
     if (!op.contains("fn") || !op["fn"].is_number_integer())
       throw kafka::ConfigError("stream op \"" + op.value("op", "") + "\" needs \"fn\"");
-    return [broker = broker, f = op["fn"].get<int>()](Json args) {
-      return broker->call(f, args);
-    };
+    return [broker = broker, f = op["fn"].get<int>()](Json args) { return broker->call(f, args); };
   }
   int apply(int id, const Json& op);
 };
@@ -186,7 +186,8 @@ int kd_topology::apply(int id, const Json& op) {
         if (!out.is_array()) throw kafka::SerializationError("flat_map must return an array");
         return std::vector<Json>(out.begin(), out.end());
       }));
-    if (name == "key_by") return add(stream->key_by([f = call()](const Json& v) { return f({v}); }));
+    if (name == "key_by")
+      return add(stream->key_by([f = call()](const Json& v) { return f({v}); }));
     if (name == "peek") return add(stream->peek([f = call()](const Json& v) { f({v}); }));
     if (name == "merge") {
       const auto* other = std::get_if<kafka::Stream>(&node(op.at("other").get<int>()));
@@ -196,8 +197,8 @@ int kd_topology::apply(int id, const Json& op) {
     std::vector<kafka::Branch> branches;
     for (const auto& b : op.at("branches")) {
       auto f = fn(b);
-      branches.push_back({[f](const Json& v) { return f({v}).get<bool>(); },
-                          b.at("topic").get<std::string>()});
+      branches.push_back(
+          {[f](const Json& v) { return f({v}).get<bool>(); }, b.at("topic").get<std::string>()});
     }
     stream->branch(branches);
     return -1;
@@ -246,8 +247,9 @@ int kd_topology::apply(int id, const Json& op) {
     kafka::JoinOptions options;
     if (op.contains("on") && !op["on"].is_null()) {
       auto f = fn(Json{{"op", name}, {"fn", op["on"]}});
-      options.on = kafka::JoinCondition(
-          [f](const Json& l, const Json& r) { return f({l, r}).get<bool>(); });
+      options.on = kafka::JoinCondition([f](const Json& l, const Json& r) {
+        return f({l, r}).get<bool>();
+      });
     }
     if (op.contains("window")) options.window = duration_of(op, "window");
     if (op.contains("grace")) options.grace = duration_of(op, "grace");
@@ -275,25 +277,33 @@ int kd_topology::apply(int id, const Json& op) {
   }
   if (name == "to") {
     const std::string topic = op.at("topic").get<std::string>();
-    if (stream) stream->to(topic);
-    else if (const auto* t = std::get_if<kafka::Table>(&n)) t->to(topic);
-    else if (const auto* t = std::get_if<kafka::WindowedTable>(&n)) t->to(topic);
-    else if (const auto* j = std::get_if<kafka::JoinedStream>(&n)) j->to(topic);
-    else not_for(name, n);
+    if (stream)
+      stream->to(topic);
+    else if (const auto* t = std::get_if<kafka::Table>(&n))
+      t->to(topic);
+    else if (const auto* t = std::get_if<kafka::WindowedTable>(&n))
+      t->to(topic);
+    else if (const auto* j = std::get_if<kafka::JoinedStream>(&n))
+      j->to(topic);
+    else
+      not_for(name, n);
     return -1;
   }
   if (name == "each") {
     auto f = call();
-    if (stream) stream->each([f](const Json& k, const Json& v) { f({k, v}); });
+    if (stream)
+      stream->each([f](const Json& k, const Json& v) { f({k, v}); });
     else if (const auto* t = std::get_if<kafka::Table>(&n))
       t->each([f](const Json& k, const Json& v) { f({k, v}); });
     else if (const auto* t = std::get_if<kafka::WindowedTable>(&n))
       t->each([f](const Json& k, const kafka::Window& w) {
-        f({k, Json{{"value", w.value()}, {"start_ms", ms_of(w.start())}, {"end_ms", ms_of(w.end())}}});
+        f({k,
+           Json{{"value", w.value()}, {"start_ms", ms_of(w.start())}, {"end_ms", ms_of(w.end())}}});
       });
     else if (const auto* j = std::get_if<kafka::JoinedStream>(&n))
       j->each([f](const Json& l, const Json& r) { f({l, r}); });
-    else not_for(name, n);
+    else
+      not_for(name, n);
     return -1;
   }
   if (name == "map_joined") {
