@@ -193,6 +193,8 @@ const kd_record* kd_records_at(const kd_records* records, size_t i);
 /* A copy of record i the caller owns (kd_record_free), independent of the list. */
 kd_record* kd_records_take(const kd_records* records, size_t i);
 void kd_records_free(kd_records* records);
+/* An empty list, for kd_consumer_next_into. */
+kd_error* kd_records_new(kd_records** out);
 
 /* ---- Consumer (kafka::Consumer) ----------------------------------------------------------- */
 
@@ -208,6 +210,12 @@ kd_error* kd_client_consumer(kd_client* client, const char* const* topics, size_
  * returned by the previous call counts as consumed (what auto_commit commits) from this call on,
  * as iteration moves past a record. The caller owns *out (kd_record_free). */
 kd_error* kd_consumer_next(kd_consumer* consumer, int timeout_ms, kd_record** out);
+/* kd_consumer_next, with the record appended to `into` (a list of the caller's) instead of
+ * handed over alone: *out points into the list and lives as long as it does. A binding that
+ * frees its objects through a garbage collector's finalizers can then register one finalizer
+ * per list of records instead of one per record. */
+kd_error* kd_consumer_next_into(kd_consumer* consumer, int timeout_ms, kd_records* into,
+                                const kd_record** out);
 int kd_consumer_stopped(const kd_consumer* consumer);
 /* Commits the position after every record returned so far. */
 kd_error* kd_consumer_commit(kd_consumer* consumer);

@@ -51,7 +51,7 @@ struct kd_record {
 };
 
 struct kd_records {
-  std::vector<kd_record> records;
+  std::deque<kd_record> records;  // a deque: appending (kd_consumer_next_into) moves no record
 };
 
 struct kd_consumer {

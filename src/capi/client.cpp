@@ -81,6 +81,10 @@ kd_record* kd_records_take(const kd_records* records, size_t i) {
 
 void kd_records_free(kd_records* records) { delete records; }
 
+kd_error* kd_records_new(kd_records** out) {
+  return guard([&] { need(out, "out") = new kd_records(); });
+}
+
 void kd_record_get(const kd_record* handle, kd_record_fields* out) {
   if (!handle || !out) return;
   const kafka::Record& r = handle->record;

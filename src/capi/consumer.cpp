@@ -41,6 +41,20 @@ kd_error* kd_consumer_next(kd_consumer* consumer, int timeout_ms, kd_record** ou
   });
 }
 
+kd_error* kd_consumer_next_into(kd_consumer* consumer, int timeout_ms, kd_records* into,
+                                const kd_record** out) {
+  return guard([&] {
+    need(out, "out");
+    *out = nullptr;
+    auto& list = need(into, "into");
+    auto& c = live(need(consumer, "consumer").consumer, "the consumer");
+    if (auto r = c.next(wait_of(timeout_ms))) {
+      list.records.push_back(kd_record{std::move(*r)});
+      *out = &list.records.back();
+    }
+  });
+}
+
 int kd_consumer_stopped(const kd_consumer* consumer) {
   return !consumer || !consumer->consumer || consumer->consumer->stopped();
 }

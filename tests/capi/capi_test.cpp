@@ -270,6 +270,32 @@ TEST(CApiTest, ARecordCountsAsConsumedOnceTheNextIsAskedFor) {
   kd_consumer_free(k);
 }
 
+TEST(CApiTest, RecordsTakenIntoAListStayValidAsTheListGrows) {
+  Client c;
+  std::vector<std::string> values;
+  for (int i = 0; i < 300; ++i) values.push_back(std::to_string(i));
+  produce(c.handle, "orders", values);
+  kd_consumer* k = consumer(c.handle, "orders", R"({"group": "g", "auto_commit": false})");
+  kd_records* list = nullptr;
+  ok(kd_records_new(&list));
+  std::vector<const kd_record*> taken;
+  for (int i = 0; i < 300; ++i) {
+    const kd_record* r = nullptr;
+    ok(kd_consumer_next_into(k, 5000, list, &r));
+    ASSERT_NE(r, nullptr);
+    taken.push_back(r);
+  }
+  EXPECT_EQ(kd_records_count(list), 300u);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(value_of(taken[size_t(i)]), std::to_string(i));  // the first ones too
+    EXPECT_EQ(kd_records_at(list, size_t(i)), taken[size_t(i)]);
+  }
+  for (const kd_record* r : taken) ok(kd_record_commit(r));
+  EXPECT_EQ(committed(c.handle, "g"), 300);
+  kd_records_free(list);
+  kd_consumer_free(k);
+}
+
 TEST(CApiTest, RecordCommitsFromOtherThreadsKeepTheContiguousLowWatermark) {
   Client c;
   produce(c.handle, "orders", {"0", "1", "2", "3"});

@@ -54,7 +54,7 @@ module Kafka
       raise Kafka::Error, 'the consumer was closed' if @closed
 
       # A record already fetched comes without a wait (and without releasing the GVL).
-      Native.check(Native.kd_consumer_next_now(@native, 0, @out))
+      Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
       return take_record unless @out.read_pointer.null?
 
       deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
@@ -69,7 +69,7 @@ module Kafka
 
           slice = [slice, (left * 1000).ceil].min
         end
-        Native.check(Native.kd_consumer_next(@native, slice, @out))
+        Native.check(Native.kd_consumer_next_into(@native, slice, arena, @out))
         return take_record unless @out.read_pointer.null?
       end
     end
@@ -118,8 +118,22 @@ module Kafka
 
     private
 
+    # Records live in native lists of up to ARENA_SIZE (one finalizer per list rather than one
+    # per record; a list is freed once none of its records is referenced).
+    ARENA_SIZE = 256
+
+    def arena
+      if @arena.nil? || @arena_used == ARENA_SIZE
+        @arena = FFI::AutoPointer.new(Native.out_pointer(:kd_records_new),
+                                      Native.method(:kd_records_free))
+        @arena_used = 0
+      end
+      @arena
+    end
+
     def take_record
-      Record.new(@out.read_pointer, nil, @fields)
+      @arena_used += 1
+      Record.new(@out.read_pointer, @arena, @fields)
     end
 
     def next_record

@@ -87,9 +87,12 @@ module Kafka
     attach_function :kd_client_consumer, %i[handle pointer size_t string pointer], :error,
                     blocking: true
     attach_function :kd_consumer_next, %i[handle int pointer], :error, blocking: true
+    attach_function :kd_consumer_next_into, %i[handle int handle pointer], :error, blocking: true
     # The same call without releasing the GVL, for a timeout of 0 (a record already fetched):
     # releasing and taking back the GVL would cost more than the call.
-    attach_function :kd_consumer_next_now, :kd_consumer_next, %i[handle int pointer], :error
+    attach_function :kd_consumer_next_into_now, :kd_consumer_next_into, %i[handle int handle pointer],
+                    :error
+    attach_function :kd_records_new, [:pointer], :error
     attach_function :kd_consumer_stopped, [:handle], :int
     attach_function :kd_consumer_commit, [:handle], :error, blocking: true
     attach_function :kd_consumer_wait_for_assignment, %i[handle int pointer], :error, blocking: true
