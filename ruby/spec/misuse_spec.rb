@@ -21,6 +21,17 @@ RSpec.describe 'the gem under misuse' do
     expect { async.send(n: 1) }.to raise_error(Kafka::Error, /closed/)
   end
 
+  it 'ends an iteration on another thread when the consumer is closed, without a crash' do
+    kafka.producer('orders') { |p| 3.times { |i| p.send(n: i) } }
+    consumer = kafka.consumer('orders', group: 'g')
+    seen = Queue.new
+    thread = Thread.new { consumer.each { |r| seen << r } }
+    wait_until { seen.size == 3 }
+    consumer.close
+    expect(thread.join(10)).to eq(thread)
+    expect(consumer).to be_stopped
+  end
+
   it 'refuses values that are not JSON with a SerializationError, and keeps going' do
     kafka.producer('orders') do |producer|
       expect { producer.send(Object.new) }.to raise_error(Kafka::SerializationError, /Object/)

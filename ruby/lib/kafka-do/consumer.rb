@@ -32,6 +32,10 @@ module Kafka
       @closed = false
       @out = FFI::MemoryPointer.new(:pointer)
       @fields = Native::RecordFields.new
+      # Held around each wait in the library: close (from another thread, say) waits for the
+      # wait in progress to end (at most WAIT_SLICE_MS once stopped); the C++ consumer is not
+      # thread-safe.
+      @calls = Mutex.new
     end
 
     def each
@@ -54,8 +58,12 @@ module Kafka
       raise Kafka::Error, 'the consumer was closed' if @closed
 
       # A record already fetched comes without a wait (and without releasing the GVL).
-      Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
-      return take_record unless @out.read_pointer.null?
+      @calls.synchronize do
+        raise Kafka::Error, 'the consumer was closed' if @closed
+
+        Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
+        return take_record unless @out.read_pointer.null?
+      end
 
       deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
       loop do
@@ -69,8 +77,12 @@ module Kafka
 
           slice = [slice, (left * 1000).ceil].min
         end
-        Native.check(Native.kd_consumer_next_into(@native, slice, arena, @out))
-        return take_record unless @out.read_pointer.null?
+        @calls.synchronize do
+          raise Kafka::Error, 'the consumer was closed' if @closed
+
+          Native.check(Native.kd_consumer_next_into(@native, slice, arena, @out))
+          return take_record unless @out.read_pointer.null?
+        end
       end
     end
 
@@ -103,13 +115,18 @@ module Kafka
       @closed || Native.kd_consumer_stopped(@native) == 1
     end
 
-    # Commits (with auto_commit), leaves the group. Idempotent.
+    # Commits (with auto_commit), leaves the group. Idempotent; from any thread (an iteration
+    # in progress on another thread ends).
     def close
       return if @closed
 
       Native.kd_consumer_stop(@native)
-      @closed = true
-      Native.check(Native.kd_consumer_close(@native))
+      @calls.synchronize do
+        return if @closed
+
+        @closed = true
+        Native.check(Native.kd_consumer_close(@native))
+      end
       nil
     end
 
