@@ -102,6 +102,25 @@ T& live(std::optional<T>& object, const char* what) {
   return *object;
 }
 
+// Makes a new handle, has `fill` set it up, and hands it to *out (NULL when fill throws).
+template <typename Handle, typename Fill>
+void create(Handle** out, Fill&& fill) {
+  need(out, "out");
+  *out = nullptr;
+  auto handle = std::make_unique<Handle>();
+  fill(*handle);
+  *out = handle.release();
+}
+
+// Closes the object a handle holds, once; later calls on the handle report it closed.
+template <typename T>
+void close_once(std::optional<T>& object) {
+  if (!object) return;
+  auto closing = std::move(object);
+  object.reset();
+  closing->close();
+}
+
 std::string text(const char* s, const char* what);
 std::optional<std::string> bytes(const char* data, size_t len);
 kafka::SendOptions send_options(const kd_send_options* options);

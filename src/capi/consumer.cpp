@@ -20,15 +20,13 @@ extern "C" {
 kd_error* kd_client_consumer(kd_client* client, const char* const* topics, size_t topic_count,
                              const char* options_json, kd_consumer** out) {
   return guard([&] {
-    need(out, "out");
-    *out = nullptr;
-    auto& c = need(client, "client");
     std::vector<std::string> names;
     if (topic_count && !topics) throw kafka::ConfigError("kafka_do: topics is NULL");
     for (size_t i = 0; i < topic_count; ++i) names.push_back(text(topics[i], "a topic"));
-    auto handle = std::make_unique<kd_consumer>();
-    handle->consumer.emplace(c.client->consumer(names, consumer_options(options_json)));
-    *out = handle.release();
+    create(out, [&](kd_consumer& handle) {
+      handle.consumer.emplace(
+          need(client, "client").client->consumer(names, consumer_options(options_json)));
+    });
   });
 }
 
@@ -88,13 +86,7 @@ void kd_consumer_stop(kd_consumer* consumer) {
 }
 
 kd_error* kd_consumer_close(kd_consumer* consumer) {
-  return guard([&] {
-    auto& c = need(consumer, "consumer");
-    if (!c.consumer) return;
-    auto closing = std::move(c.consumer);
-    c.consumer.reset();
-    closing->close();
-  });
+  return guard([&] { close_once(need(consumer, "consumer").consumer); });
 }
 
 void kd_consumer_free(kd_consumer* consumer) { delete consumer; }  // ~Consumer closes
@@ -102,13 +94,11 @@ void kd_consumer_free(kd_consumer* consumer) { delete consumer; }  // ~Consumer 
 kd_error* kd_client_batch_consumer(kd_client* client, const char* topic, const char* options_json,
                                    kd_batch_consumer** out) {
   return guard([&] {
-    need(out, "out");
-    *out = nullptr;
-    auto& c = need(client, "client");
     auto [options, batch] = batch_consumer_options(options_json);
-    auto handle = std::make_unique<kd_batch_consumer>();
-    handle->consumer.emplace(c.client->batch_consumer(text(topic, "topic"), options, batch));
-    *out = handle.release();
+    create(out, [&](kd_batch_consumer& handle) {
+      handle.consumer.emplace(
+          need(client, "client").client->batch_consumer(text(topic, "topic"), options, batch));
+    });
   });
 }
 
@@ -131,13 +121,7 @@ void kd_batch_consumer_stop(kd_batch_consumer* consumer) {
 }
 
 kd_error* kd_batch_consumer_close(kd_batch_consumer* consumer) {
-  return guard([&] {
-    auto& c = need(consumer, "consumer");
-    if (!c.consumer) return;
-    auto closing = std::move(c.consumer);
-    c.consumer.reset();
-    closing->close();
-  });
+  return guard([&] { close_once(need(consumer, "consumer").consumer); });
 }
 
 void kd_batch_consumer_free(kd_batch_consumer* consumer) { delete consumer; }

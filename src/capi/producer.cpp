@@ -22,13 +22,11 @@ extern "C" {
 kd_error* kd_client_producer(kd_client* client, const char* topic, const char* options_json,
                              kd_producer** out) {
   return guard([&] {
-    need(out, "out");
-    *out = nullptr;
-    auto& c = need(client, "client");
-    auto handle = std::make_unique<kd_producer>();
-    handle->producer.emplace(
-        c.client->producer(text(topic, "topic"), producer_options(options_json)));
-    *out = handle.release();
+    create(out, [&](kd_producer& handle) {
+      handle.producer.emplace(
+          need(client, "client")
+              .client->producer(text(topic, "topic"), producer_options(options_json)));
+    });
   });
 }
 
@@ -50,13 +48,7 @@ kd_error* kd_producer_flush(kd_producer* producer) {
 }
 
 kd_error* kd_producer_close(kd_producer* producer) {
-  return guard([&] {
-    auto& p = need(producer, "producer");
-    if (!p.producer) return;
-    auto closing = std::move(p.producer);
-    p.producer.reset();
-    closing->close();
-  });
+  return guard([&] { close_once(need(producer, "producer").producer); });
 }
 
 void kd_producer_free(kd_producer* producer) { delete producer; }  // ~Producer flushes
@@ -64,13 +56,11 @@ void kd_producer_free(kd_producer* producer) { delete producer; }  // ~Producer 
 kd_error* kd_client_async_producer(kd_client* client, const char* topic, const char* options_json,
                                    kd_async_producer** out) {
   return guard([&] {
-    need(out, "out");
-    *out = nullptr;
-    auto& c = need(client, "client");
-    auto handle = std::make_unique<kd_async_producer>();
-    handle->producer.emplace(
-        c.client->async_producer(text(topic, "topic"), producer_options(options_json)));
-    *out = handle.release();
+    create(out, [&](kd_async_producer& handle) {
+      handle.producer.emplace(
+          need(client, "client")
+              .client->async_producer(text(topic, "topic"), producer_options(options_json)));
+    });
   });
 }
 
@@ -122,13 +112,7 @@ kd_error* kd_async_producer_deliver(kd_async_producer* producer) {
 }
 
 kd_error* kd_async_producer_close(kd_async_producer* producer) {
-  return guard([&] {
-    auto& p = need(producer, "producer");
-    if (!p.producer) return;
-    auto closing = std::move(p.producer);
-    p.producer.reset();
-    closing->close();
-  });
+  return guard([&] { close_once(need(producer, "producer").producer); });
 }
 
 void kd_async_producer_free(kd_async_producer* producer) {

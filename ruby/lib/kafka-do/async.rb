@@ -25,14 +25,8 @@ module Kafka
         deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
         idle = 0
         loop do
-          raise Kafka::Error, 'the consumer was closed' if @closed
-
-          @calls.synchronize do
-            raise Kafka::Error, 'the consumer was closed' if @closed
-
-            Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
-            return take_record unless @out.read_pointer.null?
-          end
+          record = take_fetched
+          return record if record
           return nil if Native.kd_consumer_stopped(@native) == 1
           return nil if deadline && Process.clock_gettime(Process::CLOCK_MONOTONIC) >= deadline
 

@@ -57,13 +57,8 @@ module Kafka
     def poll(timeout = nil)
       raise Kafka::Error, 'the consumer was closed' if @closed
 
-      # A record already fetched comes without a wait (and without releasing the GVL).
-      @calls.synchronize do
-        raise Kafka::Error, 'the consumer was closed' if @closed
-
-        Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
-        return take_record unless @out.read_pointer.null?
-      end
+      record = take_fetched
+      return record if record
 
       deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
       loop do
@@ -146,6 +141,16 @@ module Kafka
         @arena_used = 0
       end
       @arena
+    end
+
+    # A record already fetched, without a wait (and without releasing the GVL); nil if none.
+    def take_fetched
+      @calls.synchronize do
+        raise Kafka::Error, 'the consumer was closed' if @closed
+
+        Native.check(Native.kd_consumer_next_into_now(@native, 0, arena, @out))
+        @out.read_pointer.null? ? nil : take_record
+      end
     end
 
     def take_record
