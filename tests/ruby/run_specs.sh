@@ -38,13 +38,18 @@ wait "$SERVER_PID"
 SERVER_PID=
 
 # The gem as users get it: built with `gem build`, installed with `gem install` into a GEM_HOME
-# of its own, and used from outside the source tree (the library through KAFKA_DO_LIB).
+# of its own, required through Bundler and used from outside the source tree (the library
+# through KAFKA_DO_LIB).
 GEM_WORK="$WORK/gem"
 mkdir -p "$GEM_WORK/home"
 (cd "$(pwd)" && gem build --silent kafka-do.gemspec --output "$GEM_WORK/kafka-do.gem" >/dev/null)
 GEM_HOME="$GEM_WORK/home" gem install --local --no-document --silent "$GEM_WORK/kafka-do.gem"
-(cd "$GEM_WORK" && GEM_HOME="$GEM_WORK/home" GEM_PATH="$GEM_WORK/home:$(gem env gempath)" \
-  KAFKA_DO_URL=memory: ruby -e '
+# The brief's "Installation": its Gemfile line, resolved by Bundler from the installed gems.
+mkdir -p "$GEM_WORK/app"
+printf "# Gemfile\ngem 'kafka-do'\n" >"$GEM_WORK/app/Gemfile"
+export BUNDLE_SILENCE_ROOT_WARNING=1 GEM_HOME="$GEM_WORK/home" GEM_PATH="$GEM_WORK/home:$(gem env gempath)"
+(cd "$GEM_WORK/app" && bundle install --local --quiet)
+(cd "$GEM_WORK/app" && KAFKA_DO_URL=memory: bundle exec ruby -e '
     require "kafka-do"
     abort "loaded from the source tree" if $LOADED_FEATURES.grep(%r{/ruby/lib/}).any?
     kafka = Kafka::Client.new

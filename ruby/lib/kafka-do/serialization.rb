@@ -16,9 +16,27 @@ module Kafka
     def dump(value)
       return nil if value.nil?
 
-      JSON.generate(plain(value))
+      # Most values are JSON's own types already: generating them directly saves the copy.
+      JSON.generate(native?(value) ? value : plain(value))
     rescue JSON::GeneratorError, Encoding::UndefinedConversionError, ArgumentError => e
       raise SerializationError, "cannot serialize the value as JSON: #{e.message}"
+    end
+
+    # Whether JSON.generate writes `value` exactly as plain(value) would: Hashes (String or Symbol
+    # keys), Arrays, UTF-8 Strings, Integers, finite Floats, true, false and nil. (Not Symbol
+    # values: json/add/symbol, once loaded, makes JSON.generate write them as objects.)
+    def native?(value, depth = 0)
+      return false if depth > 512
+
+      case value
+      when String then value.encoding == Encoding::UTF_8 && value.valid_encoding?
+      when Integer, true, false, nil then true
+      when Float then value.finite?
+      when Hash
+        value.all? { |k, v| (k.is_a?(Symbol) || k.is_a?(String)) && native?(v, depth + 1) }
+      when Array then value.all? { |v| native?(v, depth + 1) }
+      else false
+      end
     end
 
     # `value` made of JSON's own types only.
