@@ -32,6 +32,18 @@ RSpec.describe 'the gem under misuse' do
     expect(consumer).to be_stopped
   end
 
+  it 'ends each_batch on another thread when the batch consumer is closed' do
+    kafka.producer('orders') { |p| 3.times { |i| p.send(n: i) } }
+    consumer = kafka.batch_consumer('orders', group: 'b', batch_size: 3, batch_timeout: 5.0)
+    batches = Queue.new
+    thread = Thread.new { consumer.each_batch { |b| batches << b.size } }
+    wait_until { batches.size == 1 }
+    consumer.close
+    expect(thread.join(10)).to eq(thread)
+    expect(batches.pop).to eq(3)
+    expect { consumer.each_batch {} }.to raise_error(Kafka::Error, /closed/)
+  end
+
   it 'refuses values that are not JSON with a SerializationError, and keeps going' do
     kafka.producer('orders') do |producer|
       expect { producer.send(Object.new) }.to raise_error(Kafka::SerializationError, /Object/)

@@ -208,11 +208,14 @@ module Kafka
       pointer = Native.out_pointer(:kd_client_batch_consumer, client.native, topic.to_s,
                                    Options.batch_consumer(options))
       @native = FFI::AutoPointer.new(pointer, Native.method(:kd_batch_consumer_free))
+      @stopped = false
       @closed = false
+      @calls = Mutex.new # as Consumer's: close waits for the wait in progress
     end
 
     def each_batch
       return enum_for(:each_batch) unless block_given?
+      raise Kafka::Error, 'the batch consumer was closed' if @closed
 
       while (batch = next_batch)
         yield batch
@@ -220,10 +223,11 @@ module Kafka
       self
     end
 
-    # The next batch, or nil once stopped (or after `timeout` seconds without a record).
+    # The next batch, or nil once stopped or closed (or after `timeout` seconds without a
+    # record). The batch returned before counts as processed (auto_commit) from here on.
     def next_batch(timeout = nil)
       deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
-      until @closed
+      until @stopped
         slice = Consumer::WAIT_SLICE_MS
         if deadline
           left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
@@ -232,12 +236,10 @@ module Kafka
           slice = [slice, (left * 1000).ceil].min
         end
         out = FFI::MemoryPointer.new(:pointer)
-        begin
-          Native.check(Native.kd_batch_consumer_next(@native, slice, out))
-        rescue Kafka::Error
+        @calls.synchronize do
           return nil if @closed
 
-          raise
+          Native.check(Native.kd_batch_consumer_next(@native, slice, out))
         end
         pointer = out.read_pointer
         return Batch.new(pointer) unless pointer.null?
@@ -245,19 +247,22 @@ module Kafka
       nil
     end
 
+    # Makes each_batch end (from any thread).
     def stop
-      @closed = true
+      @stopped = true
       Native.kd_batch_consumer_stop(@native)
       self
     end
 
+    # Commits (with auto_commit) and leaves the group. Idempotent; from any thread.
     def close
-      return if @native.nil?
-
       stop
-      native = @native
-      @native = nil
-      Native.check(Native.kd_batch_consumer_close(native))
+      @calls.synchronize do
+        return if @closed
+
+        @closed = true
+        Native.check(Native.kd_batch_consumer_close(@native))
+      end
       nil
     end
   end

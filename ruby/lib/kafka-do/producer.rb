@@ -144,6 +144,7 @@ module Kafka
       @native = FFI::AutoPointer.new(pointer, Native.method(:kd_async_producer_free))
       @client = client
       @lock = Mutex.new
+      @polling = Mutex.new
       @callbacks = {}
       @next_tag = 0
       @handler = nil
@@ -194,11 +195,14 @@ module Kafka
       total = 0
       wait_ms = (timeout * 1000).to_i
       loop do
-        count = FFI::MemoryPointer.new(:size_t)
-        taken = @lock.synchronize do
+        # @polling guards the report buffer while the call waits; @lock (which senders take)
+        # only while the reports are matched with their callbacks, so a poll that waits never
+        # holds up a send. The callbacks run outside both, and may send or poll themselves.
+        taken = @polling.synchronize do
+          count = FFI::MemoryPointer.new(:size_t)
           Native.check(Native.kd_async_producer_poll_reports(@native, wait_ms, @reports,
                                                              REPORTS_PER_POLL, count))
-          Array.new(count.read(:size_t)) { |i| take_report(i) }
+          @lock.synchronize { Array.new(count.read(:size_t)) { |i| take_report(i) } }
         end
         taken.each { |callback, handler, report| run_callbacks(callback, handler, report) }
         total += taken.size

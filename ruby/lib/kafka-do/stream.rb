@@ -114,9 +114,11 @@ module Kafka
     # A window of a windowed aggregation: value, start and end (Times), key.
     Window = Struct.new(:key, :value, :start, :end)
 
-    def initialize(topology, node)
+    # `windowed`: a windowed aggregation's chain (its each yields Windows).
+    def initialize(topology, node, windowed: false)
       @topology = topology
       @node = node
+      @windowed = windowed
     end
 
     attr_reader :node
@@ -150,7 +152,7 @@ module Kafka
     def window(tumbling: nil, sliding: nil, session: nil, hopping: nil, advance: nil, grace: nil)
       spec = { tumbling: tumbling, sliding: sliding, session: session, hopping: hopping,
                advance: advance, grace: grace }.compact.transform_values { |d| duration(d) }
-      chain('window', **spec)
+      chain('window', windowed: true, **spec)
     end
 
     # With a block: groups by what it returns; without: by the record key.
@@ -179,7 +181,8 @@ module Kafka
       spec[:on] = predicate(on) if on
       spec[:window] = duration(window) if window
       spec[:grace] = duration(grace) if grace
-      chain({ inner: 'join', left: 'left_join', outer: 'outer_join' }.fetch(type), **spec)
+      chain({ inner: 'join', left: 'left_join', outer: 'outer_join' }.fetch(type), windowed: false,
+            **spec)
     end
 
     def left_join(other, **options)
@@ -191,7 +194,12 @@ module Kafka
     end
 
     def to_stream
-      chain('to_stream')
+      chain('to_stream', windowed: false)
+    end
+
+    # A windowed aggregation's every change, not only each window's final value at its close.
+    def updates
+      chain('updates')
     end
 
     # Terminal: writes every record to `topic`, and runs.
@@ -205,8 +213,9 @@ module Kafka
     def each(&block)
       raise ArgumentError, 'each needs a block' unless block
 
+      windowed = @windowed
       wrapped = lambda do |first, second|
-        if second.is_a?(Hash) && second.key?(:start_ms) && second.key?(:end_ms) && second.size == 3
+        if windowed
           second = Window.new(first, second[:value], Time.at(Rational(second[:start_ms], 1000)),
                               Time.at(Rational(second[:end_ms], 1000)))
         end
@@ -229,8 +238,8 @@ module Kafka
 
     private
 
-    def chain(name, **spec)
-      Stream.new(@topology, @topology.op(@node, op: name, **spec))
+    def chain(name, windowed: @windowed, **spec)
+      Stream.new(@topology, @topology.op(@node, op: name, **spec), windowed: windowed)
     end
 
     def function(block)

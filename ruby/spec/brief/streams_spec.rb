@@ -100,6 +100,15 @@ RSpec.describe 'the brief: stream processing' do
     expect(out).to eq("Customer c-1 total: $10.5\nCustomer c-2 total: $3\nCustomer c-1 total: $30.5\n")
   end
 
+  it 'emits every change of a windowed count with updates' do
+    produce('orders', [[{ c: 'a' }, t0], [{ c: 'a' }, t0 + 1], [{ c: 'b' }, t0 + 2]])
+    seen = []
+    kafka.stream('orders', until_caught_up: true, application_id: 'u')
+         .window(tumbling: '5m').group_by { |o| o[:c] }.count.updates
+         .each { |key, window| seen << [key, window.value, window.start] }
+    expect(seen.first(3)).to eq([['a', 1, t0], ['a', 2, t0], ['b', 1, t0]])
+  end
+
   it 'fails the run with the block\'s own exception, and runs to the end with until_caught_up' do
     produce('orders', [[{ n: 1 }], [{ n: 0 }]])
     expect do
