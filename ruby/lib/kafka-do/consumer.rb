@@ -52,6 +52,22 @@ module Kafka
       define_method(m) { |*args, &block| lazy.public_send(m, *args, &block) }
     end
 
+    # Yields the milliseconds of each wait in the library (at most WAIT_SLICE_MS) until `timeout`
+    # seconds (nil: no limit) have passed; returns nil then. The block returns to end early.
+    def self.wait_slices(timeout)
+      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
+      loop do
+        slice = WAIT_SLICE_MS
+        if deadline
+          left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+          return nil if left <= 0
+
+          slice = [slice, (left * 1000).ceil].min
+        end
+        yield slice
+      end
+    end
+
     # The next record, waiting at most `timeout` seconds (nil: until one comes); nil on timeout
     # or once the consumer stopped. The record returned before counts as processed from here on.
     def poll(timeout = nil)
@@ -60,18 +76,10 @@ module Kafka
       record = take_fetched
       return record if record
 
-      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
-      loop do
+      Consumer.wait_slices(timeout) do |slice|
         raise Kafka::Error, 'the consumer was closed' if @closed
         return nil if Native.kd_consumer_stopped(@native) == 1
 
-        slice = WAIT_SLICE_MS
-        if deadline
-          left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
-          return nil if left <= 0
-
-          slice = [slice, (left * 1000).ceil].min
-        end
         @calls.synchronize do
           raise Kafka::Error, 'the consumer was closed' if @closed
 
@@ -226,15 +234,9 @@ module Kafka
     # The next batch, or nil once stopped or closed (or after `timeout` seconds without a
     # record). The batch returned before counts as processed (auto_commit) from here on.
     def next_batch(timeout = nil)
-      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
-      until @stopped
-        slice = Consumer::WAIT_SLICE_MS
-        if deadline
-          left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
-          return nil if left <= 0
+      Consumer.wait_slices(timeout) do |slice|
+        return nil if @stopped
 
-          slice = [slice, (left * 1000).ceil].min
-        end
         out = FFI::MemoryPointer.new(:pointer)
         @calls.synchronize do
           return nil if @closed
@@ -244,7 +246,6 @@ module Kafka
         pointer = out.read_pointer
         return Batch.new(pointer) unless pointer.null?
       end
-      nil
     end
 
     # Makes each_batch end (from any thread).
