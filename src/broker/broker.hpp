@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "broker/api_keys.hpp"
 #include "broker/metrics/broker_metrics.hpp"
+#include "broker/security/key_file.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "coordinator/producer_ids.hpp"
 #include "coordinator/transaction_coordinator.hpp"
@@ -20,6 +20,9 @@ struct BrokerConfig {
   // resolve "localhost" to ::1 first, so the default is the IPv4 loopback.
   std::string advertised_host = "127.0.0.1";
   int32_t advertised_port = 9092;
+  // The plaintext listener beside a TLS one, told to clients that came in on it (port 0: none).
+  std::string plaintext_advertised_host;
+  int32_t plaintext_advertised_port = 0;
   std::string cluster_id = "kafka-do";
   // Metadata requests for unknown topics create them (Kafka's auto.create.topics.enable).
   bool auto_create_topics = true;
@@ -38,9 +41,9 @@ struct Broker {
   // Transactional ids (FindCoordinator key type 1 and the transaction APIs); null answers them
   // with COORDINATOR_NOT_AVAILABLE and refuses a transactional InitProducerId.
   coordinator::TransactionCoordinator* transactions = nullptr;
-  // With keys, every connection must authenticate with SASL/PLAIN before anything but
-  // ApiVersions and the SASL requests; null accepts everyone.
-  const ApiKeyStore* api_keys = nullptr;
+  // With keys, every connection must authenticate with SASL (PLAIN or SCRAM) before anything
+  // but ApiVersions and the SASL requests; null accepts everyone.
+  security::KeyFile* keys = nullptr;
   // Request, traffic and connection counters for /metrics; null counts nothing.
   BrokerMetrics* metrics = nullptr;
 };

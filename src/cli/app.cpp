@@ -306,8 +306,28 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(size_t(1) << 16, size_t(1) << 34))
       ->capture_default_str();
   serve_cmd->add_option("--api-keys", serve_options.api_keys_file,
-                        "File of 'username:secret' lines; clients must authenticate with "
-                        "SASL/PLAIN as one of them (default: no authentication)");
+                        "Key file (managed with `kafkado keys`); clients must authenticate with "
+                        "SASL SCRAM-SHA-256/512 or PLAIN as one of its keys; reread when it "
+                        "changes (default: no authentication)");
+  auto* tls_cert = serve_cmd->add_option("--tls-cert", serve_options.tls_cert,
+                                         "PEM certificate chain: --listen speaks TLS (reread on "
+                                         "SIGHUP)");
+  auto* tls_key =
+      serve_cmd->add_option("--tls-key", serve_options.tls_key, "PEM private key of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  serve_cmd
+      ->add_option("--tls-client-ca", serve_options.tls_client_ca,
+                   "PEM CA certificates: clients must present a certificate one of them signed "
+                   "(mutual TLS)")
+      ->needs(tls_cert);
+  serve_cmd
+      ->add_option("--plaintext-listen", serve_options.plaintext_listen,
+                   "HOST:PORT of a plaintext listener beside the TLS one")
+      ->needs(tls_cert);
+  serve_cmd->add_option("--allow-plaintext-auth", serve_options.allow_plaintext_auth,
+                        "Offer SASL/PLAIN (the secret in clear) on plaintext listeners (true|"
+                        "false; default: only on loopback addresses)");
   serve_cmd->callback([&] {
     command = [&] {
       Status status = serve(global, serve_options);

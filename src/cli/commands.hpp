@@ -92,7 +92,14 @@ struct ServeOptions {
   bool http_explicit = false;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
-  std::optional<std::string> api_keys_file;             // SASL/PLAIN keys; none = no authentication
+  std::optional<std::string> api_keys_file;  // SASL keys (`kafkado keys`); none = no authentication
+  // TLS on `listen` (PEM files); with a client CA, mutual TLS. Reread on SIGHUP.
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_client_ca;
+  std::optional<std::string> plaintext_listen;  // HOST:PORT of a plaintext listener beside TLS
+  // SASL/PLAIN on a plaintext listener; unset: only on loopback addresses.
+  std::optional<bool> allow_plaintext_auth;
   size_t max_request_bytes = size_t(100) << 20;         // larger request frames are refused
   int64_t cleaner_backoff_ms = 15000;                   // log.cleaner.backoff.ms
   size_t cleaner_map_bytes = size_t(16) << 20;          // log.cleaner.dedupe.buffer.size

@@ -105,9 +105,11 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   StopSignal stop;
   keep_request_buffers_mapped();
   KD_ASSIGN(auto listen, parse_host_port(options.listen));
-  std::optional<broker::ApiKeyStore> api_keys;
+  std::unique_ptr<broker::security::KeyFile> keys;
   if (options.api_keys_file) {
-    KD_ASSIGN(api_keys, broker::ApiKeyStore::load(*options.api_keys_file));
+    KD_ASSIGN(keys, broker::security::KeyFile::open(*options.api_keys_file, [](const std::string& line) {
+      std::fprintf(stderr, "kafkado serve: %s\n", line.c_str());
+    }));
   }
   broker::BrokerMetrics metrics;
   std::atomic<broker::console::Console*> console_ready{nullptr};
@@ -138,7 +140,7 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
 
   broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
   broker.transactions = transactions.get();
-  broker.api_keys = api_keys ? &*api_keys : nullptr;
+  broker.keys = keys.get();
   broker.metrics = &metrics;
   broker.config.auto_create_topics = options.auto_create_topics;
   broker.config.default_partitions = options.default_partitions;
@@ -146,6 +148,17 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   server_options.listen_host = listen.first;
   server_options.listen_port = listen.second;
   server_options.max_frame_bytes = options.max_request_bytes;
+  if (options.tls_cert) {
+    server_options.tls = broker::TlsOptions{.cert_file = *options.tls_cert,
+                                            .key_file = options.tls_key.value_or(""),
+                                            .client_ca_file = options.tls_client_ca.value_or("")};
+  }
+  if (options.plaintext_listen) {
+    KD_ASSIGN(auto plaintext, parse_host_port(*options.plaintext_listen));
+    server_options.plaintext_host = plaintext.first;
+    server_options.plaintext_port = plaintext.second;
+  }
+  server_options.allow_plaintext_auth = options.allow_plaintext_auth;
   KD_ASSIGN(auto server, broker::Server::create(broker, server_options));
 
   // Without --advertise, clients are told the address we listen on (with the real port when
@@ -158,12 +171,24 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
     broker.config.advertised_host = listen.first;
     broker.config.advertised_port = server->port();
   }
+  if (server_options.plaintext_host) {
+    broker.config.plaintext_advertised_host = *server_options.plaintext_host;
+    broker.config.plaintext_advertised_port = server->plaintext_port();
+  }
   const std::string address =
       broker.config.advertised_host + ":" + std::to_string(broker.config.advertised_port);
-  const std::string sasl = api_keys
-                               ? " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN -X "
-                                 "sasl.username=USER -X sasl.password=SECRET"
-                               : "";
+  const std::string protocol = std::string(keys ? "SASL_" : "") + (server_options.tls ? "SSL" : "PLAINTEXT");
+  std::string try_flags;
+  if (keys || server_options.tls) try_flags += " -X security.protocol=" + protocol;
+  if (server_options.tls) try_flags += " -X ssl.ca.location=CA.pem";
+  if (keys) {
+    try_flags += " -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=NAME -X sasl.password=SECRET";
+  }
+  std::string listeners = protocol;
+  if (server_options.plaintext_host) {
+    listeners += "; plaintext on " + *server_options.plaintext_host + ":" +
+                 std::to_string(server->plaintext_port());
+  }
   broker::console::Console console(broker);
   console_ready.store(&console, std::memory_order_release);
   std::string console_line;
@@ -174,12 +199,12 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
     console_line = "; no console or /metrics: " + http_unavailable;
   }
   std::fprintf(stderr,
-               "kafkado serve: listening on %s:%u (advertised as %s), data in %s%s; try: kcat -b "
-               "%s%s -L%s\n",
-               listen.first.c_str(), unsigned(server->port()), address.c_str(),
+               "kafkado serve: listening on %s:%u (%s, advertised as %s), data in %s%s; try: kcat "
+               "-b %s%s -L%s\n",
+               listen.first.c_str(), unsigned(server->port()), listeners.c_str(), address.c_str(),
                global.data_dir.c_str(),
-               api_keys ? (", " + std::to_string(api_keys->size()) + " API keys").c_str() : "",
-               address.c_str(), sasl.c_str(), console_line.c_str());
+               keys ? (", " + std::to_string(keys->current()->size()) + " API keys").c_str() : "",
+               address.c_str(), try_flags.c_str(), console_line.c_str());
   std::fflush(stderr);
 
   // Tells a command pointed at this directory which -b reaches us (see connect()).
@@ -188,7 +213,18 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
 
   broker::Server* running = server.get();
   stop.on_stop([running] { running->request_stop(); });
+  broker::security::KeyFile* key_file = keys.get();
+  stop.on_reload([running, key_file, tls = server_options.tls.has_value()] {
+    if (tls) {
+      Status reloaded = running->reload_tls();
+      std::fprintf(stderr, "kafkado serve: SIGHUP: %s\n",
+                   reloaded ? "reread the TLS certificate and key"
+                            : ("kept the TLS certificates in use: " + reloaded.error().message()).c_str());
+    }
+    if (key_file != nullptr) key_file->reload();
+  });
   server->run();
+  stop.on_reload(nullptr);
   // A late signal must not reach the destroyed server; from here on it only exits (see
   // StopSignal: a second signal during shutdown exits at once).
   stop.on_stop([] {});

@@ -16,6 +16,7 @@ sigset_t stop_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -49,12 +50,28 @@ void StopSignal::on_stop(std::function<void()> fn) {
   callback_ = std::move(fn);
 }
 
+void StopSignal::on_reload(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  reload_ = std::move(fn);
+}
+
 void StopSignal::watch() {
   const sigset_t set = stop_signals();
   while (true) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (exiting_.load(std::memory_order_acquire)) return;
+    if (sig == SIGHUP) {
+      std::function<void()> reload;
+      {
+        std::lock_guard lock(mu_);
+        reload = reload_;
+      }
+      if (reload) {
+        reload();
+        continue;
+      }
+    }
     if (requested()) {
       // The user insists; whatever was appended is already safe in the log.
       static constexpr char kMessage[] = "kafkado: interrupted again, exiting now\n";

@@ -7,6 +7,9 @@
 // Construct it before any other thread starts (in particular before LogManager::open): threads
 // inherit the blocked mask, so only the watcher ever sees these signals. A second signal while
 // a stop is under way exits at once with status 130.
+//
+// SIGHUP asks for a reload where a command set one up (on_reload: `kafkado serve` rereads its
+// certificates and key file); elsewhere it stops, as a hangup would.
 
 #include <atomic>
 #include <functional>
@@ -27,6 +30,8 @@ class StopSignal {
   int fd() const { return pipe_[0]; }
   // Runs `fn` (on the watcher thread) when a stop is requested; at once if one already was.
   void on_stop(std::function<void()> fn);
+  // Runs `fn` (on the watcher thread) at each SIGHUP instead of stopping.
+  void on_reload(std::function<void()> fn);
 
  private:
   void watch();
@@ -36,6 +41,7 @@ class StopSignal {
   std::atomic<bool> exiting_{false};
   std::mutex mu_;
   std::function<void()> callback_;
+  std::function<void()> reload_;
   std::thread watcher_;
 };
 

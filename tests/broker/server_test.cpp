@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -33,6 +34,7 @@
 #include "support/batches.hpp"
 #include "support/forwarding_file_system.hpp"
 #include "support/temp_dir.hpp"
+#include "broker/security/scram_client.hpp"
 
 namespace kafka_do::broker {
 namespace {
@@ -724,25 +726,39 @@ class SaslTest : public ServerTest {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
-    auto keys = ApiKeyStore::parse("# comment\n\nalice:s3cret:with-colon\n", "test keys");
+    { std::ofstream(keys_dir_ / "keys") << "# comment\n\nalice:s3cret:with-colon\n"; }
+    auto keys = security::KeyFile::open(keys_dir_ / "keys", [](const std::string&) {});
     ASSERT_TRUE(keys) << keys.error().to_string();
     keys_ = std::move(*keys);
-    broker_->api_keys = &keys_;
+    broker_->keys = keys_.get();
+  }
+
+  // SaslHandshake v1 for `mechanism`; returns its error code.
+  int16_t handshake(RawClient& client, const std::string& mechanism) {
+    protocol::SaslHandshakeRequest handshake;
+    handshake.mechanism = mechanism;
+    auto response = round_trip<protocol::SaslHandshakeResponse>(client, 1, handshake);
+    // On loopback PLAIN is offered beside SCRAM.
+    EXPECT_EQ(response.mechanisms,
+              (std::vector<std::string>{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}));
+    return response.error_code;
+  }
+
+  protocol::SaslAuthenticateResponse send_token(RawClient& client, const std::string& token) {
+    protocol::SaslAuthenticateRequest auth;
+    auth.auth_bytes = token;
+    return round_trip<protocol::SaslAuthenticateResponse>(client, 1, auth);
   }
 
   // SaslHandshake v1 + SaslAuthenticate v1 with a PLAIN token; returns the authenticate error.
   int16_t authenticate(RawClient& client, const std::string& user, const std::string& secret) {
-    protocol::SaslHandshakeRequest handshake;
-    handshake.mechanism = "PLAIN";
-    auto handshake_response = round_trip<protocol::SaslHandshakeResponse>(client, 1, handshake);
-    EXPECT_EQ(handshake_response.error_code, 0);
-    EXPECT_EQ(handshake_response.mechanisms, std::vector<std::string>{"PLAIN"});
-    protocol::SaslAuthenticateRequest auth;
-    auth.auth_bytes = std::string("\0", 1) + user + std::string("\0", 1) + secret;
-    return round_trip<protocol::SaslAuthenticateResponse>(client, 1, auth).error_code;
+    EXPECT_EQ(handshake(client, "PLAIN"), 0);
+    return send_token(client, std::string("\0", 1) + user + std::string("\0", 1) + secret)
+        .error_code;
   }
 
-  ApiKeyStore keys_;
+  testing::TempDir keys_dir_;
+  std::unique_ptr<security::KeyFile> keys_;
 };
 
 TEST_F(SaslTest, RequestsBeforeAuthenticationCloseTheConnection) {
@@ -774,15 +790,34 @@ TEST_F(SaslTest, RightSecretOpensEveryApi) {
   ASSERT_EQ(response.brokers.size(), 1u);
 }
 
-TEST(ApiKeyStore, RefusesMalformedAndEmptyFiles) {
-  EXPECT_FALSE(ApiKeyStore::parse("no-colon-here\n", "f"));
-  EXPECT_FALSE(ApiKeyStore::parse("# only a comment\n", "f"));
-  EXPECT_FALSE(ApiKeyStore::parse("a:1\na:2\n", "f"));
-  auto keys = ApiKeyStore::parse("a:1\nb:two\n", "f");
-  ASSERT_TRUE(keys);
-  EXPECT_TRUE(keys->verify("b", "two"));
-  EXPECT_FALSE(keys->verify("b", "tw"));
-  EXPECT_FALSE(keys->verify("c", "two"));
+TEST_F(SaslTest, ScramInTwoSaslAuthenticateRounds) {
+  for (const auto hash : {security::Hash::sha256, security::Hash::sha512}) {
+    RawClient client(port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_EQ(handshake(client, hash == security::Hash::sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512"),
+              0);
+    security::testing::ScramClient scram(hash, "alice", "s3cret:with-colon");
+    auto first = send_token(client, scram.first());
+    ASSERT_EQ(first.error_code, 0) << first.error_message.value_or("");
+    auto final = send_token(client, scram.final(first.auth_bytes));
+    ASSERT_EQ(final.error_code, 0) << final.error_message.value_or("");
+    EXPECT_TRUE(scram.verify(final.auth_bytes));
+    protocol::MetadataRequest metadata;
+    EXPECT_EQ(round_trip<protocol::MetadataResponse>(client, 1, metadata).brokers.size(), 1u);
+  }
+  RawClient wrong(port());
+  ASSERT_EQ(handshake(wrong, "SCRAM-SHA-512"), 0);
+  security::testing::ScramClient scram(security::Hash::sha512, "alice", "guess");
+  auto final = send_token(wrong, scram.final(send_token(wrong, scram.first()).auth_bytes));
+  EXPECT_EQ(final.error_code, model::to_wire(model::ErrorCode::sasl_authentication_failed));
+  EXPECT_EQ(final.error_message.value_or(""),
+            "authentication failed for user 'alice': invalid username or API key");
+}
+
+TEST_F(SaslTest, UnknownMechanismIsRefusedWithTheOfferedOnes) {
+  RawClient client(port());
+  EXPECT_EQ(handshake(client, "GSSAPI"),
+            model::to_wire(model::ErrorCode::unsupported_sasl_mechanism));
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ HttpResponse overview(const Broker& broker) {
                    {"disk_total_bytes", s.disk_total_bytes},
                    {"connections", s.open_connections},
                    {"rebalances", broker.groups ? broker.groups->rebalances() : 0},
-                   {"auth_required", broker.api_keys != nullptr}};
+                   {"auth_required", broker.keys != nullptr}};
   out["topics"] = topics_json(broker);
   out["groups"] = groups_json(broker);
   return json_response(200, out);

@@ -5,47 +5,22 @@
 #include "broker/console/api.hpp"
 #include "broker/console/assets.hpp"
 #include "broker/metrics/prometheus.hpp"
+#include "broker/security/crypto.hpp"
 
 namespace kafka_do::broker::console {
 namespace {
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    bits = (bits << 6) | uint32_t(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(char((bits >> count) & 0xff));
-    }
-  }
-  return out;
-}
-
 // HTTP Basic with an API key (user name and secret, as for SASL/PLAIN).
 bool authorized(const Broker& broker, const HttpRequest& request) {
-  if (broker.api_keys == nullptr) return true;
+  if (broker.keys == nullptr) return true;
   const std::string* header = request.header("authorization");
   if (header == nullptr || header->rfind("Basic ", 0) != 0) return false;
-  const auto decoded = base64_decode(std::string_view(*header).substr(6));
+  const auto decoded = security::base64_decode(std::string_view(*header).substr(6));
   if (!decoded) return false;
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) return false;
-  const bool ok = broker.api_keys->verify(std::string_view(*decoded).substr(0, colon),
-                                          std::string_view(*decoded).substr(colon + 1));
+  const bool ok = broker.keys->current()->verify_secret(
+      std::string_view(*decoded).substr(0, colon), std::string_view(*decoded).substr(colon + 1));
   if (!ok && broker.metrics != nullptr) broker.metrics->authentication_failed();
   return ok;
 }

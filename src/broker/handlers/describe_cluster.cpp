@@ -13,9 +13,10 @@ void handle_describe_cluster(const RequestContext& ctx, Respond respond) {
   protocol::DescribeClusterResponse response;
   response.cluster_id = config.cluster_id;
   response.controller_id = config.node_id;
+  const AdvertisedAddress address = advertised_address(ctx);
   response.brokers.push_back({.broker_id = config.node_id,
-                              .host = config.advertised_host,
-                              .port = config.advertised_port,
+                              .host = address.host,
+                              .port = address.port,
                               .rack = std::nullopt});
   respond(encode_response(ctx, response));
 }

@@ -25,8 +25,9 @@ void handle_find_coordinator(const RequestContext& ctx, Respond respond) {
     return respond(encode_response(ctx, response));
   }
   response.node_id = config.node_id;
-  response.host = config.advertised_host;
-  response.port = config.advertised_port;
+  AdvertisedAddress address = advertised_address(ctx);
+  response.host = std::move(address.host);
+  response.port = address.port;
   respond(encode_response(ctx, response));
 }
 

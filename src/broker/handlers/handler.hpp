@@ -20,6 +20,7 @@
 #include "base/coding.hpp"
 #include "base/result.hpp"
 #include "broker/broker.hpp"
+#include "broker/security/sasl_session.hpp"
 #include "model/error_code.hpp"
 #include "protocol/gen/api_keys.hpp"
 #include "protocol/gen/request_header.hpp"
@@ -73,19 +74,24 @@ class Waiter {
   virtual bool shutting_down() const = 0;
 };
 
-// A connection's SASL progress, kept by the network layer for the connection's lifetime.
+// A connection's security state, kept by the network layer for the connection's lifetime.
 struct ConnectionAuth {
   enum class Stage { start, handshaken, authenticated, failed };
+  explicit ConnectionAuth(bool plain_allowed = true, bool tls = false)
+      : sasl(plain_allowed), tls(tls) {}
   Stage stage = Stage::start;
-  // SaslHandshake v0 (kafka-python): the next frame is a bare SASL token without a request
-  // header, answered by a bare (size-prefixed) token.
+  // SaslHandshake v0 (kafka-python): the SASL tokens follow as bare frames without a request
+  // header, each answered by a bare (size-prefixed) token.
   bool raw_tokens = false;
-  std::string principal;  // the authenticated username
+  security::SaslSession sasl;
+  std::string principal;  // the authenticated key
+  bool superuser = false;
+  bool tls = false;  // the connection came in on the TLS listener
 };
 
-// Checks a SASL/PLAIN token against the broker's API keys and moves `auth` to authenticated or
-// failed. Errc::invalid_argument for a malformed token, Errc::not_found for wrong credentials.
-Status authenticate_plain(const Broker& broker, ConnectionAuth& auth, std::string_view token);
+// The connection's next SASL token -> the server's answer; moves `auth` to authenticated when
+// the exchange completes, and to failed (counted in the metrics) when it fails.
+Result<std::string> sasl_step(const Broker& broker, ConnectionAuth& auth, std::string_view token);
 
 struct RequestContext {
   Broker& broker;
@@ -97,6 +103,19 @@ struct RequestContext {
 
   int16_t version() const { return header.request_api_version; }
 };
+
+// The address a client is told to connect to: that of the listener it came in on.
+struct AdvertisedAddress {
+  std::string host;
+  int32_t port = 0;
+};
+inline AdvertisedAddress advertised_address(const RequestContext& ctx) {
+  const BrokerConfig& c = ctx.broker.config;
+  if (!ctx.auth.tls && c.plaintext_advertised_port != 0) {
+    return {c.plaintext_advertised_host, c.plaintext_advertised_port};
+  }
+  return {c.advertised_host, c.advertised_port};
+}
 
 struct Handler {
   protocol::ApiKey key;

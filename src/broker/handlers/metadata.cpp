@@ -37,9 +37,10 @@ void handle_metadata(const RequestContext& ctx, Respond respond) {
   const BrokerConfig& config = broker.config;
 
   MetadataResponse response;
+  const AdvertisedAddress address = advertised_address(ctx);
   response.brokers.push_back({.node_id = config.node_id,
-                              .host = config.advertised_host,
-                              .port = config.advertised_port,
+                              .host = address.host,
+                              .port = address.port,
                               .rack = std::nullopt});
   response.cluster_id = config.cluster_id;
   response.controller_id = config.node_id;

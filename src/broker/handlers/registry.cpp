@@ -64,7 +64,7 @@ void dispatch(const RequestContext& ctx, Respond respond) {
   if (ctx.auth.stage == ConnectionAuth::Stage::failed) {
     return respond(Reply{Reply::Kind::close, "request after failed SASL authentication"});
   }
-  if (ctx.broker.api_keys != nullptr && ctx.auth.stage != ConnectionAuth::Stage::authenticated &&
+  if (ctx.broker.keys != nullptr && ctx.auth.stage != ConnectionAuth::Stage::authenticated &&
       !allowed_before_authentication(ctx.header.request_api_key)) {
     return respond(Reply{Reply::Kind::close,
                          "request (api key " + std::to_string(ctx.header.request_api_key) +

@@ -1,27 +1,24 @@
-// SaslAuthenticate (key 36): the SASL/PLAIN token, checked against the broker's API keys.
+// SaslAuthenticate (key 36): one token of the SASL exchange SaslHandshake began (PLAIN: the one
+// token; SCRAM: two rounds), checked against the broker's API keys.
 #include "protocol/gen/sasl_authenticate.hpp"
 
 #include "broker/handlers/handler.hpp"
 
 namespace kafka_do::broker::handlers {
 
-Status authenticate_plain(const Broker& broker, ConnectionAuth& auth, std::string_view token) {
-  auth.stage = ConnectionAuth::Stage::failed;
-  auto parsed = parse_plain_token(token);
-  if (!parsed || broker.api_keys == nullptr ||
-      !broker.api_keys->verify(parsed->username, parsed->password)) {
+Result<std::string> sasl_step(const Broker& broker, ConnectionAuth& auth, std::string_view token) {
+  auto answer = auth.sasl.step(token);
+  if (!answer) {
+    auth.stage = ConnectionAuth::Stage::failed;
     if (broker.metrics != nullptr) broker.metrics->authentication_failed();
+    return answer;
   }
-  KD_ASSIGN(PlainCredentials credentials, std::move(parsed));
-  if (broker.api_keys == nullptr ||
-      !broker.api_keys->verify(credentials.username, credentials.password)) {
-    // The same answer for an unknown user and a wrong secret: no probing for usernames.
-    return Error(Errc::not_found, "authentication failed for user '" + credentials.username +
-                                      "': invalid username or API key");
+  if (auth.sasl.done()) {
+    auth.stage = ConnectionAuth::Stage::authenticated;
+    auth.principal = auth.sasl.principal();
+    auth.superuser = auth.sasl.superuser();
   }
-  auth.stage = ConnectionAuth::Stage::authenticated;
-  auth.principal = std::move(credentials.username);
-  return {};
+  return answer;
 }
 
 namespace {
@@ -33,15 +30,17 @@ void handle_sasl_authenticate(const RequestContext& ctx, Respond respond) {
   response.error_message = std::nullopt;
   if (ctx.auth.stage != ConnectionAuth::Stage::handshaken || ctx.auth.raw_tokens) {
     response.error_code = model::to_wire(model::ErrorCode::illegal_sasl_state);
-    response.error_message = "SaslAuthenticate must follow a SaslHandshake v1 for PLAIN";
+    response.error_message = "SaslAuthenticate must follow a SaslHandshake v1";
     ctx.auth.stage = ConnectionAuth::Stage::failed;
     return respond(encode_response(ctx, response));
   }
-  Status authenticated = authenticate_plain(ctx.broker, ctx.auth, request.auth_bytes);
-  if (!authenticated) {
+  auto answer = sasl_step(ctx.broker, ctx.auth, request.auth_bytes);
+  if (!answer) {
     // The connection is closed at its next request (ConnectionAuth::Stage::failed).
     response.error_code = model::to_wire(model::ErrorCode::sasl_authentication_failed);
-    response.error_message = authenticated.error().message();
+    response.error_message = answer.error().message();
+  } else {
+    response.auth_bytes = std::move(*answer);
   }
   respond(encode_response(ctx, response));
 }

@@ -1,5 +1,6 @@
-// SaslHandshake (key 17): the client names its SASL mechanism; only PLAIN is offered, and only
-// when the broker runs with --api-keys.
+// SaslHandshake (key 17): the client names its SASL mechanism. Offered when the broker runs with
+// --api-keys: SCRAM-SHA-256 and SCRAM-SHA-512, and PLAIN where the listener allows it (see
+// security::SaslSession).
 #include "protocol/gen/sasl_handshake.hpp"
 
 #include "broker/handlers/handler.hpp"
@@ -11,15 +12,15 @@ void handle_sasl_handshake(const RequestContext& ctx, Respond respond) {
   protocol::SaslHandshakeRequest request;
   if (!decode_request(ctx, request)) return respond(malformed(ctx));
   protocol::SaslHandshakeResponse response;
-  if (ctx.broker.api_keys == nullptr) {
+  if (ctx.broker.keys == nullptr) {
     // Nothing to authenticate against: a PLAINTEXT listener in Kafka terms.
     response.error_code = model::to_wire(model::ErrorCode::illegal_sasl_state);
     return respond(encode_response(ctx, response));
   }
-  response.mechanisms = {"PLAIN"};
+  response.mechanisms = ctx.auth.sasl.mechanisms();
   if (ctx.auth.stage != ConnectionAuth::Stage::start) {
     response.error_code = model::to_wire(model::ErrorCode::illegal_sasl_state);
-  } else if (request.mechanism != "PLAIN") {
+  } else if (!ctx.auth.sasl.begin(request.mechanism, ctx.broker.keys->current())) {
     response.error_code = model::to_wire(model::ErrorCode::unsupported_sasl_mechanism);
   } else {
     ctx.auth.stage = ConnectionAuth::Stage::handshaken;
@@ -30,7 +31,7 @@ void handle_sasl_handshake(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// v0: the token follows as a bare frame; v1: it comes in SaslAuthenticate requests.
+// v0: the tokens follow as bare frames; v1: they come in SaslAuthenticate requests.
 const Handler kSaslHandshakeHandler{protocol::ApiKey::sasl_handshake, 0, 1, &handle_sasl_handshake};
 
 }  // namespace kafka_do::broker::handlers

@@ -1,7 +1,6 @@
 #include "broker/net/server.hpp"
 
 #include <asio.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
 #include <cstdio>
@@ -13,15 +12,14 @@
 #include "base/coding.hpp"
 #include "broker/handlers/handler.hpp"
 #include "broker/net/listen.hpp"
+#include "broker/net/stream.hpp"
+#include "broker/net/tls.hpp"
 #include "protocol/headers.hpp"
 
 namespace kafka_do::broker {
 namespace {
 
 using asio::ip::tcp;
-// Asio 1.22 has no default completion token for coroutines: pass one explicitly. as_tuple turns
-// errors into values, because a closed connection is the normal end of a session.
-constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr size_t kSizePrefix = 4;
 // Threads for appends. Many more than the cores on purpose: with --flush every-batch they mostly
@@ -67,10 +65,14 @@ struct Slot {
 // answered responses in request order. Only the io thread holds it: handlers answer through its
 // id (Server::Impl::connections), so it is never destroyed on a handler's thread.
 struct Connection {
-  Connection(uint64_t id, tcp::socket s)
-      : id(id), socket(std::move(s)), peer(describe(socket)), wake(socket.get_executor()) {}
+  Connection(uint64_t id, Stream s, handlers::ConnectionAuth auth)
+      : id(id),
+        stream(std::move(s)),
+        peer(describe(stream.socket())),
+        auth(std::move(auth)),
+        wake(stream.socket().get_executor()) {}
   const uint64_t id;
-  tcp::socket socket;
+  Stream stream;
   const std::string peer;
   handlers::ConnectionAuth auth;
   // Requests read and not yet written, oldest first.
@@ -89,24 +91,43 @@ struct Connection {
   bool closed = false;
 };
 
+// An acceptor and what its connections are: TLS or not, PLAIN offered or not.
+struct Listener {
+  explicit Listener(asio::io_context& io) : acceptor(io) {}
+  tcp::acceptor acceptor;
+  bool tls = false;
+  bool plain_auth_allowed = true;
+};
+
+bool is_loopback(const std::string& host) {
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
 }  // namespace
 
 struct Server::Impl final : handlers::Waiter {
-  Impl(Broker& broker, ServerOptions options)
-      : broker(broker), options(std::move(options)), acceptor(io) {}
+  Impl(Broker& broker, ServerOptions options) : broker(broker), options(std::move(options)) {}
 
   Broker& broker;
   const ServerOptions options;
   asio::io_context io{1};
-  tcp::acceptor acceptor;
+  // The main listener first; then the plaintext one beside a TLS listener.
+  std::vector<std::unique_ptr<Listener>> listeners;
+  // What new TLS connections use; a reload replaces it (io thread only).
+  std::shared_ptr<asio::ssl::context> tls_context;
   std::map<uint64_t, std::shared_ptr<Connection>> connections;
   uint64_t next_connection_id = 0;
   // Long-poll waits in progress, cut short by stop().
   std::set<std::shared_ptr<AppendWait>> waits;
   std::atomic<bool> stopping = false;  // read by handlers on workers (shutting_down())
 
-  asio::awaitable<void> listen();
+  Status add_listener(const std::string& host, uint16_t port, bool tls, std::string_view flag);
+  asio::awaitable<void> listen(Listener& listener);
   asio::awaitable<void> read_requests(std::shared_ptr<Connection> connection);
+  asio::awaitable<bool> handshake(Connection& connection);
+  bool take_sasl_token(const std::shared_ptr<Connection>& connection, std::string_view frame);
   bool may_read_next(const Connection& connection) const;
   void start(const std::shared_ptr<Connection>& connection, const protocol::RequestFrame& frame,
              size_t frame_bytes);
@@ -128,7 +149,18 @@ void Server::Impl::run_blocking(std::function<void()> work) {
   asio::post(blocking_pool, std::move(work));
 }
 
-asio::awaitable<void> Server::Impl::listen() {
+Status Server::Impl::add_listener(const std::string& host, uint16_t port, bool tls,
+                                  std::string_view flag) {
+  auto listener = std::make_unique<Listener>(io);
+  KD_TRY(open_listener(listener->acceptor, host, port, flag));
+  listener->tls = tls;
+  listener->plain_auth_allowed = tls || options.allow_plaintext_auth.value_or(is_loopback(host));
+  listeners.push_back(std::move(listener));
+  return {};
+}
+
+asio::awaitable<void> Server::Impl::listen(Listener& listener) {
+  tcp::acceptor& acceptor = listener.acceptor;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kAsTuple);
     if (stopping || ec == asio::error::operation_aborted) co_return;
@@ -141,7 +173,11 @@ asio::awaitable<void> Server::Impl::listen() {
     }
     asio::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // responses are small and latency-bound
-    auto connection = std::make_shared<Connection>(next_connection_id++, std::move(socket));
+    handlers::ConnectionAuth auth(listener.plain_auth_allowed, listener.tls);
+    auto connection = std::make_shared<Connection>(
+        next_connection_id++,
+        listener.tls ? Stream(std::move(socket), tls_context) : Stream(std::move(socket)),
+        std::move(auth));
     connections.emplace(connection->id, connection);
     if (broker.metrics != nullptr) broker.metrics->connection_opened();
     asio::co_spawn(io, read_requests(connection),
@@ -168,10 +204,48 @@ bool Server::Impl::may_read_next(const Connection& c) const {
          c.in_flight_bytes < options.max_in_flight_bytes;
 }
 
+// The TLS handshake of a connection on a TLS listener; false (after one log line) when it fails.
+asio::awaitable<bool> Server::Impl::handshake(Connection& c) {
+  if (!c.stream.tls()) co_return true;
+  auto [ec] = co_await c.stream.handshake();
+  if (!ec) co_return true;
+  if (!stopping && ec != asio::error::operation_aborted) {
+    std::string reason = ec.message();
+    if (reason.find("wrong version number") != std::string::npos ||
+        reason.find("http request") != std::string::npos) {
+      reason = "not TLS on the TLS listener (" + reason + ")";
+    } else {
+      reason = "TLS handshake failed: " + reason;
+    }
+    log_line("closing %s: %s", c.peer.c_str(), reason.c_str());
+  }
+  co_return false;
+}
+
+// After SaslHandshake v0 a frame is a bare SASL token, answered by a bare size-prefixed token
+// (the handshake's answer came first: the reader waits for each SASL request's answer). False
+// when the exchange failed and the connection must close.
+bool Server::Impl::take_sasl_token(const std::shared_ptr<Connection>& connection,
+                                   std::string_view frame) {
+  Connection& c = *connection;
+  auto token = handlers::sasl_step(broker, c.auth, frame);
+  if (!token) {
+    log_line("closing %s: %s", c.peer.c_str(), token.error().message().c_str());
+    return false;
+  }
+  std::string out(kSizePrefix, '\0');
+  out += *token;
+  put_be32(out.data(), uint32_t(token->size()));
+  auto& slot = *c.slots.emplace_back(std::make_shared<Slot>());
+  answer(connection, slot, std::move(out));
+  return true;
+}
+
 asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> connection) {
   Connection& c = *connection;
   const std::string& peer = c.peer;
   char prefix[kSizePrefix];
+  if (!co_await handshake(c)) co_return;
   while (!stopping && !c.closing && !c.closed) {
     c.waiting_for_request = true;
     if (!may_read_next(c)) {
@@ -180,9 +254,14 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
       co_await c.wake.async_wait(kAsTuple);
       continue;
     }
-    auto [read_ec, n] = co_await asio::async_read(c.socket, asio::buffer(prefix), kAsTuple);
+    auto [read_ec, n] = co_await c.stream.read(asio::buffer(prefix));
     c.waiting_for_request = false;
     if (read_ec) co_return;  // closed by the client, or cut off by stop()
+    if (!c.stream.tls() && prefix[0] == 0x16 && prefix[1] == 0x03) {
+      // A TLS record header (handshake, version 3.x) where a frame size should be.
+      log_line("closing %s: a TLS handshake on the plaintext listener", peer.c_str());
+      co_return;
+    }
     const auto size = int32_t(get_be32(prefix));
     if (size < 0) {
       log_line("closing %s: negative request frame size %d", peer.c_str(), size);
@@ -197,8 +276,7 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
     // broker's CPU producing 1 KiB records. The handler copies what it keeps (RequestContext).
     const auto frame_bytes = std::make_unique_for_overwrite<char[]>(size_t(size));
     const std::string_view frame(frame_bytes.get(), size_t(size));
-    auto [body_ec, m] = co_await asio::async_read(
-        c.socket, asio::buffer(frame_bytes.get(), size_t(size)), kAsTuple);
+    auto [body_ec, m] = co_await c.stream.read(asio::buffer(frame_bytes.get(), size_t(size)));
     if (body_ec) {
       // A frame cut short is a client bug or a crash mid-request: worth one line.
       if (!stopping && !c.closed) {
@@ -208,15 +286,7 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
       co_return;
     }
     if (c.auth.raw_tokens && c.auth.stage == handlers::ConnectionAuth::Stage::handshaken) {
-      // After SaslHandshake v0 the frame is a bare SASL/PLAIN token; success is an empty token.
-      // The handshake's answer came first (the reader waits for each SASL request's answer).
-      Status authenticated = handlers::authenticate_plain(broker, c.auth, frame);
-      if (!authenticated) {
-        log_line("closing %s: %s", peer.c_str(), authenticated.error().message().c_str());
-        co_return;
-      }
-      auto& slot = *c.slots.emplace_back(std::make_shared<Slot>());
-      answer(connection, slot, std::string(kSizePrefix, '\0'));
+      if (!take_sasl_token(connection, frame)) co_return;
       continue;
     }
     auto request = protocol::decode_request_header(frame);
@@ -326,7 +396,7 @@ void Server::Impl::write_answered(const std::shared_ptr<Connection>& connection)
   };
   if (buffers.empty()) return written({}, 0);  // only acks=0 answers: nothing to send
   c.writing = true;
-  asio::async_write(c.socket, buffers, written);
+  c.stream.write(buffers, written);
 }
 
 // Ends the connection: the reader's pending read fails and ends it; answers still to come are
@@ -335,9 +405,7 @@ void Server::Impl::close(const std::shared_ptr<Connection>& connection) {
   Connection& c = *connection;
   if (c.closed) return;
   c.closed = true;
-  asio::error_code ignored;
-  c.socket.shutdown(tcp::socket::shutdown_both, ignored);
-  c.socket.close(ignored);
+  c.stream.close();
   c.wake.cancel();
   connections.erase(c.id);
   if (broker.metrics != nullptr) broker.metrics->connection_closed();
@@ -347,7 +415,7 @@ void Server::Impl::stop() {
   if (stopping) return;
   stopping = true;
   asio::error_code ignored;
-  acceptor.close(ignored);
+  for (const auto& listener : listeners) listener->acceptor.close(ignored);
   for (const auto& [id, connection] : std::map(connections)) {
     if (connection->waiting_for_request) {
       connection->cancel.emit(asio::cancellation_type::terminal);
@@ -397,8 +465,19 @@ void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::mill
 }
 
 Result<std::unique_ptr<Server>> Server::create(Broker& broker, ServerOptions options) {
+  if (options.plaintext_host && !options.tls) {
+    return Error(Errc::invalid_argument, "a plaintext listener beside the main one needs TLS on it");
+  }
   auto impl = std::make_unique<Impl>(broker, std::move(options));
-  KD_TRY(open_listener(impl->acceptor, impl->options.listen_host, impl->options.listen_port));
+  const ServerOptions& o = impl->options;
+  if (o.tls) {
+    KD_ASSIGN(impl->tls_context, make_tls_context(*o.tls));
+  }
+  KD_TRY(impl->add_listener(o.listen_host, o.listen_port, o.tls.has_value(), ""));
+  if (o.plaintext_host) {
+    KD_TRY(impl->add_listener(*o.plaintext_host, o.plaintext_port, false,
+                              " (--plaintext-listen)"));
+  }
   return std::make_unique<Server>(std::move(impl));
 }
 
@@ -407,18 +486,35 @@ Server::~Server() = default;
 
 uint16_t Server::port() const {
   asio::error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
+  return impl_->listeners.front()->acceptor.local_endpoint(ec).port();
+}
+
+uint16_t Server::plaintext_port() const {
+  if (impl_->listeners.size() < 2) return 0;
+  asio::error_code ec;
+  return impl_->listeners[1]->acceptor.local_endpoint(ec).port();
+}
+
+Status Server::reload_tls() {
+  if (!impl_->options.tls) return Error(Errc::invalid_argument, "this server has no TLS listener");
+  KD_ASSIGN(auto context, make_tls_context(*impl_->options.tls));
+  asio::post(impl_->io, [impl = impl_.get(), context = std::move(context)]() mutable {
+    impl->tls_context = std::move(context);
+  });
+  return {};
 }
 
 void Server::run() {
-  asio::co_spawn(impl_->io, impl_->listen(), [](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      log_line("listener failed: %s", e.what());
-    }
-  });
+  for (const auto& listener : impl_->listeners) {
+    asio::co_spawn(impl_->io, impl_->listen(*listener), [](std::exception_ptr error) {
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log_line("listener failed: %s", e.what());
+      }
+    });
+  }
   impl_->io.run();
 }
 

@@ -6,12 +6,17 @@
 // requests are written in order and then share fdatasyncs. Asio lives only behind this header
 // (pimpl), so the rest of the tree compiles without it.
 //
+// A listener speaks TLS when the server has certificates (a second, plaintext listener may sit
+// beside it); bytes that are not TLS on a TLS listener, or a TLS hello on a plaintext one, close
+// that connection with one log line.
+//
 // Threading: everything runs on one io thread, the one that calls run(). request_stop() may be
 // called from any thread.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
@@ -19,10 +24,25 @@
 
 namespace kafka_do::broker {
 
+// PEM files of a TLS listener (see docs/security.md).
+struct TlsOptions {
+  std::string cert_file;       // the certificate chain, the server's first
+  std::string key_file;        // its private key (unencrypted)
+  std::string client_ca_file;  // "" = no client certificates; else mutual TLS with this CA
+};
+
 struct ServerOptions {
-  // Address to listen on; port 0 picks a free port (see Server::port()).
+  // Address to listen on; port 0 picks a free port (see Server::port()). With `tls` it speaks
+  // TLS.
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9092;
+  std::optional<TlsOptions> tls;
+  // A plaintext listener beside the TLS one (only with `tls`).
+  std::optional<std::string> plaintext_host;
+  uint16_t plaintext_port = 0;
+  // Whether SASL/PLAIN (the secret in clear) is offered on a plaintext listener; unset: only
+  // when it listens on a loopback address. TLS listeners always offer it.
+  std::optional<bool> allow_plaintext_auth;
   // Largest request frame accepted. Checked against the size prefix before the body is read,
   // so a hostile or confused client cannot make the broker allocate more than this.
   // Kafka's socket.request.max.bytes is the same idea (default 100 MiB).
@@ -44,8 +64,14 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // The bound port (the real one when listen_port was 0).
+  // The bound ports (the real ones when 0 was asked for); plaintext_port() is 0 without that
+  // listener.
   uint16_t port() const;
+  uint16_t plaintext_port() const;
+
+  // Rereads the TLS files: connections accepted from then on use them, open ones keep theirs.
+  // Thread-safe. On failure (the message names the file) the certificates in use stay.
+  Status reload_tls();
 
   // Serves until request_stop(): then stops accepting, lets requests in progress finish and
   // their responses go out, closes idle connections, and returns.
