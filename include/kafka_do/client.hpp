@@ -3,9 +3,10 @@
 //   unset / "file:PATH"  embedded durable engine in this process (default ./kafka-do-data)
 //   "memory:"            embedded engine in memory, nothing on disk (tests)
 //   "kafka://host:port"  a Kafka-protocol cluster (kafkado serve, Apache Kafka, ...) through
-//                        librdkafka; api_key "user:secret" is sent as SASL/PLAIN
-// Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY, KAFKA_DO_DATA and
-// KAFKA_DO_DEFAULT_OFFSET.
+//                        librdkafka; api_key "user:secret" is sent with SASL (sasl_mechanism)
+//   "kafka+ssl://..."    the same over TLS (ClientOptions::tls)
+// Configuration: options first, then KAFKA_DO_URL, KAFKA_DO_API_KEY, KAFKA_DO_SASL_MECHANISM,
+// KAFKA_DO_TLS_CA_FILE, KAFKA_DO_DATA and KAFKA_DO_DEFAULT_OFFSET.
 //
 // Copies of a Client share one backend; producers, consumers and admins keep it alive, so they
 // may outlive the Client they came from. Thread-safe.
@@ -35,9 +36,17 @@ enum class Durability {
   os,           // acknowledge after write; the OS writes back; survives kill -9
 };
 
+// PEM files for kafka+ssl:// (see docs/security.md).
+struct TlsOptions {
+  std::string ca_file;    // CA certificates that verify the broker; "" = KAFKA_DO_TLS_CA_FILE,
+                          // else the system's
+  std::string cert_file;  // this client's certificate, for brokers that require mutual TLS
+  std::string key_file;   // its private key
+};
+
 struct ClientOptions {
   std::string url;      // "" = KAFKA_DO_URL, else the embedded file: backend
-  std::string api_key;  // "" = KAFKA_DO_API_KEY (sent as SASL/PLAIN on kafka://)
+  std::string api_key;  // "" = KAFKA_DO_API_KEY ("user:secret", sent with SASL on kafka://)
   Duration timeout = std::chrono::seconds(30);
   int retries = 3;
   // Producing to (or consuming from) a topic that does not exist creates it with
@@ -48,6 +57,10 @@ struct ClientOptions {
   // KAFKA_DO_DEFAULT_OFFSET ("earliest" or "latest"), else latest (Kafka's auto.offset.reset).
   std::optional<Offset> default_offset;
   Durability durability = Durability::interval;
+  // How kafka:// sends api_key: "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512"; "" =
+  // KAFKA_DO_SASL_MECHANISM, else PLAIN. SCRAM never sends the secret itself.
+  std::string sasl_mechanism;
+  TlsOptions tls;  // kafka+ssl:// only
 };
 
 namespace detail {

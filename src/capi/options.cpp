@@ -148,6 +148,10 @@ kafka::ClientOptions client_options(const char* text) {
   kafka::ClientOptions o;
   r.take("url", o.url);
   r.take("api_key", o.api_key);
+  r.take("sasl_mechanism", o.sasl_mechanism);
+  r.take("tls_ca_file", o.tls.ca_file);
+  r.take("tls_cert_file", o.tls.cert_file);
+  r.take("tls_key_file", o.tls.key_file);
   r.take_ms("timeout_ms", o.timeout);
   r.take("retries", o.retries);
   r.take("auto_create_topics", o.auto_create_topics);

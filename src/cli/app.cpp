@@ -21,8 +21,16 @@ void add_global_options(CLI::App& app, GlobalOptions& global, std::string& flush
   app.add_option("-b,--brokers", global.brokers,
                  "A running broker, HOST:PORT (or set KAFKA_DO_URL=kafka://HOST:PORT)");
   app.add_option("--api-key", global.api_key,
-                 "user:secret for a broker that requires SASL/PLAIN (env KAFKA_DO_API_KEY)")
+                 "name:secret for a broker that requires a key (env KAFKA_DO_API_KEY)")
       ->envname("KAFKA_DO_API_KEY");
+  app.add_option("--sasl-mechanism", global.sasl_mechanism,
+                 "How --api-key is sent: PLAIN (default), SCRAM-SHA-256 or SCRAM-SHA-512 (env "
+                 "KAFKA_DO_SASL_MECHANISM)")
+      ->envname("KAFKA_DO_SASL_MECHANISM");
+  app.add_option("--tls-ca", global.tls_ca_file,
+                 "CA certificates (PEM) that verify the broker: -b connects with TLS (env "
+                 "KAFKA_DO_TLS_CA_FILE)")
+      ->envname("KAFKA_DO_TLS_CA_FILE");
   app.add_option("--flush", flush_policy,
                  "When appends to a data directory are made durable: every-batch (fdatasync "
                  "before acknowledging), interval (background sync every second) or os")
@@ -338,13 +346,54 @@ int run(int argc, char** argv) {
   });
   example(serve_cmd, "kafkado serve --data ./kafka-do-data --listen 127.0.0.1:9092");
 
+  // keys
+  auto* keys = app.add_subcommand(
+      "keys",
+      "Manage the API key file of `kafkado serve --api-keys FILE` (a running broker "
+      "picks up changes without a restart)");
+  keys->require_subcommand(1);
+  KeysOptions keys_options;
+  const auto key_file = [&](CLI::App* cmd) {
+    cmd->add_option("--api-keys", keys_options.file, "The key file")->required();
+  };
+  auto* kadd_cmd = keys->add_subcommand(
+      "add", "Add a key with salted SCRAM-SHA-256/512 credentials (the secret is not stored)");
+  kadd_cmd->add_option("name", keys_options.name, "Key name: letters, digits and . _ @ -")
+      ->required();
+  auto* secret = kadd_cmd->add_option("--secret", keys_options.secret, "The key's secret");
+  kadd_cmd
+      ->add_flag("--secret-stdin", keys_options.secret_stdin,
+                 "Read the secret from the first line of stdin")
+      ->excludes(secret);
+  kadd_cmd->add_flag("--superuser", keys_options.superuser,
+                     "May do anything (other keys only what their ACLs allow)");
+  key_file(kadd_cmd);
+  kadd_cmd->callback([&] { run_void([&] { keys_add(global, keys_options); }); });
+  example(kadd_cmd, "kafkado keys add orders-service --secret-stdin --api-keys keys.txt");
+  auto* kremove_cmd = keys->add_subcommand("remove", "Remove a key (its connections stay open)");
+  kremove_cmd->add_option("name", keys_options.name, "Key name")->required();
+  key_file(kremove_cmd);
+  kremove_cmd->callback([&] { run_void([&] { keys_remove(global, keys_options); }); });
+  example(kremove_cmd, "kafkado keys remove orders-service --api-keys keys.txt");
+  auto* klist_cmd = keys->add_subcommand("list", "Key names and roles (never secrets)");
+  klist_cmd->add_flag("--json", keys_options.json, "A JSON array");
+  key_file(klist_cmd);
+  klist_cmd->callback([&] { run_void([&] { keys_list(global, keys_options); }); });
+  example(klist_cmd, "kafkado keys list --api-keys keys.txt");
+  auto* kmigrate_cmd = keys->add_subcommand(
+      "migrate", "Rewrite 'username:secret' lines as salted credentials (they stay superusers)");
+  key_file(kmigrate_cmd);
+  kmigrate_cmd->callback([&] { run_void([&] { keys_migrate(global, keys_options); }); });
+  example(kmigrate_cmd, "kafkado keys migrate --api-keys keys.txt");
+
   // Subcommand help does not list the parent's options; say where they are.
-  for (auto* sub :
-       {create_cmd, list_cmd, describe_cmd, alter_cmd, grow_cmd, delete_cmd, produce_cmd,
-        consume_cmd, glist_cmd, gdescribe_cmd, reset_cmd, gdelete_cmd, check_cmd, serve_cmd}) {
+  for (auto* sub : {create_cmd, list_cmd, describe_cmd, alter_cmd, grow_cmd, delete_cmd,
+                    produce_cmd, consume_cmd, glist_cmd, gdescribe_cmd, reset_cmd, gdelete_cmd,
+                    check_cmd, serve_cmd, kadd_cmd, kremove_cmd, klist_cmd, kmigrate_cmd}) {
     sub->footer(
         sub->get_footer() +
-        "Global options (-b HOST:PORT, --data DIR, --api-key, --flush, --quiet) go before or "
+        "Global options (-b HOST:PORT, --data DIR, --api-key, --sasl-mechanism, --tls-ca, --flush, "
+        "--quiet) go before or "
         "after the command; see kafkado --help.\nExit codes: 0 ok, 1 failed, 2 usage error, 3 "
         "check found damage.\n");
   }

@@ -83,6 +83,20 @@ void groups_delete(const GlobalOptions& global, const std::string& group);
 // code: 0 when everything checked out, 3 when damage was found.
 int check(const GlobalOptions& global, bool json);
 
+// `kafkado keys`: the key file of `serve --api-keys`.
+struct KeysOptions {
+  std::string file;  // --api-keys FILE
+  std::string name;
+  std::optional<std::string> secret;
+  bool secret_stdin = false;
+  bool superuser = false;
+  bool json = false;
+};
+void keys_add(const GlobalOptions& global, const KeysOptions& options);
+void keys_remove(const GlobalOptions& global, const KeysOptions& options);
+void keys_list(const GlobalOptions& global, const KeysOptions& options);
+void keys_migrate(const GlobalOptions& global, const KeysOptions& options);
+
 struct ServeOptions {
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 picks a free one
   std::optional<std::string> advertise;   // HOST:PORT told to clients; default: listen

@@ -28,12 +28,15 @@ kafka::Client connect(const GlobalOptions& options) {
   kafka::ClientOptions client;
   client.auto_create_topics = false;
   client.api_key = options.api_key;
+  client.sasl_mechanism = options.sasl_mechanism;
+  client.tls.ca_file = options.tls_ca_file;
   client.durability =
       options.flush_policy == storage::FlushPolicy::every_batch ? kafka::Durability::every_batch
       : options.flush_policy == storage::FlushPolicy::os        ? kafka::Durability::os
                                                                 : kafka::Durability::interval;
   if (!options.brokers.empty()) {
-    client.url = options.brokers.find("://") == std::string::npos ? "kafka://" + options.brokers
+    const std::string scheme = options.tls_ca_file.empty() ? "kafka://" : "kafka+ssl://";
+    client.url = options.brokers.find("://") == std::string::npos ? scheme + options.brokers
                                                                   : options.brokers;
   } else if (options.data_given || std::getenv("KAFKA_DO_URL") == nullptr) {
     client.url = "file:" + options.data_dir;

@@ -23,9 +23,11 @@ inline constexpr const char* kServingFile = "SERVING";
 
 struct GlobalOptions {
   std::string data_dir = kDefaultDataDir;
-  bool data_given = false;  // --data or KAFKA_DO_DATA named the directory
-  std::string brokers;      // -b HOST:PORT; empty: not given
-  std::string api_key;      // --api-key / KAFKA_DO_API_KEY ("user:secret")
+  bool data_given = false;     // --data or KAFKA_DO_DATA named the directory
+  std::string brokers;         // -b HOST:PORT; empty: not given
+  std::string api_key;         // --api-key / KAFKA_DO_API_KEY ("user:secret")
+  std::string sasl_mechanism;  // --sasl-mechanism / KAFKA_DO_SASL_MECHANISM ("" = PLAIN)
+  std::string tls_ca_file;     // --tls-ca / KAFKA_DO_TLS_CA_FILE: TLS to the broker
   storage::FlushPolicy flush_policy = storage::FlushPolicy::interval;
   bool quiet = false;
 };

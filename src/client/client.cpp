@@ -23,10 +23,25 @@ std::shared_ptr<Backend> make_backend(const ClientOptions& options) {
   ClientOptions resolved = options;
   if (resolved.url.empty()) resolved.url = env("KAFKA_DO_URL");
   if (resolved.api_key.empty()) resolved.api_key = env("KAFKA_DO_API_KEY");
+  if (resolved.sasl_mechanism.empty()) resolved.sasl_mechanism = env("KAFKA_DO_SASL_MECHANISM");
+  if (resolved.sasl_mechanism.empty()) resolved.sasl_mechanism = "PLAIN";
+  if (resolved.sasl_mechanism != "PLAIN" && resolved.sasl_mechanism != "SCRAM-SHA-256" &&
+      resolved.sasl_mechanism != "SCRAM-SHA-512") {
+    throw ConfigError("sasl_mechanism '" + resolved.sasl_mechanism +
+                      "': use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+  }
+  if (resolved.tls.ca_file.empty() && resolved.url.rfind("kafka+ssl://", 0) == 0) {
+    resolved.tls.ca_file = env("KAFKA_DO_TLS_CA_FILE");
+  }
+  if (resolved.tls.cert_file.empty() != resolved.tls.key_file.empty()) {
+    throw ConfigError("tls.cert_file and tls.key_file go together (mutual TLS)");
+  }
   if (!resolved.default_offset) {
     const std::string offset = env("KAFKA_DO_DEFAULT_OFFSET");
-    if (offset.empty() || offset == "latest") resolved.default_offset = Offset::latest;
-    else if (offset == "earliest") resolved.default_offset = Offset::earliest;
+    if (offset.empty() || offset == "latest")
+      resolved.default_offset = Offset::latest;
+    else if (offset == "earliest")
+      resolved.default_offset = Offset::earliest;
     else
       throw ConfigError("KAFKA_DO_DEFAULT_OFFSET='" + offset + "': use earliest or latest");
   }

@@ -11,9 +11,10 @@ import time
 
 class Address(str):
     """The bootstrap address ("127.0.0.1:PORT"); `log_path` is the server's log, `http_port` the
-    port of its HTTP side (/metrics, the console) when it has one."""
+    port of its HTTP side (/metrics, the console) when it has one, `pid` its process id."""
     log_path = None
     http_port = None
+    pid = None
 
 
 @contextlib.contextmanager
@@ -61,6 +62,7 @@ def wait_for_listening(server, log_path):
         if m:
             address = Address("127.0.0.1:" + m.group(1))
             address.log_path = log_path
+            address.pid = server.pid
             with open(log_path) as f:
                 http = re.search(r"/metrics on http://[^:]+:(\d+)/", f.read())
             address.http_port = int(http.group(1)) if http else None

@@ -1,6 +1,8 @@
 // The kafka:// backend against a broker that requires API keys: ClientOptions::api_key is sent as
-// SASL/PLAIN ("username:secret", split at the first ':'), and a refused key is an
-// UnauthorizedError, quickly, not a timeout.
+// SASL/PLAIN ("username:secret", split at the first ':') or SCRAM, over kafka+ssl:// with the
+// broker verified by tls.ca_file, and a refused key or certificate is an UnauthorizedError,
+// quickly, not a timeout.
+#include <cstdlib>
 #include <fstream>
 
 #include "sdk_fixture.hpp"
@@ -41,6 +43,80 @@ TEST(KafkaBackendTest, ApiKeyIsSentAsSaslPlainAndAWrongKeyIsUnauthorized) {
   // No key at all: the broker closes every connection that does not authenticate.
   kafka::Client anonymous({.url = broker.url(), .timeout = 2s});
   EXPECT_THROW(anonymous.admin().list_topics(), kafka::Error);
+  if (HasFailure()) std::cerr << "--- broker log:\n" << broker.log();
+}
+
+// A CA and a certificate for 127.0.0.1 signed by it, made with the openssl CLI in `dir`.
+bool make_certificates(const std::string& dir) {
+  const std::string quiet = " >/dev/null 2>&1";
+  const std::string in = "cd '" + dir + "' && ";
+  return std::system((in +
+                      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+                      "-days 2 -subj /CN=sdk-test-ca" +
+                      quiet)
+                         .c_str()) == 0 &&
+         std::system((in +
+                      "openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out "
+                      "other.pem -days 2 -subj /CN=other-ca" +
+                      quiet)
+                         .c_str()) == 0 &&
+         std::system((in +
+                      "openssl req -newkey rsa:2048 -nodes -keyout server.key -out "
+                      "server.csr -subj /CN=127.0.0.1" +
+                      quiet)
+                         .c_str()) == 0 &&
+         std::system((in +
+                      "echo subjectAltName=IP:127.0.0.1 > san.ext && openssl x509 -req -in "
+                      "server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
+                      "-days 2 -extfile san.ext" +
+                      quiet)
+                         .c_str()) == 0;
+}
+
+TEST(KafkaBackendTest, ScramOverTlsAndAnUntrustedBrokerIsUnauthorized) {
+  testing::TempDir tmp;
+  ASSERT_TRUE(make_certificates(tmp.path()));
+  {
+    std::ofstream keys(tmp.path() + "/keys.txt");
+    keys << "svc:tls-secret\n";
+  }
+  BrokerProcess broker(
+      tmp.path(), {"--api-keys", tmp.path() + "/keys.txt", "--tls-cert", tmp.path() + "/server.pem",
+                   "--tls-key", tmp.path() + "/server.key"});
+  ASSERT_FALSE(broker.address().empty());
+  const std::string url = "kafka+ssl://" + broker.address();
+
+  for (const std::string mechanism : {"SCRAM-SHA-512", "SCRAM-SHA-256"}) {
+    kafka::Client client({.url = url,
+                          .api_key = "svc:tls-secret",
+                          .sasl_mechanism = mechanism,
+                          .tls = {.ca_file = tmp.path() + "/ca.pem"}});
+    const std::string topic = "tls-" + mechanism;
+    client.producer(topic, [](kafka::Producer& p) { p.send({{"over", "tls"}}); });
+    auto consumer = client.consumer(topic, {.group = "g", .offset = kafka::Offset::earliest});
+    EXPECT_EQ(consumer.first(10s).value()["over"], "tls");
+  }
+
+  const auto refused_quickly = [&](kafka::ClientOptions options) {
+    kafka::Client client(std::move(options));
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(client.admin().list_topics(), kafka::UnauthorizedError);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // not the 30 s timeout
+  };
+  refused_quickly({.url = url,
+                   .api_key = "svc:wrong",
+                   .sasl_mechanism = "SCRAM-SHA-512",
+                   .tls = {.ca_file = tmp.path() + "/ca.pem"}});
+  // A broker whose certificate the given CA did not sign.
+  refused_quickly({.url = url,
+                   .api_key = "svc:tls-secret",
+                   .sasl_mechanism = "SCRAM-SHA-512",
+                   .tls = {.ca_file = tmp.path() + "/other.pem"}});
+
+  EXPECT_THROW(kafka::Client({.url = url, .sasl_mechanism = "GSSAPI"}), kafka::ConfigError);
+  EXPECT_THROW(kafka::Client({.url = broker.url(), .tls = {.ca_file = tmp.path() + "/ca.pem"}}),
+               kafka::ConfigError)
+      << "TLS options need kafka+ssl://";
   if (HasFailure()) std::cerr << "--- broker log:\n" << broker.log();
 }
 

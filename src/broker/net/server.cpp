@@ -466,7 +466,8 @@ void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::mill
 
 Result<std::unique_ptr<Server>> Server::create(Broker& broker, ServerOptions options) {
   if (options.plaintext_host && !options.tls) {
-    return Error(Errc::invalid_argument, "a plaintext listener beside the main one needs TLS on it");
+    return Error(Errc::invalid_argument,
+                 "a plaintext listener beside the main one needs TLS on it");
   }
   auto impl = std::make_unique<Impl>(broker, std::move(options));
   const ServerOptions& o = impl->options;
@@ -475,8 +476,7 @@ Result<std::unique_ptr<Server>> Server::create(Broker& broker, ServerOptions opt
   }
   KD_TRY(impl->add_listener(o.listen_host, o.listen_port, o.tls.has_value(), ""));
   if (o.plaintext_host) {
-    KD_TRY(impl->add_listener(*o.plaintext_host, o.plaintext_port, false,
-                              " (--plaintext-listen)"));
+    KD_TRY(impl->add_listener(*o.plaintext_host, o.plaintext_port, false, " (--plaintext-listen)"));
   }
   return std::make_unique<Server>(std::move(impl));
 }

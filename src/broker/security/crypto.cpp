@@ -49,8 +49,8 @@ std::string pbkdf2(Hash hash, std::string_view password, std::string_view salt, 
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(data),
-                                int(data.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(data), int(data.size()));
   out.resize(size_t(n));
   return out;
 }
@@ -63,13 +63,13 @@ Result<std::string> base64_decode(std::string_view text) {
     const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                           (c >= '0' && c <= '9') || c == '+' || c == '/';
     // '=' only as the last one or two characters.
-    const bool padding = c == '=' && i + 2 >= text.size() &&
-                         (i + 1 == text.size() || text[i + 1] == '=');
+    const bool padding =
+        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
     if (!alphabet && !padding) return invalid();
   }
   std::string out(3 * (text.size() / 4), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(text),
-                                int(text.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(text), int(text.size()));
   if (n < 0) return invalid();
   // EVP_DecodeBlock counts padding as zero bytes.
   size_t size = size_t(n);

@@ -91,8 +91,7 @@ ScramCredential make_scram_credential(Hash hash, std::string_view secret, int it
 
 bool scram_secret_matches(Hash hash, const ScramCredential& credential, std::string_view secret) {
   const std::string salted = pbkdf2(hash, secret, credential.salt, credential.iterations);
-  return constant_time_equal(digest(hash, hmac(hash, salted, "Client Key")),
-                             credential.stored_key);
+  return constant_time_equal(digest(hash, hmac(hash, salted, "Client Key")), credential.stored_key);
 }
 
 ApiKey make_api_key(std::string name, std::string_view secret, bool superuser) {

@@ -22,9 +22,8 @@ Status SaslSession::begin(std::string_view mechanism, std::shared_ptr<const KeyS
                           ? "PLAIN would send the secret in clear on this listener (use TLS, "
                             "SCRAM, or start the broker with --allow-plaintext-auth); "
                           : "";
-    return Error(Errc::unsupported,
-                 "SASL mechanism '" + std::string(mechanism) + "' refused: " + why +
-                     "offered: " + offered);
+    return Error(Errc::unsupported, "SASL mechanism '" + std::string(mechanism) +
+                                        "' refused: " + why + "offered: " + offered);
   }
   started_ = true;
   mechanism_ = std::string(mechanism);
@@ -47,8 +46,8 @@ Result<std::string> SaslSession::step(std::string_view token) {
   if (!credentials.authorization_id.empty() &&
       credentials.authorization_id != credentials.username) {
     return Error(Errc::not_found, "authorization id '" + credentials.authorization_id +
-                                      "' is not the authenticated name '" +
-                                      credentials.username + "'");
+                                      "' is not the authenticated name '" + credentials.username +
+                                      "'");
   }
   if (keys_ == nullptr || !keys_->verify_secret(credentials.username, credentials.password)) {
     // The same answer for an unknown user and a wrong secret: no probing for usernames.

@@ -131,10 +131,10 @@ Result<std::string> ScramServer::final(std::string_view message) {
   }
   const std::string_view without_proof = message.substr(0, proof_at);
   const auto binding_end = without_proof.find(',');
-  KD_ASSIGN(std::string binding,
-            base64_decode(without_proof.substr(2, binding_end == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : binding_end - 2)));
+  KD_ASSIGN(
+      std::string binding,
+      base64_decode(without_proof.substr(
+          2, binding_end == std::string_view::npos ? std::string_view::npos : binding_end - 2)));
   if (binding != gs2_header_) return malformed("channel binding does not match the first message");
   const std::string_view after_binding =
       binding_end == std::string_view::npos ? "" : without_proof.substr(binding_end + 1);

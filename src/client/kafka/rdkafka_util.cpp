@@ -7,8 +7,10 @@
 namespace kafka_do::client::rdk {
 
 void ClientState::record(rd_kafka_resp_err_t err, const std::string& reason) {
+  // A failed TLS handshake is a certificate the other side refuses (an unknown CA, a client
+  // certificate missing or not trusted): retrying will not fix it either.
   if (err != RD_KAFKA_RESP_ERR__AUTHENTICATION &&
-      err != RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)
+      err != RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED && err != RD_KAFKA_RESP_ERR__SSL)
     return;
   std::lock_guard lock(mu_);
   reason_ = reason;
@@ -59,18 +61,29 @@ Conf base_config(const kafka::ClientOptions& options, ClientState* state) {
   // librdkafka reconnects with backoff on its own; keep the first retries quick on loopback.
   set(conf.get(), "reconnect.backoff.ms", "20");
   set(conf.get(), "reconnect.backoff.max.ms", "1000");
+  if (!tls && (!options.tls.ca_file.empty() || !options.tls.cert_file.empty())) {
+    throw kafka::ConfigError("url '" + options.url +
+                             "': TLS options (tls.ca_file, tls.cert_file) need a kafka+ssl:// url");
+  }
   if (!options.api_key.empty()) {
     const auto colon = options.api_key.find(':');
     if (colon == std::string::npos) {
-      throw kafka::ConfigError(
-          "api_key must be 'username:secret' for kafka:// (sent as SASL/PLAIN)");
+      throw kafka::ConfigError("api_key must be 'username:secret' for kafka:// (sent with SASL " +
+                               options.sasl_mechanism + ")");
     }
     set(conf.get(), "security.protocol", tls ? "SASL_SSL" : "SASL_PLAINTEXT");
-    set(conf.get(), "sasl.mechanism", "PLAIN");
+    set(conf.get(), "sasl.mechanism", options.sasl_mechanism);
     set(conf.get(), "sasl.username", options.api_key.substr(0, colon));
     set(conf.get(), "sasl.password", options.api_key.substr(colon + 1));
   } else if (tls) {
     set(conf.get(), "security.protocol", "SSL");
+  }
+  if (tls) {
+    if (!options.tls.ca_file.empty()) set(conf.get(), "ssl.ca.location", options.tls.ca_file);
+    if (!options.tls.cert_file.empty()) {
+      set(conf.get(), "ssl.certificate.location", options.tls.cert_file);
+      set(conf.get(), "ssl.key.location", options.tls.key_file);
+    }
   }
   // librdkafka's own tracing ("cgrp,fetch", "all"...), for diagnosing a cluster: logged to stderr.
   if (const char* debug = std::getenv("KAFKA_DO_RDKAFKA_DEBUG"); debug && *debug)

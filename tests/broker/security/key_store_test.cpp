@@ -90,8 +90,7 @@ TEST(KeyFile, FollowsEditsAndKeepsTheKeysWhenAnEditIsBroken) {
   auto file = KeyFile::open(path, [&](const std::string& line) { log.push_back(line); });
   ASSERT_TRUE(file) << file.error().message();
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_NE(log[0].find("1 key(s) in " + path + " are 'username:secret' lines"),
-            std::string::npos);
+  EXPECT_NE(log[0].find("1 key(s) in " + path + " are 'username:secret' lines"), std::string::npos);
   EXPECT_TRUE((*file)->current()->verify_secret("alice", "one"));
 
   KeyStore next;
@@ -103,8 +102,7 @@ TEST(KeyFile, FollowsEditsAndKeepsTheKeysWhenAnEditIsBroken) {
 
   write_file(path, "bob superuser garbage\n");
   EXPECT_TRUE((*file)->current()->verify_secret("bob", "two")) << "a broken edit keeps the keys";
-  EXPECT_NE(log.back().find("keeping the 1 API keys in force: " + path + ":1:"),
-            std::string::npos);
+  EXPECT_NE(log.back().find("keeping the 1 API keys in force: " + path + ":1:"), std::string::npos);
 
   write_file(path, "# everyone revoked\n");
   EXPECT_EQ((*file)->current()->size(), 0u) << "an emptied file locks everyone out";
