@@ -37,12 +37,13 @@ test-asan: test-deps
 	cmake --build --preset asan-ubsan -j $(JOBS)
 	ctest --preset asan-ubsan -j $(JOBS)
 
-# libFuzzer over the request decoder and the record-batch validator (tests/fuzz/README.md). Builds
+# libFuzzer over the request decoder, the record-batch validator and the SASL exchange
+# (tests/fuzz/README.md). Builds
 # only the fuzz targets (clang, ASan+UBSan, build/fuzz), then runs each for FUZZ_SECONDS over a
 # scratch copy of its seed corpus; a crash, leak, sanitizer report or failed check fails the target
 # and leaves the input in build/fuzz/work/<fuzzer>/artifacts.
 FUZZ_SECONDS ?= 60
-FUZZERS := request_fuzzer record_batch_fuzzer
+FUZZERS := request_fuzzer record_batch_fuzzer sasl_fuzzer
 fuzz: deps
 	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "broker/metrics/broker_metrics.hpp"
+#include "broker/security/acl.hpp"
 #include "broker/security/key_file.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "coordinator/producer_ids.hpp"
@@ -44,6 +45,8 @@ struct Broker {
   // With keys, every connection must authenticate with SASL (PLAIN or SCRAM) before anything
   // but ApiVersions and the SASL requests; null accepts everyone.
   security::KeyFile* keys = nullptr;
+  // What keys that are not superusers may do (only consulted with keys); null: nothing.
+  security::AclStore* acls = nullptr;
   // Request, traffic and connection counters for /metrics; null counts nothing.
   BrokerMetrics* metrics = nullptr;
 };

@@ -107,9 +107,10 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   KD_ASSIGN(auto listen, parse_host_port(options.listen));
   std::unique_ptr<broker::security::KeyFile> keys;
   if (options.api_keys_file) {
-    KD_ASSIGN(keys, broker::security::KeyFile::open(*options.api_keys_file, [](const std::string& line) {
-      std::fprintf(stderr, "kafkado serve: %s\n", line.c_str());
-    }));
+    KD_ASSIGN(keys,
+              broker::security::KeyFile::open(*options.api_keys_file, [](const std::string& line) {
+                std::fprintf(stderr, "kafkado serve: %s\n", line.c_str());
+              }));
   }
   broker::BrokerMetrics metrics;
   std::atomic<broker::console::Console*> console_ready{nullptr};
@@ -141,6 +142,12 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
   broker.transactions = transactions.get();
   broker.keys = keys.get();
+  // Permissions of keys that are not superusers, kept with the data (only used with keys).
+  std::unique_ptr<broker::security::AclStore> acls;
+  if (keys) {
+    KD_ASSIGN(acls, broker::security::AclStore::open(global.data_dir + "/acls.json"));
+    broker.acls = acls.get();
+  }
   broker.metrics = &metrics;
   broker.config.auto_create_topics = options.auto_create_topics;
   broker.config.default_partitions = options.default_partitions;
@@ -177,7 +184,8 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   const std::string address =
       broker.config.advertised_host + ":" + std::to_string(broker.config.advertised_port);
-  const std::string protocol = std::string(keys ? "SASL_" : "") + (server_options.tls ? "SSL" : "PLAINTEXT");
+  const std::string protocol =
+      std::string(keys ? "SASL_" : "") + (server_options.tls ? "SSL" : "PLAINTEXT");
   std::string try_flags;
   if (keys || server_options.tls) try_flags += " -X security.protocol=" + protocol;
   if (server_options.tls) try_flags += " -X ssl.ca.location=CA.pem";
@@ -217,9 +225,10 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   stop.on_reload([running, key_file, tls = server_options.tls.has_value()] {
     if (tls) {
       Status reloaded = running->reload_tls();
-      std::fprintf(stderr, "kafkado serve: SIGHUP: %s\n",
-                   reloaded ? "reread the TLS certificate and key"
-                            : ("kept the TLS certificates in use: " + reloaded.error().message()).c_str());
+      std::fprintf(
+          stderr, "kafkado serve: SIGHUP: %s\n",
+          reloaded ? "reread the TLS certificate and key"
+                   : ("kept the TLS certificates in use: " + reloaded.error().message()).c_str());
     }
     if (key_file != nullptr) key_file->reload();
   });

@@ -41,7 +41,7 @@ APIS = [
     "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
     "DescribeConfigs", "AlterConfigs", "SaslAuthenticate", "CreatePartitions", "DeleteGroups",
     "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "DescribeTransactions",
-    "ListTransactions",
+    "ListTransactions", "DescribeAcls", "CreateAcls", "DeleteAcls",
 ]
 # Messages outside any API: the frame headers and the consumer-protocol payloads carried as
 # opaque bytes inside JoinGroup/SyncGroup.

@@ -19,8 +19,12 @@ bool authorized(const Broker& broker, const HttpRequest& request) {
   if (!decoded) return false;
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) return false;
-  const bool ok = broker.keys->current()->verify_secret(
-      std::string_view(*decoded).substr(0, colon), std::string_view(*decoded).substr(colon + 1));
+  // The console reads and changes everything: superusers only.
+  const auto keys = broker.keys->current();
+  const std::string_view name = std::string_view(*decoded).substr(0, colon);
+  const security::ApiKey* key = keys->find(name);
+  const bool ok = keys->verify_secret(name, std::string_view(*decoded).substr(colon + 1)) &&
+                  key != nullptr && key->superuser;
   if (!ok && broker.metrics != nullptr) broker.metrics->authentication_failed();
   return ok;
 }

@@ -10,11 +10,18 @@ namespace {
 void handle_add_offsets_to_txn(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::AddOffsetsToTxnRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
-  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
+  const model::ErrorCode refused =
+      !may_transactional_id(ctx, security::AclOperation::write, request->transactional_id)
+          ? model::ErrorCode::transactional_id_authorization_failed
+      : !may_group(ctx, security::AclOperation::read, request->group_id)
+          ? model::ErrorCode::group_authorization_failed
+          : model::ErrorCode::none;
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(), refused,
                            respond = std::move(respond)]() mutable {
     protocol::AddOffsetsToTxnResponse response;
     const model::ErrorCode code =
-        broker.transactions == nullptr || broker.groups == nullptr
+        refused != model::ErrorCode::none ? refused
+        : broker.transactions == nullptr || broker.groups == nullptr
             ? model::ErrorCode::coordinator_not_available
             : broker.transactions->add_offsets(request->transactional_id, request->producer_id,
                                                request->producer_epoch, request->group_id);

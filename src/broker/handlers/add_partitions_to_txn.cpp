@@ -2,6 +2,8 @@
 // its transaction, so that EndTxn knows where to write markers.
 #include "protocol/gen/add_partitions_to_txn.hpp"
 
+#include <set>
+
 #include "broker/handlers/handler.hpp"
 
 namespace kafka_do::broker::handlers {
@@ -12,8 +14,14 @@ using protocol::AddPartitionsToTxnResponse;
 void handle_add_partitions_to_txn(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::AddPartitionsToTxnRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
-  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
-                           respond = std::move(respond)]() mutable {
+  const bool txn_allowed = may_transactional_id(ctx, security::AclOperation::write,
+                                                request->v3_and_below_transactional_id);
+  std::set<std::string> denied;
+  for (const auto& topic : request->v3_and_below_topics) {
+    if (!may_topic(ctx, security::AclOperation::write, topic.name)) denied.insert(topic.name);
+  }
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(), txn_allowed,
+                           denied = std::move(denied), respond = std::move(respond)]() mutable {
     // Kafka's rule: if any partition is unknown, it gets UNKNOWN_TOPIC_OR_PARTITION, the others
     // OPERATION_NOT_ATTEMPTED, and nothing is added.
     std::vector<coordinator::TopicPartition> tps;
@@ -29,9 +37,11 @@ void handle_add_partitions_to_txn(const RequestContext& ctx, Respond respond) {
     model::ErrorCode all = model::ErrorCode::none;
     if (broker.transactions == nullptr) {
       all = model::ErrorCode::coordinator_not_available;
+    } else if (!txn_allowed) {
+      all = model::ErrorCode::transactional_id_authorization_failed;
     } else if (any_internal) {
       all = model::ErrorCode::topic_authorization_failed;  // clients never write internal topics
-    } else if (!any_unknown) {
+    } else if (!any_unknown && denied.empty()) {
       all = broker.transactions->add_partitions(request->v3_and_below_transactional_id,
                                                 request->v3_and_below_producer_id,
                                                 request->v3_and_below_producer_epoch, tps);
@@ -42,7 +52,11 @@ void handle_add_partitions_to_txn(const RequestContext& ctx, Respond respond) {
       out.name = topic.name;
       for (int32_t p : topic.partitions) {
         model::ErrorCode code = all;
-        if (any_unknown && all == model::ErrorCode::none) {
+        if (!denied.empty() && all == model::ErrorCode::none) {
+          // Like an unknown partition: the refused ones say why, nothing is added.
+          code = denied.contains(topic.name) ? model::ErrorCode::topic_authorization_failed
+                                             : model::ErrorCode::operation_not_attempted;
+        } else if (any_unknown && all == model::ErrorCode::none) {
           code = broker.logs.partition(topic.name, p)
                      ? model::ErrorCode::operation_not_attempted
                      : model::ErrorCode::unknown_topic_or_partition;

@@ -19,8 +19,14 @@ void handle_alter_configs(const RequestContext& ctx, Respond respond) {
       }
     }
     for (const auto& config : resource.configs) changes[config.name] = config.value;
-    AlterOutcome outcome = alter_resource(ctx.broker, resource.resource_type,
-                                          resource.resource_name, changes, request.validate_only);
+    const auto refused = config_refusal(ctx, security::AclOperation::alter_configs,
+                                        resource.resource_type, resource.resource_name);
+    AlterOutcome outcome =
+        refused != model::ErrorCode::none
+            ? AlterOutcome{model::to_wire(refused),
+                           "not allowed to alter the configs of " + resource.resource_name}
+            : alter_resource(ctx.broker, resource.resource_type, resource.resource_name, changes,
+                             request.validate_only);
     response.responses.push_back({.error_code = outcome.error_code,
                                   .error_message = std::move(outcome.message),
                                   .resource_type = resource.resource_type,

@@ -60,6 +60,14 @@ void handle_create_partitions(const RequestContext& ctx, Respond respond) {
   if (!decode_request(ctx, request)) return respond(malformed(ctx));
   CreatePartitionsResponse response;
   for (const auto& topic : request.topics) {
+    if (!may_topic(ctx, security::AclOperation::alter, topic.name)) {
+      CreatePartitionsResponse::CreatePartitionsTopicResult denied;
+      denied.name = topic.name;
+      denied.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+      denied.error_message = "not allowed to alter topic " + topic.name;
+      response.results.push_back(std::move(denied));
+      continue;
+    }
     response.results.push_back(grow(ctx.broker, topic, request.validate_only));
   }
   respond(encode_response(ctx, response));

@@ -66,7 +66,16 @@ void handle_create_topics(const RequestContext& ctx, Respond respond) {
   protocol::CreateTopicsRequest request;
   if (!decode_request(ctx, request)) return respond(malformed(ctx));
   CreateTopicsResponse response;
+  const bool may_create_any = may_cluster(ctx, security::AclOperation::create);
   for (const auto& topic : request.topics) {
+    if (!may_create_any && !may_topic(ctx, security::AclOperation::create, topic.name)) {
+      CreateTopicsResponse::CreatableTopicResult denied;
+      denied.name = topic.name;
+      denied.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+      denied.error_message = "not allowed to create topic " + topic.name;
+      response.topics.push_back(std::move(denied));
+      continue;
+    }
     response.topics.push_back(create(ctx.broker, topic, request.validate_only));
   }
   respond(encode_response(ctx, response));

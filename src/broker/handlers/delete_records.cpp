@@ -42,7 +42,16 @@ void handle_delete_records(const RequestContext& ctx, Respond respond) {
   for (const auto& topic : request.topics) {
     DeleteRecordsResponse::DeleteRecordsTopicResult out;
     out.name = topic.name;
+    const bool allowed = may_topic(ctx, security::AclOperation::remove, topic.name);
     for (const auto& partition : topic.partitions) {
+      if (!allowed) {
+        DeleteRecordsResponse::DeleteRecordsPartitionResult denied;
+        denied.partition_index = partition.partition_index;
+        denied.low_watermark = -1;
+        denied.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+        out.partitions.push_back(std::move(denied));
+        continue;
+      }
       out.partitions.push_back(delete_before(ctx.broker, topic.name, partition));
     }
     response.topics.push_back(std::move(out));

@@ -14,6 +14,12 @@ void handle_delete_topics(const RequestContext& ctx, Respond respond) {
   for (const std::string& name : request.topic_names) {
     protocol::DeleteTopicsResponse::DeletableTopicResult out;
     out.name = name;
+    if (!may_topic(ctx, security::AclOperation::remove, name)) {
+      out.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+      out.error_message = "not allowed to delete topic " + name;
+      response.responses.push_back(std::move(out));
+      continue;
+    }
     Status deleted = is_internal_topic(broker, name)
                          ? Error(Errc::invalid_argument, "cannot delete internal topic " + name)
                          : broker.logs.delete_topic(name);

@@ -27,6 +27,13 @@ DescribeConfigsResponse::DescribeConfigsResult describe(
   out.resource_name = resource.resource_name;
   out.error_message = std::nullopt;
   std::vector<ConfigEntry> entries;
+  if (const auto refused = config_refusal(ctx, security::AclOperation::describe_configs,
+                                          resource.resource_type, resource.resource_name);
+      refused != model::ErrorCode::none) {
+    out.error_code = model::to_wire(refused);
+    out.error_message = "not allowed to describe the configs of " + resource.resource_name;
+    return out;
+  }
   if (resource.resource_type == kTopicResource) {
     auto topic = ctx.broker.logs.describe_topic(resource.resource_name);
     if (!topic) {

@@ -20,6 +20,11 @@ void handle_describe_groups(const RequestContext& ctx, Respond respond) {
       response.groups.push_back(std::move(out));
       continue;
     }
+    if (!may_group(ctx, security::AclOperation::describe, group_id)) {
+      out.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+      response.groups.push_back(std::move(out));
+      continue;
+    }
     coordinator::GroupDescription group = ctx.broker.groups->describe_group(group_id);
     out.error_code = model::to_wire(group.error);
     out.group_state = std::move(group.state);

@@ -24,6 +24,12 @@ void handle_describe_transactions(const RequestContext& ctx, Respond respond) {
   }
   for (const auto& d : ctx.broker.transactions->describe(request.transactional_ids)) {
     DescribeTransactionsResponse::TransactionState out;
+    if (!may_transactional_id(ctx, security::AclOperation::describe, d.metadata.transactional_id)) {
+      out.error_code = model::to_wire(model::ErrorCode::transactional_id_authorization_failed);
+      out.transactional_id = d.metadata.transactional_id;
+      response.transaction_states.push_back(std::move(out));
+      continue;
+    }
     out.error_code = model::to_wire(d.error);
     out.transactional_id = d.metadata.transactional_id;
     if (d.error == model::ErrorCode::none) {

@@ -11,11 +11,14 @@ namespace {
 void handle_end_txn(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::EndTxnRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
-  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
+  const bool allowed =
+      may_transactional_id(ctx, security::AclOperation::write, request->transactional_id);
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(), allowed,
                            respond = std::move(respond)]() mutable {
     protocol::EndTxnResponse response;
     const model::ErrorCode code =
-        broker.transactions == nullptr
+        !allowed ? model::ErrorCode::transactional_id_authorization_failed
+        : broker.transactions == nullptr
             ? model::ErrorCode::coordinator_not_available
             : broker.transactions->end_transaction(request->transactional_id, request->producer_id,
                                                    request->producer_epoch, request->committed);

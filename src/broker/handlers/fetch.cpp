@@ -9,6 +9,7 @@
 #include "protocol/gen/fetch.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "broker/handlers/handler.hpp"
 #include "model/record_batch.hpp"
@@ -27,6 +28,8 @@ struct PendingFetch {
   protocol::FetchRequest request;
   Clock::time_point deadline;
   Respond respond;
+  // Topics of the request the key may not read: answered TOPIC_AUTHORIZATION_FAILED.
+  std::set<std::string> denied;
 };
 
 // `first`: no partition before this one returned records, so its first batch may exceed the
@@ -101,8 +104,16 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
       const size_t left = total >= max_bytes ? 0 : max_bytes - total;
       size_t budget = std::min(left, size_t(std::max(partition.partition_max_bytes, 0)));
       if (total == 0) budget = std::max<size_t>(budget, 1);
-      auto data = read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
-                                 request.isolation_level == 1, watches);
+      FetchResponse::PartitionData data;
+      if (fetch->denied.contains(topic.topic)) {
+        data.partition_index = partition.partition;
+        data.high_watermark = -1;
+        data.records = std::string();
+        data.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+      } else {
+        data = read_partition(fetch->broker, topic.topic, partition, budget, total == 0,
+                              request.isolation_level == 1, watches);
+      }
       has_error = has_error || data.error_code != 0;
       if (first_error == 0) first_error = data.error_code;
       total += data.records ? data.records->size() : 0;
@@ -135,9 +146,13 @@ void handle_fetch(const RequestContext& ctx, Respond respond) {
   // A fetch only reads: the connection's next request need not wait for its long poll.
   ctx.proceed();
   const auto wait = std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
+  std::set<std::string> denied;
+  for (const auto& topic : request.topics) {
+    if (!may_topic(ctx, security::AclOperation::read, topic.topic)) denied.insert(topic.topic);
+  }
   auto fetch = std::make_shared<PendingFetch>(PendingFetch{ctx.broker, ctx.waiter, ctx.version(),
                                                            std::move(request), Clock::now() + wait,
-                                                           std::move(respond)});
+                                                           std::move(respond), std::move(denied)});
   read_later(fetch);
 }
 

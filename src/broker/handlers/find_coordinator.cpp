@@ -24,6 +24,10 @@ void handle_find_coordinator(const RequestContext& ctx, Respond respond) {
     response.port = -1;
     return respond(encode_response(ctx, response));
   }
+  // Kafka refuses FindCoordinator for a group or transactional id the key may not describe.
+  // Here the coordinator is this broker, whom the client already knows, so answering tells
+  // nothing; the request that uses the group says GROUP_AUTHORIZATION_FAILED instead, which
+  // kafkajs reports as such (it turns a refused FindCoordinator into "coordinator not found").
   response.node_id = config.node_id;
   AdvertisedAddress address = advertised_address(ctx);
   response.host = std::move(address.host);

@@ -87,6 +87,7 @@ struct ConnectionAuth {
   std::string principal;  // the authenticated key
   bool superuser = false;
   bool tls = false;  // the connection came in on the TLS listener
+  std::string host;  // the client's address, for ACLs' host field
 };
 
 // The connection's next SASL token -> the server's answer; moves `auth` to authenticated when
@@ -103,6 +104,20 @@ struct RequestContext {
 
   int16_t version() const { return header.request_api_version; }
 };
+
+// Whether the connection may do `operation` on the resource: anyone when the broker has no keys,
+// a superuser always, any other key only where an ACL allows it (security/acl.hpp).
+bool authorized(const RequestContext& ctx, security::AclOperation operation,
+                security::ResourceType type, std::string_view name);
+// Shorthands for the common checks.
+bool may_topic(const RequestContext& ctx, security::AclOperation operation, std::string_view topic);
+bool may_group(const RequestContext& ctx, security::AclOperation operation, std::string_view group);
+bool may_cluster(const RequestContext& ctx, security::AclOperation operation);
+bool may_transactional_id(const RequestContext& ctx, security::AclOperation operation,
+                          std::string_view id);
+// For a config resource (2 topic, 4 broker): none, or the authorization error to answer.
+model::ErrorCode config_refusal(const RequestContext& ctx, security::AclOperation operation,
+                                int8_t resource_type, std::string_view name);
 
 // The address a client is told to connect to: that of the listener it came in on.
 struct AdvertisedAddress {
@@ -216,6 +231,9 @@ extern const Handler kAddPartitionsToTxnHandler;
 extern const Handler kAddOffsetsToTxnHandler;
 extern const Handler kEndTxnHandler;
 extern const Handler kTxnOffsetCommitHandler;
+extern const Handler kDescribeAclsHandler;
+extern const Handler kCreateAclsHandler;
+extern const Handler kDeleteAclsHandler;
 extern const Handler kDescribeTransactionsHandler;
 extern const Handler kListTransactionsHandler;
 extern const Handler kSaslHandshakeHandler;

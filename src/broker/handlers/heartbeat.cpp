@@ -12,6 +12,8 @@ void handle_heartbeat(const RequestContext& ctx, Respond respond) {
   protocol::HeartbeatResponse response;
   if (ctx.broker.groups == nullptr) {
     response.error_code = kNoCoordinator;
+  } else if (!may_group(ctx, security::AclOperation::read, request.group_id)) {
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
   } else {
     response.error_code = model::to_wire(
         ctx.broker.groups->heartbeat({.group_id = std::move(request.group_id),

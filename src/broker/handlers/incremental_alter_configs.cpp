@@ -66,6 +66,12 @@ void handle_incremental_alter_configs(const RequestContext& ctx, Respond respond
         break;
       }
     }
+    if (const auto refused = config_refusal(ctx, security::AclOperation::alter_configs,
+                                            resource.resource_type, resource.resource_name);
+        refused != model::ErrorCode::none) {
+      outcome = AlterOutcome{model::to_wire(refused),
+                             "not allowed to alter the configs of " + resource.resource_name};
+    }
     if (outcome.error_code == 0) {
       outcome = alter_resource(ctx.broker, resource.resource_type, resource.resource_name, changes,
                                request.validate_only);

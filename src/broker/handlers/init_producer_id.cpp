@@ -14,8 +14,22 @@ namespace {
 void handle_init_producer_id(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::InitProducerIdRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
+  // A transactional id needs WRITE on it; an idempotent producer IDEMPOTENT_WRITE on the cluster
+  // or, as since Kafka 3.0, WRITE on some topic.
+  model::ErrorCode refused = model::ErrorCode::none;
+  if (request->transactional_id && !request->transactional_id->empty()) {
+    if (!may_transactional_id(ctx, security::AclOperation::write, *request->transactional_id)) {
+      refused = model::ErrorCode::transactional_id_authorization_failed;
+    }
+  } else if (!may_cluster(ctx, security::AclOperation::idempotent_write) &&
+             !(ctx.broker.acls != nullptr &&
+               ctx.broker.acls->allowed_on_any("User:" + ctx.auth.principal,
+                                               security::AclOperation::write,
+                                               security::ResourceType::topic))) {
+    refused = model::ErrorCode::cluster_authorization_failed;
+  }
   // The coordinator appends to its state log, which may wait for fdatasync.
-  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
+  ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(), refused,
                            respond = std::move(respond)]() mutable {
     protocol::InitProducerIdResponse response;
     response.producer_id = -1;
@@ -25,6 +39,7 @@ void handle_init_producer_id(const RequestContext& ctx, Respond respond) {
       response.error_code = txn_error(code, version >= 4);
       answer();
     };
+    if (refused != model::ErrorCode::none) return fail(refused);
     if (broker.producer_ids == nullptr) return fail(model::ErrorCode::coordinator_not_available);
     if (request->transactional_id && !request->transactional_id->empty()) {
       if (broker.transactions == nullptr) {

@@ -16,6 +16,11 @@ void handle_join_group(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  if (!may_group(ctx, security::AclOperation::read, request.group_id)) {
+    protocol::JoinGroupResponse response;
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+    return respond(encode_response(ctx, response));
+  }
   coordinator::JoinRequest join;
   join.group_id = std::move(request.group_id);
   join.member_id = std::move(request.member_id);

@@ -14,6 +14,10 @@ void handle_leave_group(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  if (!may_group(ctx, security::AclOperation::read, request.group_id)) {
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+    return respond(encode_response(ctx, response));
+  }
   // v0-2 name one member; v3 a batch, with an error per member.
   std::vector<coordinator::LeavingMember> leaving;
   if (ctx.version() < 3) {

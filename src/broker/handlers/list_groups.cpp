@@ -26,7 +26,10 @@ void handle_list_groups(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  // Describe on the cluster lists every group; otherwise the groups the key may describe.
+  const bool all = may_cluster(ctx, security::AclOperation::describe);
   for (const auto& group : ctx.broker.groups->list_groups()) {
+    if (!all && !may_group(ctx, security::AclOperation::describe, group.group_id)) continue;
     const std::string state = coordinator::group_state_name(group.state);
     if (!request.states_filter.empty()) {
       bool wanted = false;
@@ -43,8 +46,8 @@ void handle_list_groups(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// librdkafka's legacy list_groups() sends v0 (tests/compat covers it); v3 is flexible, v4 filters by state,
-// v5 (group types, KIP-848) is not implemented.
+// librdkafka's legacy list_groups() sends v0 (tests/compat covers it); v3 is flexible, v4 filters
+// by state, v5 (group types, KIP-848) is not implemented.
 const Handler kListGroupsHandler{protocol::ApiKey::list_groups, 0, 4, &handle_list_groups};
 
 }  // namespace kafka_do::broker::handlers

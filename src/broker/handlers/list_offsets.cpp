@@ -66,7 +66,15 @@ void handle_list_offsets(const RequestContext& ctx, Respond respond) {
   for (const auto& topic : request.topics) {
     ListOffsetsResponse::ListOffsetsTopicResponse topic_response;
     topic_response.name = topic.name;
+    const bool may_describe = may_topic(ctx, security::AclOperation::describe, topic.name);
     for (const auto& partition : topic.partitions) {
+      if (!may_describe) {
+        ListOffsetsResponse::ListOffsetsPartitionResponse denied;
+        denied.partition_index = partition.partition_index;
+        denied.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+        topic_response.partitions.push_back(std::move(denied));
+        continue;
+      }
       topic_response.partitions.push_back(
           lookup(ctx.broker, topic.name, partition, request.isolation_level == 1));
     }

@@ -37,6 +37,7 @@ void handle_list_transactions(const RequestContext& ctx, Respond respond) {
     if (request.duration_filter >= 0 &&
         (m.state != coordinator::TxnState::ongoing || now - m.start_ms < request.duration_filter))
       continue;
+    if (!may_transactional_id(ctx, security::AclOperation::describe, m.transactional_id)) continue;
     response.transaction_states.push_back(
         {.transactional_id = m.transactional_id,
          .producer_id = m.producer_id,

@@ -49,7 +49,10 @@ void handle_metadata(const RequestContext& ctx, Respond respond) {
   const bool all_topics = !request.topics || (ctx.version() == 0 && request.topics->empty());
   if (all_topics) {
     for (const std::string& name : broker.logs.topic_names()) {
-      response.topics.push_back(describe(broker, name));
+      // Only the topics the key may describe: the others do not exist for it.
+      if (may_topic(ctx, security::AclOperation::describe, name)) {
+        response.topics.push_back(describe(broker, name));
+      }
     }
     return respond(encode_response(ctx, response));
   }
@@ -59,7 +62,16 @@ void handle_metadata(const RequestContext& ctx, Respond respond) {
   for (const auto& requested : *request.topics) {
     if (!requested.name) continue;  // lookups by topic id (v10+) are not advertised
     const std::string& name = *requested.name;
-    if (may_create && !broker.logs.has_topic(name)) {
+    if (!may_topic(ctx, security::AclOperation::describe, name)) {
+      MetadataResponse::MetadataResponseTopic topic;
+      topic.name = name;
+      topic.error_code = model::to_wire(model::ErrorCode::topic_authorization_failed);
+      response.topics.push_back(std::move(topic));
+      continue;
+    }
+    const bool may_create_this = may_cluster(ctx, security::AclOperation::create) ||
+                                 may_topic(ctx, security::AclOperation::create, name);
+    if (may_create && may_create_this && !broker.logs.has_topic(name)) {
       Status created = broker.logs.create_topic(name, config.default_partitions);
       if (!created && created.error().code() != Errc::already_exists) {
         MetadataResponse::MetadataResponseTopic topic;
@@ -76,7 +88,8 @@ void handle_metadata(const RequestContext& ctx, Respond respond) {
 
 }  // namespace
 
-// v9+ is flexible and v10+ adds topic ids; kcat, librdkafka, kafka-python and kafkajs use at most v6.
+// v9+ is flexible and v10+ adds topic ids; kcat, librdkafka, kafka-python and kafkajs use at most
+// v6.
 const Handler kMetadataHandler{protocol::ApiKey::metadata, 0, 8, &handle_metadata};
 
 }  // namespace kafka_do::broker::handlers

@@ -19,6 +19,10 @@ void handle_offset_delete(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  if (!may_group(ctx, security::AclOperation::remove, request.group_id)) {
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+    return respond(encode_response(ctx, response));
+  }
   std::vector<coordinator::TopicPartition> partitions;
   for (const auto& topic : request.topics) {
     for (const auto& p : topic.partitions) partitions.push_back({topic.name, p.partition_index});

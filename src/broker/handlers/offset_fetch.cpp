@@ -14,6 +14,10 @@ void handle_offset_fetch(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  if (!may_group(ctx, security::AclOperation::describe, request.group_id)) {
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+    return respond(encode_response(ctx, response));
+  }
   // Null topics (v2+) = every partition the group has committed.
   std::optional<std::vector<coordinator::TopicPartition>> wanted;
   if (request.topics) {
@@ -26,6 +30,12 @@ void handle_offset_fetch(const RequestContext& ctx, Respond respond) {
       ctx.broker.groups->fetch_offsets(request.group_id, wanted, request.require_stable);
   response.error_code = model::to_wire(fetched.error);
   for (auto& entry : fetched.partitions) {
+    if (!may_topic(ctx, security::AclOperation::describe, entry.topic)) {
+      if (!request.topics) continue;  // all of the group's: only those the key may see
+      entry.offset = -1;
+      entry.metadata.reset();
+      entry.error = model::ErrorCode::topic_authorization_failed;
+    }
     if (response.topics.empty() || response.topics.back().name != entry.topic) {
       response.topics.push_back({.name = entry.topic, .partitions = {}});
     }

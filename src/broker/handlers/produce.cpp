@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -91,8 +92,14 @@ ProduceResponse::PartitionProduceResponse append(
   return out;
 }
 
+// What the key may not do, decided on the network thread (the context does not outlive it).
+struct ProduceRefusals {
+  bool transactional_id = false;  // no WRITE on the request's transactional id
+  std::set<std::string> topics;   // no WRITE on these topics
+};
+
 void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t version,
-                Proceed& proceed, Respond& respond) {
+                const ProduceRefusals& refusals, Proceed& proceed, Respond& respond) {
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
   const auto started = Clock::now();
   ProduceResponse response;
@@ -107,12 +114,17 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
   for (auto& topic : request.topic_data) {
     ProduceResponse::TopicProduceResponse topic_response;
     topic_response.name = topic.name;
+    const model::ErrorCode refused =
+        !valid_acks                 ? model::ErrorCode::invalid_required_acks
+        : refusals.transactional_id ? model::ErrorCode::transactional_id_authorization_failed
+        : refusals.topics.contains(topic.name) ? model::ErrorCode::topic_authorization_failed
+                                               : model::ErrorCode::none;
     for (auto& data : topic.partition_data) {
-      if (!valid_acks) {
+      if (refused != model::ErrorCode::none) {
         ProduceResponse::PartitionProduceResponse rejected;
         rejected.index = data.index;
         rejected.base_offset = -1;
-        rejected.error_code = model::to_wire(model::ErrorCode::invalid_required_acks);
+        rejected.error_code = model::to_wire(refused);
         topic_response.partition_responses.push_back(std::move(rejected));
         continue;
       }
@@ -160,9 +172,19 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
 void handle_produce(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::ProduceRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
+  ProduceRefusals refusals;
+  refusals.transactional_id =
+      request->transactional_id &&
+      !may_transactional_id(ctx, security::AclOperation::write, *request->transactional_id);
+  for (const auto& topic : request->topic_data) {
+    if (!may_topic(ctx, security::AclOperation::write, topic.name)) {
+      refusals.topics.insert(topic.name);
+    }
+  }
   ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(),
-                           proceed = ctx.proceed, respond = std::move(respond)]() mutable {
-    append_all(broker, *request, version, proceed, respond);
+                           refusals = std::move(refusals), proceed = ctx.proceed,
+                           respond = std::move(respond)]() mutable {
+    append_all(broker, *request, version, refusals, proceed, respond);
   });
 }
 

@@ -15,6 +15,11 @@ void handle_sync_group(const RequestContext& ctx, Respond respond) {
     response.error_code = kNoCoordinator;
     return respond(encode_response(ctx, response));
   }
+  if (!may_group(ctx, security::AclOperation::read, request.group_id)) {
+    protocol::SyncGroupResponse response;
+    response.error_code = model::to_wire(model::ErrorCode::group_authorization_failed);
+    return respond(encode_response(ctx, response));
+  }
   coordinator::SyncRequest sync;
   sync.group_id = std::move(request.group_id);
   sync.generation_id = request.generation_id;

@@ -174,6 +174,11 @@ asio::awaitable<void> Server::Impl::listen(Listener& listener) {
     asio::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // responses are small and latency-bound
     handlers::ConnectionAuth auth(listener.plain_auth_allowed, listener.tls);
+    {
+      asio::error_code remote_ec;
+      const auto remote = socket.remote_endpoint(remote_ec);
+      if (!remote_ec) auth.host = remote.address().to_string();
+    }
     auto connection = std::make_shared<Connection>(
         next_connection_id++,
         listener.tls ? Stream(std::move(socket), tls_context) : Stream(std::move(socket)),

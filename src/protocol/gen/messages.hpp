@@ -10,11 +10,14 @@
 #include "protocol/gen/api_versions.hpp"
 #include "protocol/gen/consumer_protocol_assignment.hpp"
 #include "protocol/gen/consumer_protocol_subscription.hpp"
+#include "protocol/gen/create_acls.hpp"
 #include "protocol/gen/create_partitions.hpp"
 #include "protocol/gen/create_topics.hpp"
+#include "protocol/gen/delete_acls.hpp"
 #include "protocol/gen/delete_groups.hpp"
 #include "protocol/gen/delete_records.hpp"
 #include "protocol/gen/delete_topics.hpp"
+#include "protocol/gen/describe_acls.hpp"
 #include "protocol/gen/describe_cluster.hpp"
 #include "protocol/gen/describe_configs.hpp"
 #include "protocol/gen/describe_groups.hpp"
@@ -187,6 +190,24 @@ struct ApiMessages<ApiKey::txn_offset_commit> {
 };
 
 template <>
+struct ApiMessages<ApiKey::describe_acls> {
+  using Request = DescribeAclsRequest;
+  using Response = DescribeAclsResponse;
+};
+
+template <>
+struct ApiMessages<ApiKey::create_acls> {
+  using Request = CreateAclsRequest;
+  using Response = CreateAclsResponse;
+};
+
+template <>
+struct ApiMessages<ApiKey::delete_acls> {
+  using Request = DeleteAclsRequest;
+  using Response = DeleteAclsResponse;
+};
+
+template <>
 struct ApiMessages<ApiKey::describe_configs> {
   using Request = DescribeConfigsRequest;
   using Response = DescribeConfigsResponse;
@@ -272,6 +293,9 @@ void for_each_api(F&& f) {
   f(ApiMessages<ApiKey::add_offsets_to_txn>{});
   f(ApiMessages<ApiKey::end_txn>{});
   f(ApiMessages<ApiKey::txn_offset_commit>{});
+  f(ApiMessages<ApiKey::describe_acls>{});
+  f(ApiMessages<ApiKey::create_acls>{});
+  f(ApiMessages<ApiKey::delete_acls>{});
   f(ApiMessages<ApiKey::describe_configs>{});
   f(ApiMessages<ApiKey::alter_configs>{});
   f(ApiMessages<ApiKey::sasl_authenticate>{});

@@ -3,7 +3,10 @@
 // CLI and a key file made by `kafkado keys`; kafkajs connects with `ssl: { ca }` and
 // SCRAM-SHA-256 and SCRAM-SHA-512, produces and consumes; a wrong secret is refused with
 // kafkajs's KafkaJSSASLAuthenticationError, a client that trusts another CA fails its TLS
-// handshake.
+// handshake. Then ACLs through kafkajs's admin (createAcls, describeAcls, deleteAcls): a key
+// allowed to READ topic `a` and group `js-readers` consumes `a` but cannot produce to it
+// (TOPIC_AUTHORIZATION_FAILED), does not see `b` in metadata, and cannot join another group
+// (GROUP_AUTHORIZATION_FAILED).
 //
 // Usage: node kafkajs_security_test.js KAFKADO   (next to node_modules with kafkajs 2.2.4)
 'use strict'
@@ -13,7 +16,8 @@ const childProcess = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { Kafka, logLevel } = require('kafkajs')
+const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes,
+  ResourcePatternTypes } = require('kafkajs')
 
 const { startServer, stopServer, killServer, withTimeout, waitUntil } =
   require('./compat_support.js')
@@ -95,6 +99,90 @@ async function run(server, dir) {
     e => assert.match(`${e.name} ${e.message}`, /certificate|SSL|Connection/i))
 }
 
+async function acls(server, dir) {
+  const ca = path.join(dir, 'ca.pem')
+  const root = client(server.broker, ca, { mechanism: 'scram-sha-512', username: 'js-app', password: 'js-s3cret' })
+  const reader = client(server.broker, ca, { mechanism: 'scram-sha-256', username: 'js-reader', password: 'rd' })
+  const producer = root.producer({ allowAutoTopicCreation: true })
+  await producer.connect()
+  await producer.send({ topic: 'a', messages: [{ value: 'a-0' }, { value: 'a-1' }] })
+  await producer.send({ topic: 'b', messages: [{ value: 'b-0' }] })
+  await producer.disconnect()
+
+  const admin = root.admin()
+  await admin.connect()
+  const binding = (resourceType, resourceName) => ({
+    resourceType, resourceName, resourcePatternType: ResourcePatternTypes.LITERAL,
+    principal: 'User:js-reader', host: '*', operation: AclOperationTypes.READ,
+    permissionType: AclPermissionTypes.ALLOW
+  })
+  await admin.createAcls({ acl: [binding(AclResourceTypes.TOPIC, 'a'), binding(AclResourceTypes.GROUP, 'js-readers')] })
+  const described = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY
+  })
+  assert.deepEqual(described.resources.map(r => r.resourceName).sort(), ['a', 'js-readers'])
+  console.log('kafkajs createAcls/describeAcls: 2 bindings for User:js-reader')
+
+  const readerAdmin = reader.admin()
+  await readerAdmin.connect()
+  const metadata = await readerAdmin.fetchTopicMetadata()
+  const names = metadata.topics.map(t => t.name)
+  assert.ok(names.includes('a') && !names.includes('b'), `reader sees ${names}`)
+  await readerAdmin.disconnect()
+
+  const readerProducer = reader.producer()
+  await readerProducer.connect()
+  let produceError = null
+  try {
+    await readerProducer.send({ topic: 'a', messages: [{ value: 'not allowed' }] })
+  } catch (e) {
+    produceError = e
+  }
+  await readerProducer.disconnect()
+  assert.ok(produceError, 'the reader produced to a')
+  assert.equal(produceError.type, 'TOPIC_AUTHORIZATION_FAILED', String(produceError))
+
+  const consumer = reader.consumer({ groupId: 'js-readers' })
+  await consumer.connect()
+  await consumer.subscribe({ topic: 'a', fromBeginning: true })
+  const got = []
+  await consumer.run({ eachMessage: async ({ message }) => { got.push(message.value.toString()) } })
+  await waitUntil(() => got.length >= 2, 30000, 'the reader consuming a')
+  await consumer.disconnect()
+  assert.deepEqual(got, ['a-0', 'a-1'])
+
+  const other = reader.consumer({ groupId: 'not-granted', retry: { retries: 0 } })
+  // run() returns before the group is joined: the refusal arrives as the consumer's crash.
+  const crashed = new Promise(resolve => {
+    other.on(other.events.CRASH, event => resolve(event.payload.error))
+  })
+  let error = null
+  try {
+    await other.connect()
+    await other.subscribe({ topic: 'a', fromBeginning: true })
+    await other.run({ eachMessage: async () => {} })
+    error = await withTimeout(crashed, 20000, 'the refused consumer to crash')
+  } catch (e) {
+    error = e
+  }
+  await other.disconnect().catch(() => {})
+  assert.ok(error, 'joining a group without READ on it was not refused')
+  assert.equal(error.type, 'GROUP_AUTHORIZATION_FAILED', String(error))
+  console.log('reader: consumes a; produce to a TOPIC_AUTHORIZATION_FAILED, b hidden, another ' +
+    'group GROUP_AUTHORIZATION_FAILED')
+
+  await admin.deleteAcls({ filters: [{ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY, principal: 'User:js-reader' }] })
+  const left = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY
+  })
+  assert.deepEqual(left.resources, [])
+  await admin.disconnect()
+  console.log('kafkajs deleteAcls: none left')
+}
+
 async function main() {
   const kafkado = process.argv[2]
   if (!kafkado) {
@@ -106,10 +194,13 @@ async function main() {
   const keys = path.join(dir, 'keys')
   childProcess.execFileSync(kafkado, ['keys', 'add', 'js-app', '--secret', 'js-s3cret',
     '--superuser', '--api-keys', keys], { stdio: 'ignore' })
+  childProcess.execFileSync(kafkado, ['keys', 'add', 'js-reader', '--secret', 'rd', '--api-keys',
+    keys], { stdio: 'ignore' })
   const server = await startServer(kafkado, ['--tls-cert', path.join(dir, 'server.pem'),
     '--tls-key', path.join(dir, 'server.key'), '--api-keys', keys])
   try {
     await withTimeout(run(server, dir), 90000, 'the kafkajs security test')
+    await withTimeout(acls(server, dir), 90000, 'the kafkajs ACL test')
   } catch (e) {
     killServer(server)
     console.error(`FAIL: ${e.stack || e}`)
