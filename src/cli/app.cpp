@@ -333,6 +333,33 @@ int run(int argc, char** argv) {
       ->add_option("--plaintext-listen", serve_options.plaintext_listen,
                    "HOST:PORT of a plaintext listener beside the TLS one")
       ->needs(tls_cert);
+  serve_cmd
+      ->add_option("--max-connections", serve_options.max_connections,
+                   "Connections open at once; more are closed when accepted (Kafka's "
+                   "max.connections)")
+      ->check(CLI::Range(size_t(1), size_t(1) << 20))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections-per-ip", serve_options.max_connections_per_ip,
+                   "Connections open at once from one client address (max.connections.per.ip)")
+      ->check(CLI::Range(size_t(1), size_t(1) << 20))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--connections-max-idle-ms", serve_options.connections_max_idle_ms,
+                   "A connection with nothing in flight for this long is closed")
+      ->check(CLI::Range(int64_t(10), int64_t(7) * 24 * 3600 * 1000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--authentication-timeout-ms", serve_options.authentication_timeout_ms,
+                   "Time a new connection has to finish its TLS handshake and, with --api-keys, "
+                   "SASL authentication")
+      ->check(CLI::Range(int64_t(10), int64_t(3600) * 1000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--request-read-timeout-ms", serve_options.request_read_timeout_ms,
+                   "Time a request may take to arrive once its size has (slow senders)")
+      ->check(CLI::Range(int64_t(10), int64_t(3600) * 1000))
+      ->capture_default_str();
   serve_cmd->add_option("--allow-plaintext-auth", serve_options.allow_plaintext_auth,
                         "Offer SASL/PLAIN (the secret in clear) on plaintext listeners (true|"
                         "false; default: only on loopback addresses)");

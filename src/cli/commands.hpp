@@ -114,6 +114,12 @@ struct ServeOptions {
   std::optional<std::string> plaintext_listen;  // HOST:PORT of a plaintext listener beside TLS
   // SASL/PLAIN on a plaintext listener; unset: only on loopback addresses.
   std::optional<bool> allow_plaintext_auth;
+  // Connection limits (broker::ServerOptions).
+  size_t max_connections = 10000;
+  size_t max_connections_per_ip = 1000;
+  int64_t connections_max_idle_ms = 10 * 60 * 1000;
+  int64_t authentication_timeout_ms = 10 * 1000;
+  int64_t request_read_timeout_ms = 30 * 1000;
   size_t max_request_bytes = size_t(100) << 20;         // larger request frames are refused
   int64_t cleaner_backoff_ms = 15000;                   // log.cleaner.backoff.ms
   size_t cleaner_map_bytes = size_t(16) << 20;          // log.cleaner.dedupe.buffer.size

@@ -1,5 +1,6 @@
 // `kafkado serve`: run the Kafka-protocol broker on a data directory until SIGINT/SIGTERM.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <csignal>
@@ -98,12 +99,23 @@ Result<std::unique_ptr<broker::HttpServer>> start_http(
   return std::move(*http);
 }
 
+// Each connection is a file descriptor, and the default soft limit (1024) is below
+// --max-connections: take what the hard limit allows, as servers commonly do.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 Status serve(const GlobalOptions& global, const ServeOptions& options) {
   // Before any other thread starts, so that only its watcher thread receives the signals.
   StopSignal stop;
   keep_request_buffers_mapped();
+  raise_open_file_limit();
   KD_ASSIGN(auto listen, parse_host_port(options.listen));
   std::unique_ptr<broker::security::KeyFile> keys;
   if (options.api_keys_file) {
@@ -166,6 +178,12 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
     server_options.plaintext_port = plaintext.second;
   }
   server_options.allow_plaintext_auth = options.allow_plaintext_auth;
+  server_options.max_connections = options.max_connections;
+  server_options.max_connections_per_address = options.max_connections_per_ip;
+  server_options.idle_timeout = std::chrono::milliseconds(options.connections_max_idle_ms);
+  server_options.authentication_timeout =
+      std::chrono::milliseconds(options.authentication_timeout_ms);
+  server_options.request_read_timeout = std::chrono::milliseconds(options.request_read_timeout_ms);
   KD_ASSIGN(auto server, broker::Server::create(broker, server_options));
 
   // Without --advertise, clients are told the address we listen on (with the real port when

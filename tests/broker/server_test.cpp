@@ -18,6 +18,7 @@
 
 #include "base/coding.hpp"
 #include "base/file_system.hpp"
+#include "broker/security/scram_client.hpp"
 #include "model/control_record.hpp"
 #include "protocol/gen/add_partitions_to_txn.hpp"
 #include "protocol/gen/api_versions.hpp"
@@ -34,7 +35,6 @@
 #include "support/batches.hpp"
 #include "support/forwarding_file_system.hpp"
 #include "support/temp_dir.hpp"
-#include "broker/security/scram_client.hpp"
 
 namespace kafka_do::broker {
 namespace {
@@ -196,14 +196,16 @@ class ServerTest : public ::testing::Test {
   // What the broker's logs are opened on and with; fixtures override them.
   virtual std::shared_ptr<fs::FileSystem> file_system() { return fs::posix_file_system(); }
   virtual storage::LogOptions log_options() { return {}; }
+  virtual ServerOptions server_options() {
+    return {.listen_host = "127.0.0.1", .listen_port = 0, .max_frame_bytes = kFrameLimit};
+  }
 
   void SetUp() override {
     auto logs = storage::LogManager::open(file_system(), dir_ / "data", log_options());
     ASSERT_TRUE(logs) << logs.error().to_string();
     logs_ = std::move(*logs);
     broker_ = std::make_unique<Broker>(Broker{*logs_, {}});
-    auto server = Server::create(
-        *broker_, {.listen_host = "127.0.0.1", .listen_port = 0, .max_frame_bytes = kFrameLimit});
+    auto server = Server::create(*broker_, server_options());
     ASSERT_TRUE(server) << server.error().to_string();
     server_ = std::move(*server);
     thread_ = std::thread([this] { server_->run(); });
@@ -818,6 +820,80 @@ TEST_F(SaslTest, UnknownMechanismIsRefusedWithTheOfferedOnes) {
   RawClient client(port());
   EXPECT_EQ(handshake(client, "GSSAPI"),
             model::to_wire(model::ErrorCode::unsupported_sasl_mechanism));
+}
+
+// Connection limits with short times, so that each is seen within the client's 5 s read timeout.
+class LimitsTest : public ServerTest {
+ protected:
+  ServerOptions server_options() override {
+    ServerOptions options = ServerTest::server_options();
+    options.max_connections_per_address = 3;
+    options.idle_timeout = std::chrono::milliseconds(300);
+    options.request_read_timeout = std::chrono::milliseconds(300);
+    return options;
+  }
+};
+
+TEST_F(LimitsTest, ConnectionsOverThePerAddressLimitAreClosedAtOnce) {
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(clients.back()->send_all(api_versions_request(i)));
+    ASSERT_EQ(clients.back()->read_response_correlation_id(), i);
+  }
+  RawClient fourth(port());
+  EXPECT_TRUE(fourth.closed_by_peer());
+  // The limit counts open connections: one closed makes room (the broker sees the close soon).
+  clients.pop_back();
+  bool served = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!served && std::chrono::steady_clock::now() < deadline) {
+    RawClient again(port());
+    served = again.send_all(api_versions_request(7)) && again.read_response_correlation_id() == 7;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST_F(LimitsTest, IdleConnectionsAndSlowRequestsAreClosed) {
+  RawClient idle(port());
+  ASSERT_TRUE(idle.send_all(api_versions_request(1)));
+  ASSERT_EQ(idle.read_response_correlation_id(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(idle.closed_by_peer()) << "an idle connection outlived the idle timeout";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+
+  // A frame whose size arrived but whose body trickles in (slowloris).
+  RawClient slow(port());
+  std::string partial = size_prefix(100);
+  partial += "0123456789";
+  ASSERT_TRUE(slow.send_all(partial));
+  EXPECT_TRUE(slow.closed_by_peer()) << "a request that never arrives whole held its connection";
+}
+
+class AuthenticationTimeoutTest : public SaslTest {
+ protected:
+  ServerOptions server_options() override {
+    ServerOptions options = ServerTest::server_options();
+    options.authentication_timeout = std::chrono::milliseconds(300);
+    return options;
+  }
+};
+
+TEST_F(AuthenticationTimeoutTest, ConnectionsThatDoNotAuthenticateInTimeAreClosed) {
+  RawClient stalled(port());  // SaslHandshake, then nothing
+  protocol::SaslHandshakeRequest handshake;
+  handshake.mechanism = "SCRAM-SHA-512";
+  EXPECT_EQ(round_trip<protocol::SaslHandshakeResponse>(stalled, 1, handshake).error_code, 0);
+  RawClient silent(port());
+  EXPECT_TRUE(stalled.closed_by_peer());
+  EXPECT_TRUE(silent.closed_by_peer());
+  // One that authenticates in time stays, past the timeout.
+  RawClient good(port());
+  ASSERT_EQ(authenticate(good, "alice", "s3cret:with-colon"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  protocol::MetadataRequest metadata;
+  EXPECT_EQ(round_trip<protocol::MetadataResponse>(good, 1, metadata).brokers.size(), 1u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "broker/net/server.hpp"
 
+#include <algorithm>
 #include <asio.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
@@ -89,6 +90,39 @@ struct Connection {
   // An answer asked to close (a malformed request): nothing after it is read or written.
   bool closing = false;
   bool closed = false;
+  // For the limits' sweep (Server::Impl::sweep): when the connection opened, when it last read
+  // a whole request or wrote a response, and when the frame being read had its size read.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point opened = Clock::now();
+  Clock::time_point last_activity = opened;
+  std::optional<Clock::time_point> frame_started;
+  bool handshake_done = false;
+};
+
+// "Each limit logs once per offender": at most one line a minute per limit and client address,
+// with how many were closed in between.
+class LimitLog {
+ public:
+  void closed(const std::string& limit, const std::string& address, const std::string& line) {
+    auto& entry = entries_[limit + " " + address];
+    const auto now = std::chrono::steady_clock::now();
+    ++entry.suppressed;
+    if (entry.logged && now - *entry.logged < std::chrono::minutes(1)) return;
+    log_line(
+        "%s%s", line.c_str(),
+        entry.suppressed > 1
+            ? (" (" + std::to_string(entry.suppressed) + " connections in the last minute)").c_str()
+            : "");
+    entry.logged = now;
+    entry.suppressed = 0;
+  }
+
+ private:
+  struct Entry {
+    std::optional<std::chrono::steady_clock::time_point> logged;
+    size_t suppressed = 0;
+  };
+  std::map<std::string, Entry> entries_;
 };
 
 // An acceptor and what its connections are: TLS or not, PLAIN offered or not.
@@ -118,6 +152,9 @@ struct Server::Impl final : handlers::Waiter {
   // What new TLS connections use; a reload replaces it (io thread only).
   std::shared_ptr<asio::ssl::context> tls_context;
   std::map<uint64_t, std::shared_ptr<Connection>> connections;
+  std::map<std::string, size_t> connections_per_address;
+  LimitLog limit_log;
+  asio::steady_timer sweep_timer{io};
   uint64_t next_connection_id = 0;
   // Long-poll waits in progress, cut short by stop().
   std::set<std::shared_ptr<AppendWait>> waits;
@@ -125,6 +162,8 @@ struct Server::Impl final : handlers::Waiter {
 
   Status add_listener(const std::string& host, uint16_t port, bool tls, std::string_view flag);
   asio::awaitable<void> listen(Listener& listener);
+  bool over_connection_limits(const std::string& address);
+  void sweep();
   asio::awaitable<void> read_requests(std::shared_ptr<Connection> connection);
   asio::awaitable<bool> handshake(Connection& connection);
   bool take_sasl_token(const std::shared_ptr<Connection>& connection, std::string_view frame);
@@ -179,6 +218,11 @@ asio::awaitable<void> Server::Impl::listen(Listener& listener) {
       const auto remote = socket.remote_endpoint(remote_ec);
       if (!remote_ec) auth.host = remote.address().to_string();
     }
+    if (over_connection_limits(auth.host)) {
+      socket.close(ignored);
+      continue;
+    }
+    ++connections_per_address[auth.host];
     auto connection = std::make_shared<Connection>(
         next_connection_id++,
         listener.tls ? Stream(std::move(socket), tls_context) : Stream(std::move(socket)),
@@ -251,6 +295,7 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
   const std::string& peer = c.peer;
   char prefix[kSizePrefix];
   if (!co_await handshake(c)) co_return;
+  c.handshake_done = true;
   while (!stopping && !c.closing && !c.closed) {
     c.waiting_for_request = true;
     if (!may_read_next(c)) {
@@ -262,6 +307,7 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
     auto [read_ec, n] = co_await c.stream.read(asio::buffer(prefix));
     c.waiting_for_request = false;
     if (read_ec) co_return;  // closed by the client, or cut off by stop()
+    c.frame_started = Connection::Clock::now();
     if (!c.stream.tls() && prefix[0] == 0x16 && prefix[1] == 0x03) {
       // A TLS record header (handshake, version 3.x) where a frame size should be.
       log_line("closing %s: a TLS handshake on the plaintext listener", peer.c_str());
@@ -282,6 +328,8 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
     const auto frame_bytes = std::make_unique_for_overwrite<char[]>(size_t(size));
     const std::string_view frame(frame_bytes.get(), size_t(size));
     auto [body_ec, m] = co_await c.stream.read(asio::buffer(frame_bytes.get(), size_t(size)));
+    c.frame_started.reset();
+    c.last_activity = Connection::Clock::now();
     if (body_ec) {
       // A frame cut short is a client bug or a crash mid-request: worth one line.
       if (!stopping && !c.closed) {
@@ -392,6 +440,7 @@ void Server::Impl::write_answered(const std::shared_ptr<Connection>& connection)
     Connection& c = *connection;
     c.writing = false;
     if (ec) return close(connection);
+    c.last_activity = Connection::Clock::now();
     for (size_t i = 0; i < count; ++i) {
       c.in_flight_bytes -= c.slots.front()->frame_bytes;
       c.slots.pop_front();
@@ -411,6 +460,9 @@ void Server::Impl::close(const std::shared_ptr<Connection>& connection) {
   if (c.closed) return;
   c.closed = true;
   c.stream.close();
+  if (auto it = connections_per_address.find(c.auth.host); it != connections_per_address.end()) {
+    if (--it->second == 0) connections_per_address.erase(it);
+  }
   c.wake.cancel();
   connections.erase(c.id);
   if (broker.metrics != nullptr) broker.metrics->connection_closed();
@@ -421,6 +473,7 @@ void Server::Impl::stop() {
   stopping = true;
   asio::error_code ignored;
   for (const auto& listener : listeners) listener->acceptor.close(ignored);
+  sweep_timer.cancel();
   for (const auto& [id, connection] : std::map(connections)) {
     if (connection->waiting_for_request) {
       connection->cancel.emit(asio::cancellation_type::terminal);
@@ -431,6 +484,63 @@ void Server::Impl::stop() {
   // rebalance (up to minutes) gets COORDINATOR_NOT_AVAILABLE and rejoins after the restart.
   for (const auto& wait : std::set(waits)) wait->timer.cancel();
   if (broker.groups != nullptr) broker.groups->abort_pending();
+}
+
+bool Server::Impl::over_connection_limits(const std::string& address) {
+  if (connections.size() >= options.max_connections) {
+    limit_log.closed("max-connections", "",
+                     "closing new connections: " + std::to_string(connections.size()) +
+                         " are open, the --max-connections limit (latest from " + address + ")");
+    return true;
+  }
+  auto it = connections_per_address.find(address);
+  if (it != connections_per_address.end() && it->second >= options.max_connections_per_address) {
+    limit_log.closed("max-connections-per-ip", address,
+                     "closing new connections from " + address + ": " + std::to_string(it->second) +
+                         " are open, the --max-connections-per-ip limit");
+    return true;
+  }
+  return false;
+}
+
+// Closes the connections past a time limit, then runs again a fraction of the shortest limit
+// later (so a limit is enforced within about a quarter of itself).
+void Server::Impl::sweep() {
+  const auto now = Connection::Clock::now();
+  std::vector<std::pair<std::shared_ptr<Connection>, std::string>> expired;
+  for (const auto& [id, connection] : connections) {
+    const Connection& c = *connection;
+    const bool authenticated =
+        c.handshake_done &&
+        (broker.keys == nullptr || c.auth.stage == handlers::ConnectionAuth::Stage::authenticated);
+    if (!authenticated && now - c.opened > options.authentication_timeout) {
+      expired.emplace_back(connection, "authentication-timeout");
+    } else if (c.frame_started && now - *c.frame_started > options.request_read_timeout) {
+      expired.emplace_back(connection, "request-read-timeout");
+    } else if (c.waiting_for_request && c.slots.empty() &&
+               now - c.last_activity > options.idle_timeout) {
+      expired.emplace_back(connection, "connections-max-idle-ms");
+    }
+  }
+  for (const auto& [connection, limit] : expired) {
+    const std::string what =
+        limit == "authentication-timeout"
+            ? "did not finish authenticating within --authentication-timeout-ms"
+        : limit == "request-read-timeout"
+            ? "took longer than --request-read-timeout-ms to send a request"
+            : "were idle longer than --connections-max-idle-ms";
+    limit_log.closed(limit, connection->auth.host,
+                     "closing connections from " + connection->auth.host + " that " + what);
+    close(connection);
+  }
+  const auto shortest = std::min(
+      {options.authentication_timeout, options.request_read_timeout, options.idle_timeout});
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      shortest / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+  sweep_timer.expires_after(period);
+  sweep_timer.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopping) sweep();
+  });
 }
 
 void Server::Impl::wait_for_append(std::vector<Watch> watches, std::chrono::milliseconds timeout,
@@ -520,6 +630,7 @@ void Server::run() {
       }
     });
   }
+  impl_->sweep();
   impl_->io.run();
 }
 

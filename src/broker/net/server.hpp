@@ -13,6 +13,7 @@
 // Threading: everything runs on one io thread, the one that calls run(). request_stop() may be
 // called from any thread.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,17 @@ struct ServerOptions {
   // either is reached. One request is always allowed, whatever its size.
   size_t max_in_flight_requests = 16;
   size_t max_in_flight_bytes = size_t(16) << 20;
+  // Connections open at once, in all and from one client address (Kafka's max.connections and
+  // max.connections.per.ip): a connection over either is closed as soon as it is accepted.
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 1000;
+  // A connection with nothing in flight for this long is closed (connections.max.idle.ms).
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(10);
+  // The time a connection has to finish its TLS handshake and, when the broker has keys, its
+  // SASL authentication; and the time a request frame, once its size has arrived, may take to
+  // arrive whole. Both bound what a client that trickles bytes (slowloris) can hold.
+  std::chrono::milliseconds authentication_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds request_read_timeout = std::chrono::seconds(30);
 };
 
 class Server {
