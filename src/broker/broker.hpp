@@ -7,6 +7,7 @@
 #include "broker/metrics/broker_metrics.hpp"
 #include "broker/security/acl.hpp"
 #include "broker/security/key_file.hpp"
+#include "broker/security/quota.hpp"
 #include "coordinator/group_coordinator.hpp"
 #include "coordinator/producer_ids.hpp"
 #include "coordinator/transaction_coordinator.hpp"
@@ -29,6 +30,10 @@ struct BrokerConfig {
   bool auto_create_topics = true;
   // Partitions of an auto-created topic (Kafka's num.partitions).
   int32_t default_partitions = 1;
+  // Byte-rate quotas (bytes per second) of keys that have none of their own, and of every client
+  // when the broker has no keys; 0: none.
+  int64_t default_produce_quota = 0;
+  int64_t default_fetch_quota = 0;
 };
 
 struct Broker {
@@ -47,6 +52,8 @@ struct Broker {
   security::KeyFile* keys = nullptr;
   // What keys that are not superusers may do (only consulted with keys); null: nothing.
   security::AclStore* acls = nullptr;
+  // Produce and fetch byte rates per key; null: no quotas.
+  security::Quotas* quotas = nullptr;
   // Request, traffic and connection counters for /metrics; null counts nothing.
   BrokerMetrics* metrics = nullptr;
 };

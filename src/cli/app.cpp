@@ -360,6 +360,17 @@ int run(int argc, char** argv) {
                    "Time a request may take to arrive once its size has (slow senders)")
       ->check(CLI::Range(int64_t(10), int64_t(3600) * 1000))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--default-produce-quota", serve_options.default_produce_quota,
+                   "Produce bytes per second of each key without a quota of its own (kafkado keys "
+                   "add --produce-quota), and of every client without --api-keys; 0 = none")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--default-fetch-quota", serve_options.default_fetch_quota,
+                   "Fetch bytes per second, the same way; 0 = none")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+      ->capture_default_str();
   serve_cmd->add_option("--allow-plaintext-auth", serve_options.allow_plaintext_auth,
                         "Offer SASL/PLAIN (the secret in clear) on plaintext listeners (true|"
                         "false; default: only on loopback addresses)");
@@ -394,6 +405,14 @@ int run(int argc, char** argv) {
       ->excludes(secret);
   kadd_cmd->add_flag("--superuser", keys_options.superuser,
                      "May do anything (other keys only what their ACLs allow)");
+  kadd_cmd
+      ->add_option("--produce-quota", keys_options.produce_quota,
+                   "Produce bytes per second (default: serve --default-produce-quota)")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+  kadd_cmd
+      ->add_option("--fetch-quota", keys_options.fetch_quota,
+                   "Fetch bytes per second (default: serve --default-fetch-quota)")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
   key_file(kadd_cmd);
   kadd_cmd->callback([&] { run_void([&] { keys_add(global, keys_options); }); });
   example(kadd_cmd, "kafkado keys add orders-service --secret-stdin --api-keys keys.txt");

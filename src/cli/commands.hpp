@@ -91,6 +91,8 @@ struct KeysOptions {
   bool secret_stdin = false;
   bool superuser = false;
   bool json = false;
+  std::optional<int64_t> produce_quota;  // bytes per second
+  std::optional<int64_t> fetch_quota;
 };
 void keys_add(const GlobalOptions& global, const KeysOptions& options);
 void keys_remove(const GlobalOptions& global, const KeysOptions& options);
@@ -120,6 +122,9 @@ struct ServeOptions {
   int64_t connections_max_idle_ms = 10 * 60 * 1000;
   int64_t authentication_timeout_ms = 10 * 1000;
   int64_t request_read_timeout_ms = 30 * 1000;
+  // Byte-rate quotas (bytes per second) of keys without their own; 0 = none.
+  int64_t default_produce_quota = 0;
+  int64_t default_fetch_quota = 0;
   size_t max_request_bytes = size_t(100) << 20;         // larger request frames are refused
   int64_t cleaner_backoff_ms = 15000;                   // log.cleaner.backoff.ms
   size_t cleaner_map_bytes = size_t(16) << 20;          // log.cleaner.dedupe.buffer.size

@@ -77,9 +77,10 @@ void keys_add(const GlobalOptions& global, const KeysOptions& options) {
   if (secret.empty()) throw UsageError("the secret cannot be empty (--secret or --secret-stdin)");
   KeyStore keys = read_keys(options.file, /*may_be_new=*/true);
   const size_t legacy = keys.legacy_count();
-  if (Status added =
-          keys.add(broker::security::make_api_key(options.name, secret, options.superuser));
-      !added) {
+  auto key = broker::security::make_api_key(options.name, secret, options.superuser);
+  key.produce_quota = options.produce_quota;
+  key.fetch_quota = options.fetch_quota;
+  if (Status added = keys.add(std::move(key)); !added) {
     fail(added.error().message() + " in " + options.file + " (keys remove it first)");
   }
   write_keys(options.file, keys);
@@ -101,16 +102,23 @@ void keys_list(const GlobalOptions&, const KeysOptions& options) {
   if (options.json) {
     auto out = nlohmann::json::array();
     for (const auto& [name, key] : keys.keys()) {
-      out.push_back({{"name", name},
-                     {"superuser", key.superuser},
-                     {"mechanisms", {"SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"}},
-                     {"legacy", key.legacy}});
+      out.push_back(
+          {{"name", name},
+           {"superuser", key.superuser},
+           {"mechanisms", {"SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"}},
+           {"legacy", key.legacy},
+           {"produce_quota",
+            key.produce_quota ? nlohmann::json(*key.produce_quota) : nlohmann::json()},
+           {"fetch_quota", key.fetch_quota ? nlohmann::json(*key.fetch_quota) : nlohmann::json()}});
     }
     std::cout << out.dump() << "\n";
     return;
   }
   for (const auto& [name, key] : keys.keys()) {
     std::cout << name << (key.superuser ? "  superuser" : "  user")
+              << (key.produce_quota ? "  produce " + std::to_string(*key.produce_quota) + " B/s"
+                                    : "")
+              << (key.fetch_quota ? "  fetch " + std::to_string(*key.fetch_quota) + " B/s" : "")
               << (key.legacy ? "  (legacy username:secret line)" : "") << "\n";
   }
 }

@@ -154,6 +154,10 @@ Status serve(const GlobalOptions& global, const ServeOptions& options) {
   broker::Broker broker{*logs, {}, groups.get(), producer_ids.get()};
   broker.transactions = transactions.get();
   broker.keys = keys.get();
+  broker::security::Quotas quotas;
+  broker.quotas = &quotas;
+  broker.config.default_produce_quota = options.default_produce_quota;
+  broker.config.default_fetch_quota = options.default_fetch_quota;
   // Permissions of keys that are not superusers, kept with the data (only used with keys).
   std::unique_ptr<broker::security::AclStore> acls;
   if (keys) {

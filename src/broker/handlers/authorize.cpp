@@ -40,4 +40,35 @@ model::ErrorCode config_refusal(const RequestContext& ctx, AclOperation operatio
                                      : model::ErrorCode::cluster_authorization_failed;
 }
 
+QuotaCharge quota_charge(const RequestContext& ctx, security::QuotaDirection direction) {
+  QuotaCharge charge;
+  if (ctx.broker.quotas == nullptr) return charge;
+  charge.quotas = ctx.broker.quotas;
+  charge.principal = ctx.auth.principal;
+  const BrokerConfig& config = ctx.broker.config;
+  charge.bytes_per_second = direction == security::QuotaDirection::produce
+                                ? config.default_produce_quota
+                                : config.default_fetch_quota;
+  if (ctx.broker.keys != nullptr && !ctx.auth.principal.empty()) {
+    const auto keys = ctx.broker.keys->current();
+    if (const security::ApiKey* key = keys->find(ctx.auth.principal)) {
+      const auto& own =
+          direction == security::QuotaDirection::produce ? key->produce_quota : key->fetch_quota;
+      if (own) charge.bytes_per_second = *own;
+    }
+  }
+  return charge;
+}
+
+int32_t QuotaCharge::charge(security::QuotaDirection direction, int64_t bytes) const {
+  if (quotas == nullptr) return 0;
+  return int32_t(
+      std::min<int64_t>(quotas->charge(principal, direction, bytes, bytes_per_second).count(),
+                        int64_t(24) * 3600 * 1000));
+}
+
+int32_t charge_quota(const RequestContext& ctx, security::QuotaDirection direction, int64_t bytes) {
+  return quota_charge(ctx, direction).charge(direction, bytes);
+}
+
 }  // namespace kafka_do::broker::handlers

@@ -30,6 +30,8 @@ struct PendingFetch {
   Respond respond;
   // Topics of the request the key may not read: answered TOPIC_AUTHORIZATION_FAILED.
   std::set<std::string> denied;
+  // The key's fetch quota, charged with the response's bytes.
+  QuotaCharge quota;
 };
 
 // `first`: no partition before this one returned records, so its first batch may exceed the
@@ -125,6 +127,8 @@ void attempt(const std::shared_ptr<PendingFetch>& fetch) {
   const bool enough = total >= size_t(std::max(request.min_bytes, 0));
   if (enough || has_error || watches.empty() || now >= fetch->deadline ||
       fetch->waiter.shutting_down()) {
+    response.throttle_time_ms =
+        fetch->quota.charge(security::QuotaDirection::fetch, int64_t(total));
     Reply reply = encode_reply(response, fetch->version);
     if (reply.error_code == 0) reply.error_code = first_error;
     fetch->respond(std::move(reply));
@@ -150,9 +154,9 @@ void handle_fetch(const RequestContext& ctx, Respond respond) {
   for (const auto& topic : request.topics) {
     if (!may_topic(ctx, security::AclOperation::read, topic.topic)) denied.insert(topic.topic);
   }
-  auto fetch = std::make_shared<PendingFetch>(PendingFetch{ctx.broker, ctx.waiter, ctx.version(),
-                                                           std::move(request), Clock::now() + wait,
-                                                           std::move(respond), std::move(denied)});
+  auto fetch = std::make_shared<PendingFetch>(PendingFetch{
+      ctx.broker, ctx.waiter, ctx.version(), std::move(request), Clock::now() + wait,
+      std::move(respond), std::move(denied), quota_charge(ctx, security::QuotaDirection::fetch)});
   read_later(fetch);
 }
 

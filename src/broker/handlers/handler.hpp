@@ -40,6 +40,8 @@ struct Reply {
   // The first error code the response carries (0 for none), for the request metrics: the
   // top-level one where the response has it (encode_reply), or what the handler sets.
   int16_t error_code = 0;
+  // A quota's throttle: the connection reads nothing more for this long after the answer.
+  int32_t throttle_ms = 0;
 };
 
 using Respond = std::function<void(Reply)>;
@@ -115,6 +117,18 @@ bool may_group(const RequestContext& ctx, security::AclOperation operation, std:
 bool may_cluster(const RequestContext& ctx, security::AclOperation operation);
 bool may_transactional_id(const RequestContext& ctx, security::AclOperation operation,
                           std::string_view id);
+// Charges `bytes` to the connection's key (its own quota, else the broker's default) and returns
+// the throttle its response must carry, in ms (0 without quotas or within them).
+int32_t charge_quota(const RequestContext& ctx, security::QuotaDirection direction, int64_t bytes);
+// The same, for a handler that answers on another thread: what charge_quota() needs from the
+// context, taken while it is valid.
+struct QuotaCharge {
+  security::Quotas* quotas = nullptr;
+  std::string principal;
+  int64_t bytes_per_second = 0;
+  int32_t charge(security::QuotaDirection direction, int64_t bytes) const;
+};
+QuotaCharge quota_charge(const RequestContext& ctx, security::QuotaDirection direction);
 // For a config resource (2 topic, 4 broker): none, or the authorization error to answer.
 model::ErrorCode config_refusal(const RequestContext& ctx, security::AclOperation operation,
                                 int8_t resource_type, std::string_view name);
@@ -163,6 +177,9 @@ Reply encode_reply(const Response& response, int16_t version) {
   ByteWriter writer(reply.body);
   response.encode(writer, version);
   if constexpr (requires { response.error_code; }) reply.error_code = response.error_code;
+  if constexpr (requires { response.throttle_time_ms; }) {
+    reply.throttle_ms = response.throttle_time_ms;
+  }
   return reply;
 }
 

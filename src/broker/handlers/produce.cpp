@@ -92,10 +92,12 @@ ProduceResponse::PartitionProduceResponse append(
   return out;
 }
 
-// What the key may not do, decided on the network thread (the context does not outlive it).
+// What the key may not do, and its quota's throttle, decided on the network thread (the context
+// does not outlive it).
 struct ProduceRefusals {
   bool transactional_id = false;  // no WRITE on the request's transactional id
   std::set<std::string> topics;   // no WRITE on these topics
+  int32_t throttle_ms = 0;        // the key's produce quota says wait this long
 };
 
 void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t version,
@@ -103,6 +105,7 @@ void append_all(Broker& broker, protocol::ProduceRequest& request, int16_t versi
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
   const auto started = Clock::now();
   ProduceResponse response;
+  response.throttle_time_ms = refusals.throttle_ms;
   // Each written batch, with where its answer is (topic, partition index in the response), to
   // set its error if its sync fails.
   struct Written {
@@ -173,6 +176,8 @@ void handle_produce(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::ProduceRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
   ProduceRefusals refusals;
+  refusals.throttle_ms =
+      charge_quota(ctx, security::QuotaDirection::produce, int64_t(ctx.body.size()));
   refusals.transactional_id =
       request->transactional_id &&
       !may_transactional_id(ctx, security::AclOperation::write, *request->transactional_id);

@@ -97,6 +97,8 @@ struct Connection {
   Clock::time_point last_activity = opened;
   std::optional<Clock::time_point> frame_started;
   bool handshake_done = false;
+  // A quota's throttle: nothing more is read before this time (Kafka mutes the channel).
+  Clock::time_point muted_until{};
 };
 
 // "Each limit logs once per offender": at most one line a minute per limit and client address,
@@ -298,6 +300,11 @@ asio::awaitable<void> Server::Impl::read_requests(std::shared_ptr<Connection> co
   c.handshake_done = true;
   while (!stopping && !c.closing && !c.closed) {
     c.waiting_for_request = true;
+    if (c.muted_until > Connection::Clock::now()) {
+      c.wake.expires_at(c.muted_until);
+      co_await c.wake.async_wait(kAsTuple);
+      continue;
+    }
     if (!may_read_next(c)) {
       // Woken when a slot proceeds or is written (or by stop() and close()).
       c.wake.expires_at(asio::steady_timer::time_point::max());
@@ -384,6 +391,11 @@ void Server::Impl::start(const std::shared_ptr<Connection>& connection,
       if (it == connections.end()) return;  // closed meanwhile: nobody to answer
       const std::shared_ptr<Connection> connection = it->second;
       slot->kind = reply.kind;
+      if (reply.throttle_ms > 0) {
+        connection->muted_until =
+            std::max(connection->muted_until,
+                     Connection::Clock::now() + std::chrono::milliseconds(reply.throttle_ms));
+      }
       if (reply.kind != handlers::Reply::Kind::respond) {
         // The reason to close, or nothing to write (acks=0).
         return answer(connection, *slot, std::move(reply.body));

@@ -57,7 +57,7 @@ Result<ScramCredential> parse_credential(std::string_view text, size_t key_bytes
 
 Result<ApiKey> parse_salted_line(std::string_view line) {
   const auto words = split(line, ' ');
-  if (words.size() != 4) {
+  if (words.size() < 4 || words.size() > 6) {
     return Error(Errc::invalid_argument,
                  "expected 'NAME ROLE SCRAM-SHA-256=... SCRAM-SHA-512=...' or 'username:secret'");
   }
@@ -75,6 +75,27 @@ Result<ApiKey> parse_salted_line(std::string_view line) {
   }
   KD_ASSIGN(key.sha256, parse_credential(words[2].substr(kMechanism256.size()), 32));
   KD_ASSIGN(key.sha512, parse_credential(words[3].substr(kMechanism512.size()), 64));
+  for (size_t i = 4; i < words.size(); ++i) {
+    const auto eq = words[i].find('=');
+    const std::string_view name = words[i].substr(0, eq);
+    int64_t value = 0;
+    const std::string_view digits =
+        eq == std::string_view::npos ? std::string_view() : words[i].substr(eq + 1);
+    for (char d : digits) {
+      if (d < '0' || d > '9' || value > (int64_t(1) << 50)) {
+        value = -1;
+        break;
+      }
+      value = value * 10 + (d - '0');
+    }
+    if (digits.empty() || value <= 0 || (name != "produce_quota" && name != "fetch_quota")) {
+      return Error(
+          Errc::invalid_argument,
+          "expected produce_quota=BYTES_PER_SECOND or fetch_quota=BYTES_PER_SECOND, got '" +
+              std::string(words[i]) + "'");
+    }
+    (name == "produce_quota" ? key.produce_quota : key.fetch_quota) = value;
+  }
   return key;
 }
 
@@ -170,7 +191,9 @@ std::string KeyStore::serialize() const {
   for (const auto& [name, key] : keys_) {
     out += name + (key.superuser ? " superuser " : " user ") + std::string(kMechanism256) +
            format_credential(key.sha256) + " " + std::string(kMechanism512) +
-           format_credential(key.sha512) + "\n";
+           format_credential(key.sha512) +
+           (key.produce_quota ? " produce_quota=" + std::to_string(*key.produce_quota) : "") +
+           (key.fetch_quota ? " fetch_quota=" + std::to_string(*key.fetch_quota) : "") + "\n";
   }
   return out;
 }

@@ -7,6 +7,7 @@
 // with '#' are ignored:
 //
 //   NAME ROLE SCRAM-SHA-256=ITERATIONS:SALT:STORED_KEY:SERVER_KEY SCRAM-SHA-512=...
+//        [produce_quota=BYTES_PER_SECOND] [fetch_quota=BYTES_PER_SECOND]
 //
 // NAME is [A-Za-z0-9._@-]+; ROLE is `superuser` or `user`; SALT, STORED_KEY and SERVER_KEY are
 // base64. A line whose first word holds a ':' is the older `username:secret` form (the whole
@@ -48,6 +49,9 @@ struct ApiKey {
   ScramCredential sha256;
   ScramCredential sha512;
   bool legacy = false;  // read from a `username:secret` line
+  // Byte-rate quotas (bytes per second) of this key; unset: the broker's default.
+  std::optional<int64_t> produce_quota;
+  std::optional<int64_t> fetch_quota;
 
   const ScramCredential& credential(Hash hash) const {
     return hash == Hash::sha256 ? sha256 : sha512;
