@@ -120,5 +120,40 @@ TEST(KafkaBackendTest, ScramOverTlsAndAnUntrustedBrokerIsUnauthorized) {
   if (HasFailure()) std::cerr << "--- broker log:\n" << broker.log();
 }
 
+// A key held to a produce quota: an AsyncProducer that asked to fail instead of wait
+// (BufferFull::fail) gets a QuotaExceededError that says the broker is throttling it, once the
+// throttled sends fill its buffer.
+TEST(KafkaBackendTest, ASustainedThrottleIsAQuotaExceededErrorWhenAskedToFail) {
+  testing::TempDir tmp;
+  {
+    std::ofstream keys(tmp.path() + "/keys.txt");
+    keys << "limited:pw\n";
+  }
+  // 50 KB/s for keys without a quota of their own (the legacy line has none).
+  BrokerProcess broker(
+      tmp.path(), {"--api-keys", tmp.path() + "/keys.txt", "--default-produce-quota", "50000"});
+  ASSERT_FALSE(broker.address().empty());
+  kafka::Client client({.url = broker.url(), .api_key = "limited:pw"});
+  auto producer = client.async_producer(
+      "throttled",
+      {.batch_size = 16384, .buffer_memory = 64 << 10, .buffer_full = kafka::BufferFull::fail});
+  const std::string value(1000, 'x');
+  std::string failure;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (failure.empty() && std::chrono::steady_clock::now() < deadline) {
+    try {
+      producer.send(kafka::Json(value));
+    } catch (const kafka::QuotaExceededError& e) {
+      // The first fills may come before the broker's first throttle reaches the client.
+      if (std::string(e.what()).find("throttling") != std::string::npos) failure = e.what();
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  EXPECT_NE(failure.find("the broker is throttling this key to its produce quota"),
+            std::string::npos)
+      << failure;
+  if (HasFailure()) std::cerr << "--- broker log:\n" << broker.log();
+}
+
 }  // namespace
 }  // namespace kafka_do::sdk_test

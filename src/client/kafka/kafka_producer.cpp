@@ -194,8 +194,16 @@ void KafkaProducer::send(kafka::detail::OutgoingRecord record,
     }
     if (headers) rd_kafka_headers_destroy(headers);  // still ours: the send failed
     if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      throw kafka::QuotaExceededError("producer buffer for '" + topic_ + "' is full (" +
-                                      std::to_string(options_.buffer_memory) + " bytes)");
+      // Full because the broker holds this key to its quota, or because the application sends
+      // faster than the network: say which.
+      const auto throttle = backend_->state().recent_throttle(std::chrono::seconds(2));
+      throw kafka::QuotaExceededError(
+          "producer buffer for '" + topic_ + "' is full (" +
+          std::to_string(options_.buffer_memory) + " bytes)" +
+          (throttle
+               ? ": the broker is throttling this key to its produce quota (throttle_time_ms " +
+                     std::to_string(*throttle) + ")"
+               : ""));
     }
     if (code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
       throw kafka::MessageTooLargeError("record of about " + std::to_string(bytes) +

@@ -24,7 +24,26 @@ void ClientState::check() const {
                                  "authentication failed: " + reason_);
 }
 
+void ClientState::throttled(int throttle_ms) {
+  if (throttle_ms <= 0) return;
+  std::lock_guard lock(mu_);
+  last_throttle_ms_ = throttle_ms;
+  last_throttle_ = std::chrono::steady_clock::now();
+}
+
+std::optional<int> ClientState::recent_throttle(std::chrono::steady_clock::duration recent) const {
+  std::lock_guard lock(mu_);
+  if (last_throttle_ms_ == 0 || std::chrono::steady_clock::now() - last_throttle_ > recent) {
+    return std::nullopt;
+  }
+  return last_throttle_ms_;
+}
+
 namespace {
+void on_throttle(rd_kafka_t*, const char*, int32_t, int throttle_ms, void* opaque) {
+  if (opaque) static_cast<ClientState*>(opaque)->throttled(throttle_ms);
+}
+
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   if (opaque)
     static_cast<ClientState*>(opaque)->record(rd_kafka_resp_err_t(err), reason ? reason : "");
@@ -89,6 +108,7 @@ Conf base_config(const kafka::ClientOptions& options, ClientState* state) {
   if (const char* debug = std::getenv("KAFKA_DO_RDKAFKA_DEBUG"); debug && *debug)
     set(conf.get(), "debug", debug);
   rd_kafka_conf_set_error_cb(conf.get(), on_error);
+  rd_kafka_conf_set_throttle_cb(conf.get(), on_throttle);
   rd_kafka_conf_set_opaque(conf.get(), state);
   return conf;
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "kafka_do/client.hpp"
@@ -56,11 +57,17 @@ class ClientState {
   void record(rd_kafka_resp_err_t err, const std::string& reason);
   // Throws UnauthorizedError when authentication failed.
   void check() const;
+  // A broker answered with throttle_time_ms (its quota for this key); the latest, if within
+  // `recent`.
+  void throttled(int throttle_ms);
+  std::optional<int> recent_throttle(std::chrono::steady_clock::duration recent) const;
 
  private:
   mutable std::mutex mu_;
   std::atomic<bool> failed_{false};
   std::string reason_;
+  int last_throttle_ms_ = 0;
+  std::chrono::steady_clock::time_point last_throttle_{};
 };
 
 // The connection part of every handle's config: bootstrap servers from the URL, SASL/PLAIN from
