@@ -266,6 +266,13 @@ def mutual_tls(work):
                                    "ssl.key.location": os.path.join(work, "client.key")})
         produce(trusted, "mtls", [b"a", b"b"])
         assert consume(trusted, "mtls", 2) == [b"a", b"b"]
+        out = subprocess.run([KCAT, "-b", broker, "-X", "security.protocol=ssl", "-X",
+                              f"ssl.ca.location={ca}", "-X",
+                              f"ssl.certificate.location={os.path.join(work, 'client.pem')}",
+                              "-X", f"ssl.key.location={os.path.join(work, 'client.key')}",
+                              "-C", "-t", "mtls", "-e", "-q"],
+                             capture_output=True, check=True, timeout=30).stdout
+        assert out == b"a\nb\n", out
         # TLS 1.3: the client learns of the refusal as a closed connection after its handshake.
         refused = {KafkaError._SSL, KafkaError._TRANSPORT}
         no_cert = refusal(client_config(port, "SSL", ca=ca), refused)
@@ -274,8 +281,8 @@ def mutual_tls(work):
                                    "ssl.key.location": os.path.join(work, "rogue-client.key")}),
             refused)
         assert "TLS handshake failed" in log_of(broker), log_of(broker)
-        print(f"mutual TLS: a trusted client certificate gets in; none {no_cert}, another CA's "
-              f"{other_ca} do not")
+        print(f"mutual TLS: a trusted client certificate gets in (librdkafka, kcat); none "
+              f"{no_cert}, another CA's {other_ca} do not")
 
 
 def plain_refused(work):
