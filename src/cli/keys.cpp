@@ -1,8 +1,7 @@
 // `kafkado keys`: the API key file of `kafkado serve --api-keys FILE`. Each change rewrites the
-// whole file (a temporary file, fsynced, renamed over the old one, mode 0600), so a running
+// whole file (fs::write_file_atomically, owner-only), so a running
 // broker, which rereads the file when it changes, never sees half of it; legacy
 // `username:secret` lines leave the file salted at the first change.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/file_system.hpp"
 #include "broker/security/key_store.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -32,24 +32,11 @@ KeyStore read_keys(const std::string& path, bool may_be_new) {
 }
 
 void write_keys(const std::string& path, const KeyStore& keys) {
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail("cannot write " + temporary + ": " + std::strerror(errno));
-  const std::string text = keys.serialize();
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      fail("cannot write " + temporary + ": " + std::strerror(errno));
-    }
-    written += size_t(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    fail("cannot replace " + path + ": " + std::strerror(errno));
+  // Owner-only, like any credential file (this process writes nothing else).
+  ::umask(077);
+  if (Status written = fs::write_file_atomically(*fs::posix_file_system(), path, keys.serialize());
+      !written) {
+    fail("cannot replace " + path + ": " + written.error().message());
   }
 }
 

@@ -11,11 +11,7 @@ void handle_add_offsets_to_txn(const RequestContext& ctx, Respond respond) {
   auto request = std::make_shared<protocol::AddOffsetsToTxnRequest>();
   if (!decode_request(ctx, *request)) return respond(malformed(ctx));
   const model::ErrorCode refused =
-      !may_transactional_id(ctx, security::AclOperation::write, request->transactional_id)
-          ? model::ErrorCode::transactional_id_authorization_failed
-      : !may_group(ctx, security::AclOperation::read, request->group_id)
-          ? model::ErrorCode::group_authorization_failed
-          : model::ErrorCode::none;
+      transactional_group_refusal(ctx, request->transactional_id, request->group_id);
   ctx.waiter.run_blocking([&broker = ctx.broker, request, version = ctx.version(), refused,
                            respond = std::move(respond)]() mutable {
     protocol::AddOffsetsToTxnResponse response;

@@ -40,6 +40,17 @@ model::ErrorCode config_refusal(const RequestContext& ctx, AclOperation operatio
                                      : model::ErrorCode::cluster_authorization_failed;
 }
 
+model::ErrorCode transactional_group_refusal(const RequestContext& ctx,
+                                             std::string_view transactional_id,
+                                             std::string_view group) {
+  if (!may_transactional_id(ctx, AclOperation::write, transactional_id)) {
+    return model::ErrorCode::transactional_id_authorization_failed;
+  }
+  if (!may_group(ctx, AclOperation::read, group))
+    return model::ErrorCode::group_authorization_failed;
+  return model::ErrorCode::none;
+}
+
 QuotaCharge quota_charge(const RequestContext& ctx, security::QuotaDirection direction) {
   QuotaCharge charge;
   if (ctx.broker.quotas == nullptr) return charge;

@@ -129,6 +129,11 @@ struct QuotaCharge {
   int32_t charge(security::QuotaDirection direction, int64_t bytes) const;
 };
 QuotaCharge quota_charge(const RequestContext& ctx, security::QuotaDirection direction);
+// WRITE on a transactional id, then READ on a group (AddOffsetsToTxn, TxnOffsetCommit): none,
+// or the authorization error to answer.
+model::ErrorCode transactional_group_refusal(const RequestContext& ctx,
+                                             std::string_view transactional_id,
+                                             std::string_view group);
 // For a config resource (2 topic, 4 broker): none, or the authorization error to answer.
 model::ErrorCode config_refusal(const RequestContext& ctx, security::AclOperation operation,
                                 int8_t resource_type, std::string_view name);

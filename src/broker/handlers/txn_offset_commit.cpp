@@ -17,11 +17,7 @@ void handle_txn_offset_commit(const RequestContext& ctx, Respond respond) {
   // WRITE on the transactional id and READ on the group, or nothing is committed; READ on each
   // topic, or its partitions are left out.
   const model::ErrorCode refused =
-      !may_transactional_id(ctx, security::AclOperation::write, request->transactional_id)
-          ? model::ErrorCode::transactional_id_authorization_failed
-      : !may_group(ctx, security::AclOperation::read, request->group_id)
-          ? model::ErrorCode::group_authorization_failed
-          : model::ErrorCode::none;
+      transactional_group_refusal(ctx, request->transactional_id, request->group_id);
   std::set<std::string> denied;
   for (const auto& topic : request->topics) {
     if (!may_topic(ctx, security::AclOperation::read, topic.name)) denied.insert(topic.name);

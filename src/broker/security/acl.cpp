@@ -1,14 +1,11 @@
 #include "broker/security/acl.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "base/file_system.hpp"
 
 namespace kafka_do::broker::security {
 namespace {
@@ -209,37 +206,8 @@ Result<std::unique_ptr<AclStore>> AclStore::open(std::string path) {
 Status AclStore::save_locked(const std::vector<AclBinding>& acls) const {
   json list = json::array();
   for (const auto& b : acls) list.push_back(to_json(b));
-  const std::string text = json{{"version", 1}, {"acls", list}}.dump(1) + "\n";
-  const std::string temporary = path_ + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  auto failed = [&](const char* step) {
-    return Error(Errc::io_error, std::string(step) + " " + temporary + ": " + std::strerror(errno));
-  };
-  if (fd < 0) return failed("cannot create");
-  for (size_t written = 0; written < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return failed("cannot write");
-    }
-    written += size_t(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return failed("cannot sync");
-  }
-  ::close(fd);
-  if (::rename(temporary.c_str(), path_.c_str()) != 0) return failed("cannot rename");
-  // The rename itself is durable once the directory is synced.
-  const std::string dir =
-      path_.substr(0, path_.rfind('/') == std::string::npos ? 0 : path_.rfind('/'));
-  if (const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return fs::write_file_atomically(*fs::posix_file_system(), path_,
+                                   json{{"version", 1}, {"acls", list}}.dump(1) + "\n");
 }
 
 Status AclStore::create(const std::vector<AclBinding>& bindings) {
