@@ -10,8 +10,7 @@ bool authorized(const RequestContext& ctx, AclOperation operation, ResourceType 
                 std::string_view name) {
   if (ctx.broker.keys == nullptr || ctx.auth.superuser) return true;
   if (ctx.broker.acls == nullptr) return false;
-  return ctx.broker.acls->allowed("User:" + ctx.auth.principal, ctx.auth.host, operation, type,
-                                  name);
+  return ctx.broker.acls->allowed(ctx.auth.acl_principal, ctx.auth.host, operation, type, name);
 }
 
 bool may_topic(const RequestContext& ctx, AclOperation operation, std::string_view topic) {
@@ -61,7 +60,7 @@ QuotaCharge quota_charge(const RequestContext& ctx, security::QuotaDirection dir
                                 ? config.default_produce_quota
                                 : config.default_fetch_quota;
   if (ctx.broker.keys != nullptr && !ctx.auth.principal.empty()) {
-    const auto keys = ctx.broker.keys->current();
+    const auto keys = ctx.broker.keys->recent();
     if (const security::ApiKey* key = keys->find(ctx.auth.principal)) {
       const auto& own =
           direction == security::QuotaDirection::produce ? key->produce_quota : key->fetch_quota;

@@ -86,7 +86,8 @@ struct ConnectionAuth {
   // header, each answered by a bare (size-prefixed) token.
   bool raw_tokens = false;
   security::SaslSession sasl;
-  std::string principal;  // the authenticated key
+  std::string principal;      // the authenticated key
+  std::string acl_principal;  // "User:" + principal, as ACL bindings name it
   bool superuser = false;
   bool tls = false;  // the connection came in on the TLS listener
   std::string host;  // the client's address, for ACLs' host field

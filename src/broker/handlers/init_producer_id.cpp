@@ -23,7 +23,7 @@ void handle_init_producer_id(const RequestContext& ctx, Respond respond) {
     }
   } else if (!may_cluster(ctx, security::AclOperation::idempotent_write) &&
              !(ctx.broker.acls != nullptr &&
-               ctx.broker.acls->allowed_on_any("User:" + ctx.auth.principal,
+               ctx.broker.acls->allowed_on_any(ctx.auth.acl_principal,
                                                security::AclOperation::write,
                                                security::ResourceType::topic))) {
     refused = model::ErrorCode::cluster_authorization_failed;

@@ -16,6 +16,7 @@ Result<std::string> sasl_step(const Broker& broker, ConnectionAuth& auth, std::s
   if (auth.sasl.done()) {
     auth.stage = ConnectionAuth::Stage::authenticated;
     auth.principal = auth.sasl.principal();
+    auth.acl_principal = "User:" + auth.principal;
     auth.superuser = auth.sasl.superuser();
   }
   return answer;

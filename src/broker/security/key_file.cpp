@@ -32,8 +32,17 @@ KeyFile::Version KeyFile::version_on_disk() const {
 std::shared_ptr<const KeyStore> KeyFile::current() {
   const Version now = version_on_disk();
   std::lock_guard lock(mu_);
+  checked_ = std::chrono::steady_clock::now();
   if (!(now == version_)) reread_locked(now);
   return keys_;
+}
+
+std::shared_ptr<const KeyStore> KeyFile::recent() {
+  {
+    std::lock_guard lock(mu_);
+    if (std::chrono::steady_clock::now() - checked_ < kRecheck) return keys_;
+  }
+  return current();
 }
 
 void KeyFile::reload() {

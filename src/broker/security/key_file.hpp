@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,8 +24,13 @@ class KeyFile {
   // Fails when the file cannot be read, is malformed, or holds no keys.
   static Result<std::unique_ptr<KeyFile>> open(std::string path, Log log);
 
-  // The keys as the file has them now (a stat() per call; reread when it changed).
+  // The keys as the file has them now (a stat() per call; reread when it changed): what a
+  // login checks, so a key removed a moment ago is refused at once.
   std::shared_ptr<const KeyStore> current();
+  // The keys as of at most kRecheck ago: what per-request lookups (quotas) use, so a Produce or
+  // Fetch costs no system call on the network thread.
+  std::shared_ptr<const KeyStore> recent();
+  static constexpr std::chrono::milliseconds kRecheck{250};
   // Rereads the file whether or not it looks changed.
   void reload();
 
@@ -50,6 +56,7 @@ class KeyFile {
   std::mutex mu_;
   std::shared_ptr<const KeyStore> keys_;
   Version version_;
+  std::chrono::steady_clock::time_point checked_{};  // the last stat() of the file
 };
 
 // The line a broker logs about `keys`' legacy `username:secret` lines ("" when there are none).

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "broker/security/key_file.hpp"
 #include "support/temp_dir.hpp"
@@ -107,6 +108,35 @@ TEST(KeyFile, FollowsEditsAndKeepsTheKeysWhenAnEditIsBroken) {
   write_file(path, "# everyone revoked\n");
   EXPECT_EQ((*file)->current()->size(), 0u) << "an emptied file locks everyone out";
   EXPECT_FALSE(KeyFile::open(dir / "missing", [](const std::string&) {}));
+}
+
+// recent() (what every Produce and Fetch asks for its quota) does not stat the file per call,
+// yet sees an edit within KeyFile::kRecheck; current() (a login) sees it at once.
+TEST(KeyFile, RecentSeesAnEditWithinTheRecheckInterval) {
+  kafka_do::testing::TempDir dir;
+  const std::string path = dir / "keys";
+  KeyStore first;
+  ASSERT_TRUE(first.add(make_api_key("alice", "one", false)));
+  write_file(path, first.serialize());
+  auto file = KeyFile::open(path, [](const std::string&) {});
+  ASSERT_TRUE(file) << file.error().message();
+  const auto before = (*file)->recent();
+  EXPECT_EQ((*file)->recent(), before) << "the same snapshot, not a reread";
+
+  KeyStore next;
+  ASSERT_TRUE(next.add(make_api_key("bob", "two", false)));
+  write_file(path, next.serialize());
+  const auto edited = std::chrono::steady_clock::now();
+  std::shared_ptr<const KeyStore> seen;
+  while ((seen = (*file)->recent())->find("bob") == nullptr &&
+         std::chrono::steady_clock::now() - edited < 10 * KeyFile::kRecheck) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(seen->find("bob")) << "recent() never saw the edit";
+  EXPECT_FALSE(seen->find("alice"));
+
+  write_file(path, first.serialize());
+  EXPECT_TRUE((*file)->current()->find("alice")) << "a login sees the file as it is now";
 }
 
 }  // namespace
