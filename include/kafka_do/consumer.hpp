@@ -113,7 +113,8 @@ struct ConsumerOptions {
 
 namespace detail {
 class ConsumerCore;
-}
+class RecordFeed;
+}  // namespace detail
 class Transaction;
 
 class Consumer {
@@ -188,6 +189,7 @@ class Consumer {
  private:
   friend class iterator;
   friend class Transaction;  // send_offsets: the core, and the current record counts as consumed
+  friend class detail::RecordFeed;  // wakes its consumer's poll for a commit, keeps it alive
   // Makes `current_` hold an unconsumed record, waiting as needed (until `deadline`). False when
   // iteration ended (or the deadline passed).
   bool advance(std::chrono::steady_clock::time_point deadline =

@@ -66,6 +66,9 @@ struct Message {
 };
 
 namespace detail {
+// Bytes that records view, freed with the last record (or other owner) that holds them.
+using SharedBytes = std::shared_ptr<const void>;
+
 // Where Record::commit goes: the consumer that produced the record. Implemented in src/client.
 class CommitSink {
  public:
@@ -75,21 +78,33 @@ class CommitSink {
 };
 }  // namespace detail
 
-// A consumed record. Cheap to move; copies share nothing mutable. commit() and commit_async()
+// A consumed record. Cheap to move and to copy (copies share the immutable bytes, nothing
+// mutable). commit() and commit_async()
 // are safe to call from any thread, also after the loop that produced the record moved on.
 class Record {
  public:
   Record() = default;
+  // A record that owns its key and value (tests, MockClient, the C API).
   Record(std::string topic, int32_t partition, int64_t offset,
          std::chrono::system_clock::time_point timestamp, std::optional<std::string> key,
          std::optional<std::string> value, Headers headers,
-         std::shared_ptr<detail::CommitSink> sink = nullptr)
+         std::shared_ptr<detail::CommitSink> sink = nullptr);
+  // A record whose key and value view `bytes`, which it keeps alive: what consumers hand out,
+  // one buffer shared by the records of a fetched batch (or of one poll), so that no record
+  // copies its bytes. Holding one record holds that buffer.
+  Record(detail::SharedBytes bytes, std::string topic, int32_t partition, int64_t offset,
+         std::chrono::system_clock::time_point timestamp, std::optional<std::string_view> key,
+         std::optional<std::string_view> value, Headers headers,
+         std::shared_ptr<detail::CommitSink> sink)
       : topic_(std::move(topic)),
         partition_(partition),
         offset_(offset),
         timestamp_(timestamp),
-        key_(std::move(key)),
-        value_(std::move(value)),
+        bytes_(std::move(bytes)),
+        key_(key.value_or(std::string_view())),
+        value_(value.value_or(std::string_view())),
+        has_key_(key.has_value()),
+        has_value_(value.has_value()),
         headers_(std::move(headers)),
         sink_(std::move(sink)) {}
 
@@ -100,8 +115,8 @@ class Record {
   const Headers& headers() const { return headers_; }
 
   // The key as text; empty for a null key (see has_key()).
-  std::string_view key() const { return key_ ? std::string_view(*key_) : std::string_view(); }
-  bool has_key() const { return key_.has_value(); }
+  std::string_view key() const { return key_; }
+  bool has_key() const { return has_key_; }
 
   // The value parsed as JSON (a null value gives a JSON null). Throws kafka::SerializationError,
   // naming topic, partition and offset, when the bytes are not JSON. Parsed once, on first use;
@@ -121,10 +136,8 @@ class Record {
     }
   }
   // The value's bytes, untouched; empty for a null value (see has_value()).
-  std::string_view raw_value() const {
-    return value_ ? std::string_view(*value_) : std::string_view();
-  }
-  bool has_value() const { return value_.has_value(); }
+  std::string_view raw_value() const { return value_; }
+  bool has_value() const { return has_value_; }
 
   // "I am done with this record." The partition's committed offset advances to the contiguous
   // low watermark of finished records: past this record once every record the consumer handed
@@ -152,8 +165,11 @@ class Record {
   int32_t partition_ = 0;
   int64_t offset_ = 0;
   std::chrono::system_clock::time_point timestamp_{};
-  std::optional<std::string> key_;
-  std::optional<std::string> value_;
+  detail::SharedBytes bytes_;  // what key_ and value_ view
+  std::string_view key_;
+  std::string_view value_;
+  bool has_key_ = false;
+  bool has_value_ = false;
   Headers headers_;
   std::shared_ptr<detail::CommitSink> sink_;
   mutable std::optional<Json> parsed_;

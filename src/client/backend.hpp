@@ -25,19 +25,24 @@
 
 namespace kafka::detail {
 
-// A record on its way out, already serialized.
+// A record on its way out, serialized, viewing the caller's bytes: valid only during the
+// ProducerCore::send or TransactionCore::send it is given to, which copy what they keep (into a
+// batch, or into librdkafka with RD_KAFKA_MSG_F_COPY), so a send copies each byte once.
 struct OutgoingRecord {
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  Headers headers;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  const Headers* headers = nullptr;  // never null once made by make_outgoing
   std::optional<int32_t> partition;
   int64_t timestamp_ms = 0;
+  // Bytes the record adds to a batch, close enough for batch_size and buffer accounting.
+  size_t approximate_bytes() const;
 };
 
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
 // What Producer::send and Transaction::send make of a value and its options (producer.cpp).
-OutgoingRecord make_outgoing(std::optional<std::string> value, const SendOptions& options);
+// `value` and `options` must outlive the record.
+OutgoingRecord make_outgoing(std::optional<std::string_view> value, const SendOptions& options);
 // The SendOptions a batch Message carries (key, headers, partition).
 SendOptions send_options(const Message& message);
 // A JSON value's bytes; a JSON null is a tombstone (null value). Throws SerializationError.
@@ -109,6 +114,10 @@ class ConsumerCore : public CommitSink, public std::enable_shared_from_this<Cons
   // Keeps the group membership alive while the application does not poll (embedded: heartbeats
   // when due; kafka://: librdkafka heartbeats on its own thread).
   virtual void keep_alive() = 0;
+  // Thread-safe: the poll() waiting now, or else the next one, returns without waiting further
+  // (with what it has, possibly nothing). What a thread that owns the consumer is woken with
+  // when it has other work (a commit to run) than waiting for records.
+  virtual void wake() = 0;
   virtual void stop() = 0;
   virtual bool stopped() const = 0;
   virtual void close() = 0;

@@ -16,7 +16,7 @@ void Partitioner::set_partitions(int32_t partitions) {
 }
 
 int32_t Partitioner::choose(const std::optional<int32_t>& partition,
-                            const std::optional<std::string>& key) const {
+                            const std::optional<std::string_view>& key) const {
   if (partition) return *partition;
   if (key) return partition_for_key(*key, partitions_);
   return sticky_;

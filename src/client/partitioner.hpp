@@ -27,7 +27,7 @@ class Partitioner {
   // The record's partition. An explicit one is returned as is: its range is the caller's to check
   // (against a partition count it may first refresh).
   int32_t choose(const std::optional<int32_t>& partition,
-                 const std::optional<std::string>& key) const;
+                 const std::optional<std::string_view>& key) const;
   int32_t sticky() const { return sticky_; }
   // The batch on `partition` is done (sent or full): when it held the keyless records, they move
   // to another partition.

@@ -8,18 +8,25 @@ namespace kafka {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 }  // namespace
 
-detail::OutgoingRecord detail::make_outgoing(std::optional<std::string> value,
+size_t detail::OutgoingRecord::approximate_bytes() const {
+  size_t n = 16 + (key ? key->size() : 0) + (value ? value->size() : 0);
+  for (const auto& h : *headers) n += 4 + h.key.size() + (h.value ? h.value->size() : 0);
+  return n;
+}
+
+detail::OutgoingRecord detail::make_outgoing(std::optional<std::string_view> value,
                                              const SendOptions& options) {
   detail::OutgoingRecord r;
-  r.key = options.key;
-  r.value = std::move(value);
-  r.headers = options.headers;
+  if (options.key) r.key = *options.key;
+  r.value = value;
+  r.headers = &options.headers;
   r.partition = options.partition;
   r.timestamp_ms = options.timestamp ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                            options.timestamp->time_since_epoch())
@@ -69,13 +76,14 @@ Producer::~Producer() {
 void Producer::send(const Json& value, const SendOptions& options) {
   auto& core = live(core_);
   rethrow_pending(core);
-  core.send(detail::make_outgoing(detail::serialize_json(value), options), nullptr);
+  const auto bytes = detail::serialize_json(value);
+  core.send(detail::make_outgoing(bytes, options), nullptr);
 }
 
 void Producer::send_raw(std::string_view value, const SendOptions& options) {
   auto& core = live(core_);
   rethrow_pending(core);
-  core.send(detail::make_outgoing(std::string(value), options), nullptr);
+  core.send(detail::make_outgoing(value, options), nullptr);
 }
 
 void Producer::send_batch(const std::vector<Json>& values) {
@@ -113,14 +121,18 @@ AsyncProducer::~AsyncProducer() {
 }
 
 void AsyncProducer::send(const Json& value, const SendOptions& options, DeliveryCallback callback) {
-  live(core_).send(detail::make_outgoing(detail::serialize_json(value), options), std::move(callback));
+  const auto bytes = detail::serialize_json(value);
+  live(core_).send(detail::make_outgoing(bytes, options), std::move(callback));
 }
 
-void AsyncProducer::send_raw(std::string_view value, const SendOptions& options, DeliveryCallback callback) {
-  live(core_).send(detail::make_outgoing(std::string(value), options), std::move(callback));
+void AsyncProducer::send_raw(std::string_view value, const SendOptions& options,
+                             DeliveryCallback callback) {
+  live(core_).send(detail::make_outgoing(value, options), std::move(callback));
 }
 
-void AsyncProducer::on_delivery(DeliveryCallback handler) { live(core_).set_delivery_handler(std::move(handler)); }
+void AsyncProducer::on_delivery(DeliveryCallback handler) {
+  live(core_).set_delivery_handler(std::move(handler));
+}
 
 void AsyncProducer::deliver() {
   auto& core = live(core_);

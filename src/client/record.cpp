@@ -4,6 +4,27 @@
 
 namespace kafka {
 
+Record::Record(std::string topic, int32_t partition, int64_t offset,
+               std::chrono::system_clock::time_point timestamp, std::optional<std::string> key,
+               std::optional<std::string> value, Headers headers,
+               std::shared_ptr<detail::CommitSink> sink)
+    : topic_(std::move(topic)),
+      partition_(partition),
+      offset_(offset),
+      timestamp_(timestamp),
+      has_key_(key.has_value()),
+      has_value_(value.has_value()),
+      headers_(std::move(headers)),
+      sink_(std::move(sink)) {
+  if (!has_key_ && !has_value_) return;
+  // One allocation holds both; the views point into it, which never moves.
+  auto owned = std::make_shared<std::pair<std::string, std::string>>(
+      std::move(key).value_or(std::string()), std::move(value).value_or(std::string()));
+  key_ = owned->first;
+  value_ = owned->second;
+  bytes_ = std::move(owned);
+}
+
 const Json& Record::value() const {
   if (!parsed_) parsed_.emplace(parse_value());
   return *parsed_;
@@ -11,9 +32,9 @@ const Json& Record::value() const {
 
 Json Record::parse_value() const {
   if (parsed_) return *parsed_;
-  if (!value_) return nullptr;
+  if (!has_value_) return nullptr;
   try {
-    return detail::parse_json_text(*value_);
+    return detail::parse_json_text(value_);
   } catch (const detail::JsonTextError& e) {
     throw SerializationError(describe() + ": value is not valid JSON (" + e.what() +
                              "); read it with raw_value()");

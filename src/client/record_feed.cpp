@@ -10,20 +10,27 @@
 #include <mutex>
 #include <thread>
 
+#include "client/backend.hpp"
 #include "kafka_do/error.hpp"
 
 namespace kafka::detail {
 namespace {
-// How long one poll waits: also how long a commit asked for while the topic is idle waits for
-// the thread (the consumer cannot be woken from a poll without stopping it).
-constexpr auto kPollSlice = std::chrono::milliseconds(20);
+// How long one poll waits at most. A commit or a stop wakes the poll at once
+// (ConsumerCore::wake), so this only bounds how stale assignment() can be while the topic is
+// idle, and how often a full buffer keeps the group membership alive.
+constexpr auto kPollSlice = std::chrono::milliseconds(500);
 }  // namespace
 
 struct RecordFeed::State {
   explicit State(Consumer c, std::stop_token s, size_t b)
-      : consumer(std::move(c)), stop_token(std::move(s)), buffer_limit(std::max<size_t>(b, 1)) {}
+      : consumer(std::move(c)),
+        core(consumer.core_),
+        stop_token(std::move(s)),
+        buffer_limit(std::max<size_t>(b, 1)) {}
 
   Consumer consumer;  // used by the feed's thread only (Consumer is not thread-safe)
+  // The consumer's core, for its thread-safe wake() from other threads.
+  const std::shared_ptr<ConsumerCore> core;
   std::stop_token stop_token;
   const size_t buffer_limit;
 
@@ -85,8 +92,21 @@ void RecordFeed::run() {
   std::vector<std::pair<Record, Done>> commits;
   std::unique_lock lock(s.mu);
   while (!s.over()) {
-    s.wake.wait(lock,
-                [&] { return s.over() || !s.commits.empty() || s.buffer.size() < s.buffer_limit; });
+    if (!s.wake.wait_for(lock, kPollSlice, [&] {
+          return s.over() || !s.commits.empty() || s.buffer.size() < s.buffer_limit;
+        })) {
+      // The buffer stayed full (the coroutines are slow): no poll, so keep the membership alive.
+      lock.unlock();
+      try {
+        s.core->keep_alive();
+      } catch (...) {
+        lock.lock();
+        s.failed = std::current_exception();
+        break;
+      }
+      lock.lock();
+      continue;
+    }
     commits.swap(s.commits);
     lock.unlock();
     run_commits(commits);
@@ -149,13 +169,18 @@ void RecordFeed::give_back(Record record) {
 
 void RecordFeed::commit(Record record, Done done) {
   auto& s = *state_;
+  bool queued = false;
   {
     std::lock_guard lock(s.mu);
     if (!s.ended) {
       s.commits.emplace_back(std::move(record), std::move(done));
+      queued = true;
       s.wake.notify_all();
-      return;
     }
+  }
+  if (queued) {
+    s.core->wake();  // the thread may be in a poll of an idle topic
+    return;
   }
   done(std::make_exception_ptr(
       Error(ErrorCode::unknown_server_error, "the coroutine consumer was closed")));
@@ -170,6 +195,7 @@ void RecordFeed::stop() {
     s.hand_out_locked();
   }
   s.wake.notify_all();
+  s.core->wake();
 }
 
 std::vector<TopicPartition> RecordFeed::assignment() const {

@@ -14,11 +14,12 @@ Transaction::Transaction(std::shared_ptr<detail::TransactionCore> core, std::str
     : core_(std::move(core)), topic_(std::move(topic)) {}
 
 void Transaction::send(const Json& value, const SendOptions& options) {
-  core_->send(topic_, detail::make_outgoing(detail::serialize_json(value), options));
+  const auto bytes = detail::serialize_json(value);
+  core_->send(topic_, detail::make_outgoing(bytes, options));
 }
 
 void Transaction::send_raw(std::string_view value, const SendOptions& options) {
-  core_->send(topic_, detail::make_outgoing(std::string(value), options));
+  core_->send(topic_, detail::make_outgoing(value, options));
 }
 
 void Transaction::send_batch(const std::vector<Json>& values) {
@@ -30,12 +31,13 @@ void Transaction::send_batch(const std::vector<Message>& messages) {
 }
 
 void Transaction::send_to(const std::string& topic, const Json& value, const SendOptions& options) {
-  core_->send(topic, detail::make_outgoing(detail::serialize_json(value), options));
+  const auto bytes = detail::serialize_json(value);
+  core_->send(topic, detail::make_outgoing(bytes, options));
 }
 
 void Transaction::send_raw_to(const std::string& topic, std::string_view value,
                               const SendOptions& options) {
-  core_->send(topic, detail::make_outgoing(std::string(value), options));
+  core_->send(topic, detail::make_outgoing(value, options));
 }
 
 void Transaction::send_offsets(Consumer& consumer) {

@@ -86,7 +86,8 @@ void BatchBuilder::add(int64_t timestamp, std::optional<std::string_view> key,
     body += h.value ? varint_size(int64_t(h.value->size())) + h.value->size() : 1;
   }
 
-  ByteWriter w(records_);
+  if (buffer_.empty()) buffer_.resize(kHeaderSize);  // the header's place, filled by build()
+  ByteWriter w(buffer_);
   w.varint(int64_t(body));
   w.i8(0);  // record attributes: unused
   w.varint(timestamp_delta);
@@ -119,23 +120,42 @@ void BatchBuilder::add(int64_t timestamp, std::optional<std::string_view> key,
 
 Result<std::string> BatchBuilder::build(int64_t base_offset) const {
   std::string out;
-  out.reserve(kHeaderSize + records_.size());
+  out.reserve(kHeaderSize + records().size());
   out.resize(kHeaderSize);
   if (options_.compression == Compression::none) {
-    out.append(records_);
+    out.append(records());
   } else {
-    KD_ASSIGN(std::string packed, compress(options_.compression, records_));
+    KD_ASSIGN(std::string packed, compress(options_.compression, records()));
     out.append(packed);
   }
-  if (out.size() - kLogOverhead > size_t(std::numeric_limits<int32_t>::max())) {
+  KD_TRY(finish(out, base_offset));
+  return out;
+}
+
+Result<std::string> BatchBuilder::take(int64_t base_offset) {
+  if (options_.compression != Compression::none) {
+    auto built = build(base_offset);
+    clear();
+    return built;
+  }
+  std::string out = std::move(buffer_);
+  if (out.empty()) out.resize(kHeaderSize);
+  const Status finished = finish(out, base_offset);
+  clear();
+  if (!finished) return finished.error();
+  return out;
+}
+
+Status BatchBuilder::finish(std::string& batch, int64_t base_offset) const {
+  if (batch.size() - kLogOverhead > size_t(std::numeric_limits<int32_t>::max())) {
     return Error(Errc::too_large, "record batch over 2 GiB");
   }
-  char* p = out.data();
+  char* p = batch.data();
   uint16_t attributes = uint16_t(options_.compression);
   if (options_.transactional) attributes |= kTransactionalBit;
   if (options_.control) attributes |= kControlBit;
   put_be64(p + kBaseOffsetPos, uint64_t(base_offset));
-  put_be32(p + kLengthPos, uint32_t(out.size() - kLogOverhead));
+  put_be32(p + kLengthPos, uint32_t(batch.size() - kLogOverhead));
   put_be32(p + kLeaderEpochPos, 0);
   p[kMagicPos] = kMagic;
   put_be16(p + kAttributesPos, attributes);
@@ -146,12 +166,12 @@ Result<std::string> BatchBuilder::build(int64_t base_offset) const {
   put_be16(p + kProducerEpochPos, uint16_t(options_.producer_epoch));
   put_be32(p + kBaseSequencePos, uint32_t(options_.base_sequence));
   put_be32(p + kRecordCountPos, uint32_t(count_));
-  put_be32(p + kCrcPos, crc32c(p + kCrcCoveredFrom, out.size() - kCrcCoveredFrom));
-  return out;
+  put_be32(p + kCrcPos, crc32c(p + kCrcCoveredFrom, batch.size() - kCrcCoveredFrom));
+  return {};
 }
 
 void BatchBuilder::clear() {
-  records_.clear();
+  buffer_.clear();
   count_ = 0;
   base_timestamp_ = kNoTimestamp;
   max_timestamp_ = kNoTimestamp;
@@ -212,19 +232,6 @@ Status walk_records(const BatchHeader& h, std::string_view section, Fn&& fn) {
   return {};
 }
 
-std::optional<std::string> read_nullable(ByteReader& r) {
-  const int64_t n = r.varint();
-  if (n < 0) {
-    if (n != -1) r.fail();
-    return std::nullopt;
-  }
-  if (size_t(n) > r.remaining()) {
-    r.fail();
-    return std::nullopt;
-  }
-  return std::string(r.bytes(size_t(n)));
-}
-
 void skip_nullable(ByteReader& r) {
   const int64_t n = r.varint();
   if (n >= 0) {
@@ -248,6 +255,53 @@ void skip_headers(ByteReader& r) {
     skip_nullable(r);  // key (never null in practice)
     skip_nullable(r);
   }
+}
+
+// A nullable string (key, value, header value) as a view of the reader's bytes.
+std::optional<std::string_view> read_nullable_view(ByteReader& r) {
+  const int64_t n = r.varint();
+  if (n < 0) {
+    if (n != -1) r.fail();
+    return std::nullopt;
+  }
+  if (size_t(n) > r.remaining()) {
+    r.fail();
+    return std::nullopt;
+  }
+  return r.bytes(size_t(n));
+}
+
+// Checks the batch, then calls fn(const RecordRef&) for each record; the views point into
+// `batch`, or into `storage` when the batch is compressed.
+template <typename Fn>
+Status walk_record_refs(std::string_view batch, size_t max_bytes, std::string& storage, Fn&& fn) {
+  KD_ASSIGN(BatchHeader h, checked_header(batch));
+  KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
+  // Every record of a LogAppendTime batch carries the batch's append time.
+  const bool append_time = h.log_append_time();
+  RecordRef ref;
+  ref.batch_records = h.record_count;
+  return walk_records(
+      h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta, const char*) {
+        ref.offset = wrapping_add(h.base_offset, offset_delta);
+        ref.timestamp =
+            append_time ? h.max_timestamp : wrapping_add(h.base_timestamp, timestamp_delta);
+        ref.key = read_nullable_view(r);
+        ref.value = read_nullable_view(r);
+        const int64_t count = r.varint();
+        if (count < 0 || size_t(count) > r.remaining()) {
+          r.fail();
+          return;
+        }
+        ref.headers.clear();  // reused: no allocation per record once it has grown
+        for (int64_t i = 0; i < count && r.ok(); ++i) {
+          HeaderRef header;
+          header.key = read_nullable_view(r).value_or(std::string_view());
+          header.value = read_nullable_view(r);
+          ref.headers.push_back(header);
+        }
+        if (r.ok()) fn(ref);
+      });
 }
 
 }  // namespace
@@ -277,35 +331,24 @@ Status validate_batch(std::string_view batch, bool check_records, size_t max_rec
 }
 
 Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_bytes) {
-  KD_ASSIGN(BatchHeader h, checked_header(batch));
   std::string storage;
-  KD_ASSIGN(std::string_view section, record_section(h, batch, max_bytes, storage));
   std::vector<Record> records;
-  records.reserve(size_t(std::min<int32_t>(h.record_count, 1 << 16)));
-  const int64_t base_ts = h.base_timestamp;
-  const bool append_time = h.log_append_time();
-  KD_TRY(walk_records(
-      h, section, [&](ByteReader& r, int64_t timestamp_delta, int32_t offset_delta, const char*) {
-        Record rec;
-        rec.offset = wrapping_add(h.base_offset, offset_delta);
-        rec.timestamp = append_time ? h.max_timestamp : wrapping_add(base_ts, timestamp_delta);
-        rec.key = read_nullable(r);
-        rec.value = read_nullable(r);
-        const int64_t count = r.varint();
-        if (count < 0 || size_t(count) > r.remaining()) {
-          r.fail();
-          return;
-        }
-        rec.headers.reserve(size_t(count));
-        for (int64_t i = 0; i < count && r.ok(); ++i) {
-          RecordHeader hdr;
-          hdr.key = read_nullable(r).value_or(std::string());
-          hdr.value = read_nullable(r);
-          rec.headers.push_back(std::move(hdr));
-        }
-        records.push_back(std::move(rec));
-      }));
+  auto copy = [](std::optional<std::string_view> v) {
+    return v ? std::optional<std::string>(*v) : std::nullopt;
+  };
+  KD_TRY(walk_record_refs(batch, max_bytes, storage, [&](const RecordRef& ref) {
+    if (records.empty()) records.reserve(size_t(std::min<int32_t>(ref.batch_records, 1 << 16)));
+    Record rec{ref.offset, ref.timestamp, copy(ref.key), copy(ref.value), {}};
+    rec.headers.reserve(ref.headers.size());
+    for (const auto& h : ref.headers) rec.headers.push_back({std::string(h.key), copy(h.value)});
+    records.push_back(std::move(rec));
+  }));
   return records;
+}
+
+Status for_each_record_ref(std::string_view batch, std::string& decompressed,
+                           const std::function<void(const RecordRef&)>& visit, size_t max_bytes) {
+  return walk_record_refs(batch, max_bytes, decompressed, visit);
 }
 
 Result<std::vector<RecordPosition>> record_positions(std::string_view batch, size_t max_bytes) {

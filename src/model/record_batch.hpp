@@ -5,6 +5,7 @@
 //   decode_batch - verifies and decodes a batch into records (decompressing as needed)
 // Format: docs/format/log_format.md and record_batch_format.hpp.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -105,15 +106,31 @@ class BatchBuilder {
   int32_t record_count() const { return count_; }
   bool empty() const { return count_ == 0; }
   // Bytes of the batch if built uncompressed now.
-  size_t uncompressed_size() const { return batch_format::kHeaderSize + records_.size(); }
+  size_t uncompressed_size() const {
+    return std::max(buffer_.size(), size_t(batch_format::kHeaderSize));
+  }
+  // Room for `bytes` of batch (header included) without reallocating while adding.
+  void reserve(size_t bytes) { buffer_.reserve(bytes); }
 
   // Encodes the batch with the given base offset (the log overwrites it on append).
   Result<std::string> build(int64_t base_offset = 0) const;
+  // build(), leaving the builder empty; an uncompressed batch is finished in place and moved
+  // out, so its records are not copied again (a producer's batches).
+  Result<std::string> take(int64_t base_offset = 0);
   void clear();
 
  private:
+  // The header (kHeaderSize bytes, filled in by build) followed by the encoded records.
+  std::string_view records() const {
+    return buffer_.size() > batch_format::kHeaderSize
+               ? std::string_view(buffer_).substr(batch_format::kHeaderSize)
+               : std::string_view();
+  }
+  // Writes the header into `batch`, whose records follow the header's bytes.
+  Status finish(std::string& batch, int64_t base_offset) const;
+
   BatchOptions options_;
-  std::string records_;
+  std::string buffer_;
   int32_t count_ = 0;
   int64_t base_timestamp_ = kNoTimestamp;
   int64_t max_timestamp_ = kNoTimestamp;
@@ -122,6 +139,28 @@ class BatchBuilder {
 // Decodes every record of one batch (verifying the CRC first). Control batches decode like any
 // other; callers that serve applications skip them. max_bytes bounds decompression.
 Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_bytes = 256u << 20);
+
+// One record of a batch with its key, value and headers viewing the batch's record section
+// (the batch itself, or its decompressed bytes): what a consumer hands out without copying.
+struct HeaderRef {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+struct RecordRef {
+  int64_t offset = 0;
+  int64_t timestamp = kNoTimestamp;  // the batch's append time for a LogAppendTime batch
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::vector<HeaderRef> headers;
+  int32_t batch_records = 0;  // the batch's record count
+};
+// Calls `visit` for every record of one batch (CRC verified first). The views point into `batch`,
+// or, for a compressed batch, into `decompressed`, which this fills: keep whichever one holds
+// them alive as long as the views (a caller that keeps them moves nothing: the string's buffer
+// must stay where it is).
+Status for_each_record_ref(std::string_view batch, std::string& decompressed,
+                           const std::function<void(const RecordRef&)>& visit,
+                           size_t max_bytes = 256u << 20);
 
 // Timestamp and offset of each record, without materialising keys and values: what the time
 // index lookup needs to find the first record at or after a timestamp.

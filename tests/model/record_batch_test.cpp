@@ -154,6 +154,54 @@ TEST_P(CodecTest, RoundTripsKeysValuesHeadersAndNulls) {
   ASSERT_EQ(positions->size(), 500u);
   EXPECT_EQ((*positions)[499].offset, 599);
   EXPECT_EQ((*positions)[499].timestamp, expected[499].timestamp);
+
+  // The same records viewed in place: inside the batch when it is uncompressed, inside the
+  // decompressed bytes otherwise.
+  std::string decompressed;
+  size_t seen = 0;
+  const bool compressed = GetParam() != Compression::none;
+  ASSERT_TRUE(for_each_record_ref(*built, decompressed, [&](const RecordRef& ref) {
+    const Record& want = expected[seen++];
+    EXPECT_EQ(ref.offset, want.offset);
+    EXPECT_EQ(ref.timestamp, want.timestamp);
+    EXPECT_EQ(ref.key.has_value(), want.key.has_value());
+    if (ref.key) {
+      EXPECT_EQ(*ref.key, *want.key);
+    }
+    EXPECT_EQ(ref.value.has_value(), want.value.has_value());
+    if (ref.value) {
+      EXPECT_EQ(*ref.value, *want.value);
+    }
+    ASSERT_EQ(ref.headers.size(), want.headers.size());
+    for (size_t i = 0; i < ref.headers.size(); ++i) {
+      EXPECT_EQ(ref.headers[i].key, want.headers[i].key);
+      EXPECT_EQ(ref.headers[i].value.has_value(), want.headers[i].value.has_value());
+      if (ref.headers[i].value) {
+        EXPECT_EQ(*ref.headers[i].value, *want.headers[i].value);
+      }
+    }
+    if (ref.value && !ref.value->empty()) {
+      const std::string_view holder = compressed ? decompressed : *built;
+      EXPECT_GE(ref.value->data(), holder.data());
+      EXPECT_LE(ref.value->data() + ref.value->size(), holder.data() + holder.size());
+    }
+  }));
+  EXPECT_EQ(seen, expected.size());
+  EXPECT_EQ(decompressed.empty(), !compressed);
+
+  // take() is build() that leaves the builder empty (an uncompressed batch finished in place).
+  auto taken = builder.take(100);
+  ASSERT_TRUE(taken) << taken.error().to_string();
+  EXPECT_EQ(*taken, *built);
+  EXPECT_TRUE(builder.empty());
+  builder.add(5, std::nullopt, "again");
+  auto again = builder.take();
+  ASSERT_TRUE(again);
+  auto one = decode_batch(*again);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].value, "again");
+  EXPECT_EQ((*one)[0].timestamp, 5);
 }
 
 TEST_P(CodecTest, CorruptCompressedBodyIsAnErrorNotACrash) {

@@ -143,6 +143,33 @@ TEST_P(ParallelConsumerTest, ABlockedRecordHoldsTheCommitBackButNotTheOtherWorke
   EXPECT_EQ(lag("pc"), 0);
 }
 
+// Every slot busy for longer than the session timeout (on kafka://, librdkafka's
+// max.poll.interval.ms) must not cost the membership: the consumer keeps itself alive while it
+// does not poll for new records, so nothing is revoked, redelivered or left uncommitted.
+TEST_P(ParallelConsumerTest, SlotsBusyLongerThanTheSessionTimeoutKeepTheMembership) {
+  constexpr int kRecords = 4;
+  constexpr auto kSession = std::chrono::milliseconds(1000);
+  produce_keyed("slow", 1, kRecords, kRecords);
+  auto pc = client().parallel_consumer(
+      "slow",
+      {.group = "slow-pc",
+       .offset = kafka::Offset::earliest,
+       .session_timeout = kSession,
+       .heartbeat_interval = std::chrono::milliseconds(200)},
+      {.concurrency = 2, .ordering = kafka::Ordering::none, .max_in_flight = 2});
+  std::mutex mu;
+  std::map<int64_t, int> processed;  // offset -> times
+  pc.each([&](kafka::Record& r) {
+    std::this_thread::sleep_for(kSession * 2);  // both slots stay busy past the session timeout
+    std::lock_guard lock(mu);
+    ++processed[r.offset()];
+    if (processed.size() == kRecords) pc.stop();
+  });
+  ASSERT_EQ(processed.size(), size_t(kRecords));
+  for (const auto& [offset, times] : processed) EXPECT_EQ(times, 1) << "offset " << offset;
+  EXPECT_EQ(lag("slow-pc"), 0);
+}
+
 TEST_P(ParallelConsumerTest, RejectsNonsenseOptions) {
   EXPECT_THROW(client().parallel_consumer("jobs", {.group = "pc"}, {.concurrency = 0}),
                kafka::ConfigError);

@@ -5,18 +5,19 @@
 
 #include "client/embedded/embedded_admin.hpp"
 #include "client/embedded/embedded_consumer.hpp"
-#include "client/embedded/fetched_records.hpp"
 #include "client/embedded/embedded_producer.hpp"
 #include "client/embedded/embedded_transaction.hpp"
+#include "client/embedded/fetched_records.hpp"
 #include "client/errors.hpp"
 #include "model/record_batch.hpp"
 
 namespace kafka_do::client {
 
-EmbeddedEngine::EmbeddedEngine(std::unique_ptr<storage::LogManager> logs_in) : logs(std::move(logs_in)) {
+EmbeddedEngine::EmbeddedEngine(std::unique_ptr<storage::LogManager> logs_in)
+    : logs(std::move(logs_in)) {
   groups = value_or_throw(coordinator::GroupCoordinator::open(*logs));
-  producer_ids =
-      value_or_throw(coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
+  producer_ids = value_or_throw(
+      coordinator::ProducerIdAllocator::open(logs->file_system(), logs->directory()));
   transactions = value_or_throw(
       coordinator::TransactionCoordinator::open(*logs, *producer_ids, &groups->offset_store()));
 }
@@ -27,20 +28,21 @@ EmbeddedEngine::~EmbeddedEngine() {
   ignore_error(logs->close());
 }
 
-EmbeddedBackend::EmbeddedBackend(kafka::ClientOptions options, std::string url, std::shared_ptr<EmbeddedEngine> engine)
+EmbeddedBackend::EmbeddedBackend(kafka::ClientOptions options, std::string url,
+                                 std::shared_ptr<EmbeddedEngine> engine)
     : options_(std::move(options)), url_(std::move(url)), engine_(std::move(engine)) {}
 
-std::shared_ptr<kafka::detail::ProducerCore> EmbeddedBackend::make_producer(const std::string& topic,
-                                                                            const kafka::ProducerOptions& options,
-                                                                            bool async) {
+std::shared_ptr<kafka::detail::ProducerCore> EmbeddedBackend::make_producer(
+    const std::string& topic, const kafka::ProducerOptions& options, bool async) {
   ensure_topic(topic);
   auto self = std::static_pointer_cast<EmbeddedBackend>(shared_from_this());
   return std::make_shared<EmbeddedProducer>(std::move(self), topic, options, async);
 }
 
-std::shared_ptr<kafka::detail::ConsumerCore> EmbeddedBackend::make_consumer(kafka::detail::ConsumerSettings settings) {
-  return std::make_shared<EmbeddedConsumer>(std::static_pointer_cast<EmbeddedBackend>(shared_from_this()),
-                                            std::move(settings));
+std::shared_ptr<kafka::detail::ConsumerCore> EmbeddedBackend::make_consumer(
+    kafka::detail::ConsumerSettings settings) {
+  return std::make_shared<EmbeddedConsumer>(
+      std::static_pointer_cast<EmbeddedBackend>(shared_from_this()), std::move(settings));
 }
 
 std::shared_ptr<kafka::detail::TransactionCore> EmbeddedBackend::transaction_core(
@@ -52,7 +54,8 @@ std::shared_ptr<kafka::detail::TransactionCore> EmbeddedBackend::transaction_cor
 }
 
 std::shared_ptr<kafka::detail::AdminCore> EmbeddedBackend::make_admin() {
-  return std::make_shared<EmbeddedAdmin>(std::static_pointer_cast<EmbeddedBackend>(shared_from_this()));
+  return std::make_shared<EmbeddedAdmin>(
+      std::static_pointer_cast<EmbeddedBackend>(shared_from_this()));
 }
 
 std::vector<kafka::Record> EmbeddedBackend::read_topic(const std::string& topic) {
@@ -64,10 +67,11 @@ std::vector<kafka::Record> EmbeddedBackend::read_topic(const std::string& topic)
     // Committed records only, as a read_committed consumer sees them.
     const int64_t end = log->last_stable_offset();
     while (offset < end) {
-      auto read = value_or_throw(log->read(offset, 1 << 20, true, storage::Isolation::read_committed),
-                                 Subject::partition);
+      auto read = value_or_throw(
+          log->read(offset, 1 << 20, true, storage::Isolation::read_committed), Subject::partition);
       if (read.records.empty()) break;
-      offset = append_records(topic, p, read.records, offset, nullptr, out, &read.aborted);
+      offset =
+          append_records(topic, p, std::move(read.records), offset, nullptr, out, &read.aborted);
     }
   }
   return out;
@@ -78,7 +82,8 @@ void EmbeddedBackend::close() { check(logs().flush_all()); }
 int32_t EmbeddedBackend::ensure_topic(const std::string& topic) {
   if (auto d = logs().describe_topic(topic)) return d->partitions;
   if (!options_.auto_create_topics) {
-    throw kafka::TopicNotFoundError("topic '" + topic + "' does not exist (auto_create_topics is off)");
+    throw kafka::TopicNotFoundError("topic '" + topic +
+                                    "' does not exist (auto_create_topics is off)");
   }
   std::lock_guard lock(create_mu_);
   if (auto d = logs().describe_topic(topic)) return d->partitions;
@@ -91,7 +96,8 @@ int32_t EmbeddedBackend::ensure_topic(const std::string& topic) {
   return options_.default_partitions;
 }
 
-std::shared_ptr<storage::PartitionLog> EmbeddedBackend::partition(const std::string& topic, int32_t partition) {
+std::shared_ptr<storage::PartitionLog> EmbeddedBackend::partition(const std::string& topic,
+                                                                  int32_t partition) {
   auto log = logs().partition(topic, partition);
   if (!log) {
     if (logs().has_topic(topic)) throw_error(log.error(), Subject::partition);
@@ -104,9 +110,12 @@ namespace {
 
 storage::FlushPolicy flush_policy(kafka::Durability d) {
   switch (d) {
-    case kafka::Durability::every_batch: return storage::FlushPolicy::every_batch;
-    case kafka::Durability::interval: return storage::FlushPolicy::interval;
-    case kafka::Durability::os: return storage::FlushPolicy::os;
+    case kafka::Durability::every_batch:
+      return storage::FlushPolicy::every_batch;
+    case kafka::Durability::interval:
+      return storage::FlushPolicy::interval;
+    case kafka::Durability::os:
+      return storage::FlushPolicy::os;
   }
   return storage::FlushPolicy::interval;
 }
@@ -119,17 +128,20 @@ std::map<std::string, std::weak_ptr<EmbeddedEngine>> registry;
 }  // namespace
 
 std::shared_ptr<kafka::detail::Backend> make_embedded_backend(const kafka::ClientOptions& options,
-                                                              const std::string& url, const std::string& dir,
+                                                              const std::string& url,
+                                                              const std::string& dir,
                                                               bool in_memory) {
   storage::LogOptions log_options;
   log_options.flush_policy = flush_policy(options.durability);
   if (in_memory) {
     auto logs = storage::LogManager::open(fs::memory_file_system(), dir, log_options);
     if (!logs) throw_error(logs.error());
-    return std::make_shared<EmbeddedBackend>(options, url, std::make_shared<EmbeddedEngine>(std::move(*logs)));
+    return std::make_shared<EmbeddedBackend>(options, url,
+                                             std::make_shared<EmbeddedEngine>(std::move(*logs)));
   }
   std::error_code ec;
-  const std::string key = std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec).string();
+  const std::string key =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec).string();
   std::lock_guard lock(registry_mu);
   std::shared_ptr<EmbeddedEngine> engine;
   if (auto it = registry.find(key); it != registry.end()) engine = it->second.lock();

@@ -49,6 +49,7 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
   if (max_records == 0) max_records = size_t(settings_.max_poll_records);
   const auto deadline = Clock::now() + timeout;
   std::vector<kafka::Record> out;
+  out.reserve(std::min<size_t>(max_records, 4096));
   std::optional<Clock::time_point> first_record_at;
   std::optional<uint64_t> out_epoch;
   for (;;) {
@@ -86,13 +87,17 @@ std::vector<kafka::Record> EmbeddedConsumer::poll(std::chrono::milliseconds time
     }
     const auto now = Clock::now();
     if (now >= deadline) return out;
-    // Wait for data, a group reply, a stop, or the next heartbeat, whichever comes first.
+    {
+      std::lock_guard wake(wake_mu_);
+      if (std::exchange(woken_, false)) return out;
+    }
+    // Wait for data, a group reply, a stop, a wake(), or the next heartbeat, whichever is first.
     auto wake_at =
         member ? std::min(deadline, last_heartbeat_ + settings_.heartbeat_interval) : deadline;
     if (first_record_at) wake_at = std::min(wake_at, *first_record_at + settings_.fetch_max_wait);
     std::unique_lock wake(wake_mu_);
     wake_cv_.wait_until(wake, std::max(wake_at, now + std::chrono::milliseconds(1)), [&] {
-      return data_arrived_ || stopped_.load() || pending_join_.has_value() ||
+      return data_arrived_ || woken_ || stopped_.load() || pending_join_.has_value() ||
              pending_sync_.has_value();
     });
   }
@@ -307,11 +312,15 @@ void EmbeddedConsumer::fetch_available(std::vector<kafka::Record>& out, size_t m
   for (size_t i = 0; i < n && out.size() < max_records; ++i) {
     const auto& tp = order[(next_partition_ + i) % n];
     auto& st = partitions_.at(tp);
-    if (st.fetched.empty()) fetch_partition(tp, st);
-    while (!st.fetched.empty() && out.size() < max_records) {
-      st.finished.handed_out(st.fetched.front().offset());
-      out.push_back(std::move(st.fetched.front()));
-      st.fetched.pop_front();
+    if (st.nothing_fetched()) {
+      st.fetched.clear();
+      st.fetched_head = 0;
+      fetch_partition(tp, st);
+    }
+    while (!st.nothing_fetched() && out.size() < max_records) {
+      kafka::Record& next = st.fetched[st.fetched_head++];
+      st.finished.handed_out(next.offset());
+      out.push_back(std::move(next));
     }
   }
   next_partition_ = (next_partition_ + 1) % n;
@@ -337,8 +346,8 @@ void EmbeddedConsumer::fetch_partition(const kafka::TopicPartition& tp, Partitio
     throw_error(read.error(), Subject::partition);
   }
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
-  st.position = append_records(tp.topic, tp.partition, read->records, st.position, self, st.fetched,
-                               committed ? &read->aborted : nullptr);
+  st.position = append_records(tp.topic, tp.partition, std::move(read->records), st.position, self,
+                               st.fetched, committed ? &read->aborted : nullptr);
 }
 
 std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::lag() {
@@ -347,7 +356,7 @@ std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::lag() {
   std::map<kafka::TopicPartition, int64_t> out;
   for (const auto& [tp, st] : partitions_) {
     const int64_t end = committed ? st.log->last_stable_offset() : st.log->high_watermark();
-    const int64_t next = st.fetched.empty() ? st.position : st.fetched.front().offset();
+    const int64_t next = st.nothing_fetched() ? st.position : st.fetched[st.fetched_head].offset();
     out[tp] = std::max<int64_t>(0, end - next);
   }
   return out;
@@ -493,6 +502,14 @@ void EmbeddedConsumer::keep_alive() {
 std::map<kafka::TopicPartition, int64_t> EmbeddedConsumer::handover_offsets_locked() const {
   if (settings_.group.empty()) return {};
   return handover_to_commit(partitions_, settings_.auto_commit);
+}
+
+void EmbeddedConsumer::wake() {
+  {
+    std::lock_guard wake(wake_mu_);
+    woken_ = true;
+  }
+  wake_cv_.notify_all();
 }
 
 void EmbeddedConsumer::stop() {

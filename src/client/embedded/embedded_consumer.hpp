@@ -42,6 +42,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   uint64_t assignment_epoch() const override;
   std::map<kafka::TopicPartition, int64_t> commit_finished() override;
   void keep_alive() override;
+  void wake() override;
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
   void stop() override;
@@ -65,8 +66,12 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
     int64_t position = 0;   // next offset to fetch
     int64_t consumed = -1;  // next offset after what the application moved past (-1: nothing)
     int64_t committed = -1;
-    FinishedOffsets finished;           // what Record::commit / finish may commit
-    std::deque<kafka::Record> fetched;  // decoded, not yet returned
+    FinishedOffsets finished;  // what Record::commit / finish may commit
+    // Decoded, not yet returned: fetched[fetched_head..]. A vector rather than a deque: a deque
+    // allocates a block per two records of this size.
+    std::vector<kafka::Record> fetched;
+    size_t fetched_head = 0;
+    bool nothing_fetched() const { return fetched_head == fetched.size(); }
     storage::AppendSubscription subscription;
   };
 
@@ -108,6 +113,7 @@ class EmbeddedConsumer final : public kafka::detail::ConsumerCore {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool data_arrived_ = false;
+  bool woken_ = false;  // wake(): the current or next poll returns without waiting
   std::atomic<bool> stopped_{false};
   bool need_rejoin_ = true;
   enum class Membership { idle, joining, syncing };

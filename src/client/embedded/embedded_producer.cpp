@@ -23,13 +23,6 @@ model::Compression to_model(kafka::Compression c) {
   return model::Compression::none;
 }
 
-// Bytes a record adds to a batch, close enough for batch_size and buffer accounting.
-size_t record_bytes(const kafka::detail::OutgoingRecord& r) {
-  size_t n = 16 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-  for (const auto& h : r.headers) n += 4 + h.key.size() + (h.value ? h.value->size() : 0);
-  return n;
-}
-
 void deliver(const kafka::detail::DeliveryCallback& fn, const kafka::DeliveryReport& report) {
   if (!fn) return;
   try {
@@ -86,7 +79,7 @@ int32_t EmbeddedProducer::choose_partition(const kafka::detail::OutgoingRecord& 
 
 void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
                             kafka::detail::DeliveryCallback callback) {
-  const size_t bytes = record_bytes(record);
+  const size_t bytes = record.approximate_bytes();
   std::unique_lock lock(mu_);
   if (closing_ || closed_)
     throw kafka::Error(kafka::ErrorCode::unknown_server_error,
@@ -120,11 +113,15 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
   if (!slot) {
     slot = std::make_unique<OpenBatch>(compression_);
     slot->first_record = std::chrono::steady_clock::now();
+    // The batch grows to batch_size (plus the record that crosses it) in one allocation.
+    slot->builder.reserve(
+        std::min<size_t>(size_t(options_.batch_size) + bytes + 64, size_t(max_message_bytes_)));
+    slot->callbacks.reserve(size_t(options_.batch_size) / bytes + 1);
   }
   const std::vector<model::RecordHeader> headers = [&] {
     std::vector<model::RecordHeader> out;
-    out.reserve(record.headers.size());
-    for (const auto& h : record.headers) out.push_back({h.key, h.value});
+    out.reserve(record.headers->size());
+    for (const auto& h : *record.headers) out.push_back({h.key, h.value});
     return out;
   }();
   slot->builder.add(record.timestamp_ms, record.key, record.value, headers);
@@ -193,9 +190,10 @@ void EmbeddedProducer::send_batch(ReadyBatch& ready) {
                                          .backoff = options_.retry_backoff.ms(),
                                          .max_backoff = options_.retry_backoff.ms()};
   try {
+    // Built once (finished in place, not copied); only the append is retried.
+    auto built = batch.builder.take();
+    if (!built) throw_error(built.error());
     base_offset = kafka::detail::with_retries(retry, [&] {
-      auto built = batch.builder.build();
-      if (!built) throw_error(built.error());
       auto log = backend_->partition(topic_, ready.partition);
       auto appended = log->append(*built, storage::AppendOptions{.validate_records = false});
       if (!appended) throw_error(appended.error(), Subject::partition);
@@ -213,6 +211,7 @@ void EmbeddedProducer::send_batch(ReadyBatch& ready) {
     if (error && !first_error_) first_error_ = failure;
   }
   for (size_t i = 0; i < count; ++i) {
+    if (!batch.callbacks[i] && !handler) continue;  // nobody to tell: no report to build
     const int64_t offset = error || acks_none ? -1 : base_offset + int64_t(i);
     kafka::DeliveryReport report(topic_, ready.partition, offset, error);
     deliver(batch.callbacks[i], report);

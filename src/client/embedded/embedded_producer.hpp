@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/adaptive_mutex.hpp"
 #include "client/backend.hpp"
 #include "client/partitioner.hpp"
 #include "model/record_batch.hpp"
@@ -61,9 +62,9 @@ class EmbeddedProducer final : public kafka::detail::ProducerCore {
   const bool async_;
   const model::Compression compression_;
 
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // wakes the sender
-  std::condition_variable done_cv_;  // wakes flush() and blocked send()
+  mutable AdaptiveMutex mu_;
+  std::condition_variable_any work_cv_;  // wakes the sender
+  std::condition_variable_any done_cv_;  // wakes flush() and blocked send()
   std::map<int32_t, std::unique_ptr<OpenBatch>> open_;
   std::deque<ReadyBatch> ready_;
   size_t buffered_bytes_ = 0;

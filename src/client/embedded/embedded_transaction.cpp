@@ -9,12 +9,6 @@ namespace {
 
 using model::ErrorCode;
 
-size_t record_bytes(const kafka::detail::OutgoingRecord& r) {
-  size_t n = 16 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-  for (const auto& h : r.headers) n += 4 + h.key.size() + (h.value ? h.value->size() : 0);
-  return n;
-}
-
 // A batch is written once it holds this much; commit writes the rest.
 constexpr size_t kBatchBytes = 64 * 1024;
 
@@ -38,9 +32,9 @@ EmbeddedTransaction::EmbeddedTransaction(EmbeddedBackend& backend,
 void EmbeddedTransaction::fail(ErrorCode code, const std::string& what) {
   if (fencing(code)) {
     fenced_ = true;
-    throw kafka::ProducerFencedError(
-        what + ": another producer with transactional id '" + options_.transactional_id +
-        "' took over, or the " + "transaction timed out (" + model::error_name(code) + ")");
+    throw kafka::ProducerFencedError(what + ": another producer with transactional id '" +
+                                     options_.transactional_id + "' took over, or the " +
+                                     "transaction timed out (" + model::error_name(code) + ")");
   }
   throw_concrete(make_error(code, what));
 }
@@ -71,7 +65,7 @@ EmbeddedTransaction::TopicState& EmbeddedTransaction::topic_state(const std::str
 void EmbeddedTransaction::send(const std::string& topic, kafka::detail::OutgoingRecord record) {
   if (fenced_) fail(ErrorCode::producer_fenced, "send to '" + topic + "'");
   TopicState& st = topic_state(topic);
-  const size_t bytes = record_bytes(record);
+  const size_t bytes = record.approximate_bytes();
   if (bytes + model::batch_format::kHeaderSize > size_t(st.max_message_bytes)) {
     throw kafka::MessageTooLargeError(
         "record of about " + std::to_string(bytes) + " bytes is over max.message.bytes (" +
@@ -96,8 +90,8 @@ void EmbeddedTransaction::send(const std::string& topic, kafka::detail::Outgoing
                                                                   .transactional = true});
   }
   std::vector<model::RecordHeader> headers;
-  headers.reserve(record.headers.size());
-  for (const auto& h : record.headers) headers.push_back({h.key, h.value});
+  headers.reserve(record.headers->size());
+  for (const auto& h : *record.headers) headers.push_back({h.key, h.value});
   slot->add(record.timestamp_ms, record.key, record.value, headers);
 }
 

@@ -20,13 +20,16 @@
 
 namespace kafka_do::client {
 
-// Appends the records of `batches` with offset >= from to `out` (a deque or vector of
-// kafka::Record); returns the offset after the last batch read. Throws kafka::Error for a batch
-// that does not decode.
+// Appends the records of `read_bytes` (a log read's batches) with offset >= from to `out` (a deque
+// or vector of kafka::Record); returns the offset after the last batch read. The records view
+// the read's bytes, which they share (a compressed batch: its decompressed bytes), so nothing is
+// copied per record. Throws kafka::Error for a batch that does not decode.
 template <typename Container>
-int64_t append_records(const std::string& topic, int32_t partition, std::string_view batches,
+int64_t append_records(const std::string& topic, int32_t partition, std::string read_bytes,
                        int64_t from, const std::shared_ptr<kafka::detail::CommitSink>& sink,
                        Container& out, const std::vector<storage::AbortedTxn>* aborted = nullptr) {
+  const auto shared = std::make_shared<const std::string>(std::move(read_bytes));
+  const std::string_view batches = *shared;
   int64_t next = from;
   std::vector<storage::AbortedTxn> pending =
       aborted ? *aborted : std::vector<storage::AbortedTxn>{};
@@ -49,17 +52,22 @@ int64_t append_records(const std::string& topic, int32_t partition, std::string_
           return {};
         }
         if (header.transactional() && aborting.count(header.producer_id)) return {};
-        KD_ASSIGN(auto records, model::decode_batch(batch));
-        for (auto& r : records) {
-          if (r.offset < from) continue;
+        auto decompressed = std::make_shared<std::string>();
+        KD_TRY(model::for_each_record_ref(batch, *decompressed, [&](const model::RecordRef& r) {
+          if (r.offset < from) return;
           kafka::Headers headers;
           headers.reserve(r.headers.size());
-          for (auto& h : r.headers) headers.push_back({std::move(h.key), std::move(h.value)});
+          for (const auto& h : r.headers) {
+            headers.push_back({std::string(h.key),
+                               h.value ? std::optional<std::string>(*h.value) : std::nullopt});
+          }
           out.emplace_back(
+              decompressed->empty() ? kafka::detail::SharedBytes(shared)
+                                    : kafka::detail::SharedBytes(decompressed),
               topic, partition, r.offset,
-              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
-              std::move(r.key), std::move(r.value), std::move(headers), sink);
-        }
+              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)), r.key,
+              r.value, std::move(headers), sink);
+        }));
         return {};
       }));
   return next;

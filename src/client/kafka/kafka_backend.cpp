@@ -303,8 +303,8 @@ std::vector<kafka::Record> KafkaBackend::read_topic(const std::string& topic) {
       rdk::Message m(rd_kafka_consumer_poll(rk.get(), 100));
       state_.check();
       if (!m || m->err) continue;
-      auto& out = by_partition[m->partition];
-      out.push_back(rdk::to_record(m.get(), nullptr));
+      rdk::append_records(std::span<const rdk::Message>(&m, 1), nullptr,
+                          by_partition[m->partition]);
       if (auto it = end.find(m->partition); it != end.end() && m->offset + 1 >= it->second)
         end.erase(it);
     }

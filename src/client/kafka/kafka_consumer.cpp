@@ -230,7 +230,8 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
   }
   const auto deadline = Clock::now() + timeout;
   auto self = std::static_pointer_cast<kafka::detail::CommitSink>(shared_from_this());
-  std::vector<kafka::Record> out;
+  // This call's messages, made into records (sharing one copy of their bytes) once collected.
+  std::vector<rdk::Message> messages;
   uint64_t out_epoch = assignment_epoch();
   // The partition of the previous record (most records follow one of the same partition). Map
   // iterators stay valid until a revoke erases entries, which changes the epoch.
@@ -239,20 +240,30 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
   uint64_t last_epoch = 0;
   decltype(partitions_)::iterator last_state;
   maybe_auto_commit();  // once per call: a call returns at most max_poll_records records
-  while (!stopped_ && out.size() < max_records) {
+  while (!stopped_ && messages.size() < max_records) {
     // The first record is waited for; the ones librdkafka already fetched are only collected
     // (and need no clock reading).
     int wait = 0;
-    if (out.empty()) {
+    if (messages.empty()) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait = int(std::max<int64_t>(0, left.count()));
     }
-    rdk::Message m(rd_kafka_consumer_poll(rk_.get(), wait));
+    rdk::Message m;
+    std::optional<uint64_t> held_epoch;  // set for a record keep_alive() polled
+    if (!held_.empty()) {
+      m = std::move(held_.front().message);
+      held_epoch = held_.front().epoch;
+      held_.pop_front();
+    } else {
+      m.reset(rd_kafka_consumer_poll(rk_.get(), wait));
+      last_poll_ = Clock::now();
+    }
     if (callback_error_) std::rethrow_exception(std::exchange(callback_error_, nullptr));
     backend_->state().check();
     if (!m) {
-      if (!out.empty() || Clock::now() >= deadline) break;
+      if (!messages.empty() || Clock::now() >= deadline) break;
+      if (woken_.exchange(false)) break;  // wake(): its rd_kafka_yield ended consumer_poll
       maybe_auto_commit();
       continue;
     }
@@ -261,8 +272,9 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
       continue;  // partition EOF, transient broker errors: librdkafka retries
     }
     std::lock_guard lock(mu_);
+    if (held_epoch && *held_epoch != epoch_) continue;  // its partition was re-read since
     if (epoch_ != out_epoch) {  // a rebalance ran inside consumer_poll: those records are re-read
-      out.clear();
+      messages.clear();
       out_epoch = epoch_;
     }
     if (m->rkt != last_topic || m->partition != last_partition || epoch_ != last_epoch) {
@@ -273,9 +285,30 @@ std::vector<kafka::Record> KafkaConsumer::poll(std::chrono::milliseconds timeout
     }
     if (last_state == partitions_.end()) continue;  // fetched before its partition was revoked
     last_state->second.finished.handed_out(m->offset);
-    out.push_back(rdk::to_record(m.get(), self));
+    messages.push_back(std::move(m));
   }
+  std::vector<kafka::Record> out;
+  rdk::append_records(messages, self, out);
   return out;
+}
+
+void KafkaConsumer::keep_alive() {
+  // librdkafka heartbeats on its own thread, but it also counts the time between the
+  // application's polls against max.poll.interval.ms (session_timeout) and leaves the group
+  // when that passes: the parallel consumer with every slot busy on slow records. A poll now
+  // and then resets that clock; a record it returns is held for the next poll(), so at most one
+  // record per quarter interval waits here.
+  if (Clock::now() - last_poll_ < settings_.session_timeout / 4) return;
+  {
+    std::lock_guard lock(mu_);
+    (void)live();
+  }
+  rdk::Message m(rd_kafka_consumer_poll(rk_.get(), 0));
+  last_poll_ = Clock::now();
+  if (callback_error_) std::rethrow_exception(std::exchange(callback_error_, nullptr));
+  if (!m) return;
+  std::lock_guard lock(mu_);
+  held_.push_back({std::move(m), epoch_});
 }
 
 std::map<kafka::TopicPartition, int64_t> KafkaConsumer::lag() {
@@ -426,10 +459,24 @@ std::map<kafka::TopicPartition, int64_t> KafkaConsumer::handover_offsets() const
   return handover_to_commit(partitions_, settings_.auto_commit);
 }
 
+void KafkaConsumer::yield_poll() {
+  std::lock_guard lock(yield_mu_);
+  if (!rk_ || closing_) return;
+  // Ends a consumer_poll() in progress, or else the next one: a queue's yield flag stays set
+  // until a poll sees it. rd_kafka_queue_yield is the cross-thread call (rd_kafka_yield is only
+  // for librdkafka's own callbacks); the queue reference must not outlive the consumer_close.
+  rdk::Queue queue(rd_kafka_queue_get_consumer(rk_.get()));
+  if (queue) rd_kafka_queue_yield(queue.get());
+}
+
+void KafkaConsumer::wake() {
+  woken_ = true;
+  yield_poll();
+}
+
 void KafkaConsumer::stop() {
   stopped_ = true;
-  std::lock_guard lock(yield_mu_);
-  if (rk_) rd_kafka_yield(rk_.get());  // ends a consumer_poll() in progress
+  yield_poll();
 }
 
 void KafkaConsumer::close() {
@@ -446,6 +493,10 @@ void KafkaConsumer::close() {
       }
     }
     closed_ = true;  // commits from other threads fail from now on
+  }
+  {
+    std::lock_guard yield(yield_mu_);
+    closing_ = true;  // yield_poll() takes no queue reference from now on
   }
   // Leaves the group (its revoke callback runs here) so partitions move without a session timeout.
   rd_kafka_consumer_close(rk_.get());

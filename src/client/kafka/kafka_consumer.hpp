@@ -13,6 +13,7 @@
 // inside it); commits, stop() and mark_consumed() from any thread.
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,8 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   void finish(const kafka::Record& record, uint64_t epoch) override;
   uint64_t assignment_epoch() const override;
   std::map<kafka::TopicPartition, int64_t> commit_finished() override;
-  void keep_alive() override {}  // librdkafka heartbeats on its own thread
+  void keep_alive() override;
+  void wake() override;
   void commit_offsets(const std::map<kafka::TopicPartition, int64_t>& offsets) override;
   void commit(const std::string& topic, int32_t partition, int64_t next_offset) override;
   void stop() override;
@@ -82,6 +84,7 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
   void commit_locked(const std::map<kafka::TopicPartition, int64_t>& offsets);
   void maybe_auto_commit();
   rd_kafka_t* live() const;  // REQUIRES: mu_; throws when closed
+  void yield_poll();         // what stop() and wake() do to a consumer_poll() in progress
 
   uint64_t epoch_ = 0;  // assignment_epoch(); REQUIRES: mu_
   const std::shared_ptr<KafkaBackend> backend_;
@@ -90,11 +93,22 @@ class KafkaConsumer final : public kafka::detail::ConsumerCore {
 
   mutable std::mutex mu_;  // partitions_, closed_, rk_ (for commits)
   std::mutex yield_mu_;    // rk_ for stop(), which must not wait for a commit in progress
+  // rd_kafka_consumer_close began: no queue reference may be taken (it must have none left).
+  bool closing_ = false;  // REQUIRES: yield_mu_
   bool closed_ = false;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> woken_{false};  // wake(): the current or next poll returns without waiting
   std::map<kafka::TopicPartition, PartitionState> partitions_;
   Clock::time_point last_auto_commit_ = Clock::now();
   std::exception_ptr callback_error_;  // thrown by poll() after the callback returned
+  // A record keep_alive() polled, returned by the next poll() unless the assignment changed
+  // since. Only the polling thread touches these.
+  struct Held {
+    rdk::Message message;
+    uint64_t epoch;
+  };
+  std::deque<Held> held_;
+  Clock::time_point last_poll_ = Clock::now();  // of rd_kafka_consumer_poll
   std::optional<std::stop_callback<std::function<void()>>> stop_callback_;
 };
 

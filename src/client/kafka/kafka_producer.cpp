@@ -18,13 +18,6 @@ struct Pending {
   kafka::detail::DeliveryCallback callback;
 };
 
-// Bytes a record adds to a batch (same estimate as the embedded producer's).
-size_t record_bytes(const kafka::detail::OutgoingRecord& r) {
-  size_t n = 16 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-  for (const auto& h : r.headers) n += 4 + h.key.size() + (h.value ? h.value->size() : 0);
-  return n;
-}
-
 const char* compression_name(kafka::Compression c) {
   switch (c) {
     case kafka::Compression::none:
@@ -146,13 +139,13 @@ int32_t KafkaProducer::choose_partition(const kafka::detail::OutgoingRecord& rec
 
 void KafkaProducer::send(kafka::detail::OutgoingRecord record,
                          kafka::detail::DeliveryCallback callback) {
-  const size_t bytes = record_bytes(record);
+  const size_t bytes = record.approximate_bytes();
   std::unique_lock lock(mu_);
   if (closed_)
     throw kafka::Error(kafka::ErrorCode::unknown_server_error,
                        "producer for '" + topic_ + "' is closed");
   const int32_t partition = choose_partition(record, bytes);
-  rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
+  rd_kafka_headers_t* headers = rdk::make_headers(*record.headers);
   auto pending = std::make_unique<Pending>(Pending{std::move(callback)});
   rd_kafka_vu_t vu[8];
   size_t n = 0;
@@ -163,10 +156,12 @@ void KafkaProducer::send(kafka::detail::OutgoingRecord record,
   vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
   vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[n].u.mem.ptr = record.value ? record.value->data() : nullptr;  // null pointer: a null value
+  // librdkafka's field is not const; RD_KAFKA_MSG_F_COPY copies and never writes.
+  vu[n].u.mem.ptr = record.value ? const_cast<char*>(record.value->data())
+                                 : nullptr;  // null pointer: a null value
   vu[n++].u.mem.size = record.value ? record.value->size() : 0;
   vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[n].u.mem.ptr = record.key ? record.key->data() : nullptr;
+  vu[n].u.mem.ptr = record.key ? const_cast<char*>(record.key->data()) : nullptr;
   vu[n++].u.mem.size = record.key ? record.key->size() : 0;
   vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
   vu[n++].u.i64 = record.timestamp_ms;

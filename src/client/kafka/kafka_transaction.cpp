@@ -66,7 +66,7 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
   } else {
     backend_.ensure_topic(topic);
   }
-  rd_kafka_headers_t* headers = rdk::make_headers(record.headers);
+  rd_kafka_headers_t* headers = rdk::make_headers(*record.headers);
   rd_kafka_vu_t vu[7];
   size_t n = 0;
   vu[n].vtype = RD_KAFKA_VTYPE_TOPIC;
@@ -76,10 +76,11 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
   vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
   vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[n].u.mem.ptr = record.value ? record.value->data() : nullptr;
+  // librdkafka's field is not const; RD_KAFKA_MSG_F_COPY copies and never writes.
+  vu[n].u.mem.ptr = record.value ? const_cast<char*>(record.value->data()) : nullptr;
   vu[n++].u.mem.size = record.value ? record.value->size() : 0;
   vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[n].u.mem.ptr = record.key ? record.key->data() : nullptr;
+  vu[n].u.mem.ptr = record.key ? const_cast<char*>(record.key->data()) : nullptr;
   vu[n++].u.mem.size = record.key ? record.key->size() : 0;
   vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
   vu[n++].u.i64 = record.timestamp_ms;

@@ -4,13 +4,21 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <span>
+#include <vector>
 
+#include "client/kafka/rdkafka_util.hpp"
 #include "kafka_do/record.hpp"
 
 namespace kafka_do::client::rdk {
 
-// Copies key, value, headers and timestamp out of `m` (which the caller still owns).
-kafka::Record to_record(const rd_kafka_message_t* m,
-                        std::shared_ptr<kafka::detail::CommitSink> sink);
+// Appends records made of `messages` (which the caller still owns and may destroy at once) to
+// `out`. Keys and values are copied into one buffer that the records share: one allocation per
+// poll instead of two per record. Records must not hold librdkafka's messages themselves, since
+// rd_kafka_destroy() waits until every message is destroyed, and records may outlive the
+// consumer.
+void append_records(std::span<const Message> messages,
+                    const std::shared_ptr<kafka::detail::CommitSink>& sink,
+                    std::vector<kafka::Record>& out);
 
 }  // namespace kafka_do::client::rdk
