@@ -26,6 +26,10 @@
 // - Producer: send() queues the record and suspends until its DeliveryReport arrives. Made from
 //   an AsyncProducer; with ProducerOptions::buffer_full = fail, a full buffer suspends the
 //   coroutine until there is room instead of blocking its thread.
+// - Transactions: run() is Client::transaction (begin, the sends of `fn`, commit) on a thread of
+//   its own, and completes once the transaction committed, or with its exception (it aborted):
+//     kafka::coro::Transactions txs(kafka);
+//     co_await txs.run("invoices", {}, [&](kafka::Transaction& tx) { tx.send(invoice); });
 
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
@@ -50,6 +54,7 @@
 #include <string>
 #include <utility>
 
+#include "kafka_do/blocking_worker.hpp"
 #include "kafka_do/client.hpp"
 #include "kafka_do/consumer.hpp"
 #include "kafka_do/producer.hpp"
@@ -229,6 +234,42 @@ class Producer {
 
   AsyncProducer producer_;
   uint64_t full_buffer_waits_ = 0;  // sends run on their coroutines' executors
+};
+
+// Transactions whose blocking parts (begin, the commit's flush and round trips) run on a thread
+// of their own, so a coroutine awaits the commit instead of blocking its executor's thread.
+// Transactions run one after another, in the order run() was called. Destruction waits for the
+// transactions queued.
+class Transactions {
+ public:
+  explicit Transactions(Client& kafka)
+      : kafka_(&kafka), worker_(std::make_shared<detail::BlockingWorker>()) {}
+
+  // Client::transaction(topic, options, fn) on the transactions' thread: `fn` runs there (so
+  // whatever it touches must be safe to touch from another thread until run() completes; it
+  // sends, it does not co_await). Completion signature void(std::exception_ptr): null once
+  // committed; what Client::transaction throws otherwise (fn's exception after an abort,
+  // ProducerFencedError, TransactionAbortedError).
+  template <class Token = asio::use_awaitable_t<>>
+  auto run(std::string topic, TransactionOptions options, std::function<void(Transaction&)> fn,
+           Token&& token = {}) {
+    return asio::async_initiate<Token, void(std::exception_ptr)>(
+        [kafka = kafka_, worker = worker_](auto handler, std::string t, TransactionOptions o,
+                                           std::function<void(Transaction&)> f) {
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto ex = detail::tracked_executor(*shared);
+          worker->run([kafka, t = std::move(t), o = std::move(o),
+                       f = std::move(f)] { kafka->transaction(t, o, f); },
+                      [shared, ex](std::exception_ptr error) {
+                        asio::post(ex, [shared, error] { (*shared)(error); });
+                      });
+        },
+        token, std::move(topic), std::move(options), std::move(fn));
+  }
+
+ private:
+  Client* kafka_;
+  std::shared_ptr<detail::BlockingWorker> worker_;
 };
 
 }  // namespace coro

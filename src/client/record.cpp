@@ -8,14 +8,10 @@ Record::Record(std::string topic, int32_t partition, int64_t offset,
                std::chrono::system_clock::time_point timestamp, std::optional<std::string> key,
                std::optional<std::string> value, Headers headers,
                std::shared_ptr<detail::CommitSink> sink)
-    : topic_(std::move(topic)),
-      partition_(partition),
-      offset_(offset),
-      timestamp_(timestamp),
-      has_key_(key.has_value()),
-      has_value_(value.has_value()),
-      headers_(std::move(headers)),
-      sink_(std::move(sink)) {
+    : Record(nullptr, std::move(topic), partition, offset, timestamp, std::nullopt, std::nullopt,
+             std::move(headers), std::move(sink)) {
+  has_key_ = key.has_value();
+  has_value_ = value.has_value();
   if (!has_key_ && !has_value_) return;
   // One allocation holds both; the views point into it, which never moves.
   auto owned = std::make_shared<std::pair<std::string, std::string>>(

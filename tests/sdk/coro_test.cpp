@@ -6,6 +6,7 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
+#include <future>
 #include <kafka_do/coro.hpp>
 #include <random>
 #include <set>
@@ -189,6 +190,60 @@ TEST_P(CoroTest, SendReportsEveryOffsetAndAFullBufferSuspendsTheSender) {
   for (const auto& p : client().admin().describe_topic("out").partition_info)
     total += p.high_watermark;
   EXPECT_EQ(total, 1000);
+}
+
+// co_await txs.run(): the transaction's blocking parts run off the coroutine's thread. Its fn
+// waits for a coroutine on that same thread to open a gate, which could never happen if run()
+// blocked the thread. A failed transaction aborts and rethrows into the awaiting coroutine; a
+// committed one is visible.
+TEST_P(CoroTest, TransactionsRunOffTheCoroutinesThreadCommitOrAbortAndRethrow) {
+  client().admin().create_topic("invoices", {.partitions = 1, .if_not_exists = true});
+  std::promise<void> open_gate;
+  std::shared_future<void> gate = open_gate.get_future().share();
+  std::string aborted_with;
+  std::thread::id coroutine_thread, transaction_thread;
+  run([&](asio::io_context& io) -> asio::awaitable<void> {
+    coroutine_thread = std::this_thread::get_id();
+    kafka::coro::Transactions txs(client());
+    // GCC 12 mishandles temporaries inside a co_await expression: every argument is built first.
+    const std::string topic = "invoices";
+    const kafka::TransactionOptions options;
+    const std::function<void(kafka::Transaction&)> declined = [&](kafka::Transaction& tx) {
+      tx.send(99);  // aborted: a read_committed consumer never sees it
+      throw std::runtime_error("declined");
+    };
+    const std::function<void(kafka::Transaction&)> ten = [&](kafka::Transaction& tx) {
+      transaction_thread = std::this_thread::get_id();
+      if (gate.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+        throw std::runtime_error("the coroutine's thread was blocked by run()");
+      }
+      for (int i = 0; i < 10; ++i) tx.send(i);
+    };
+    try {
+      co_await txs.run(topic, options, declined);
+    } catch (const std::runtime_error& e) {
+      aborted_with = e.what();
+    }
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await pause(std::chrono::microseconds(100));
+          open_gate.set_value();  // on the coroutine's thread, while the transaction runs
+        },
+        asio::detached);
+    co_await txs.run(topic, options, ten);
+  });
+  EXPECT_EQ(aborted_with, "declined");
+  EXPECT_NE(transaction_thread, coroutine_thread);
+  // The aborted record comes first in the partition: had it been visible, it would come first.
+  auto consumer =
+      client().consumer("invoices", {.group = "check", .offset = kafka::Offset::earliest});
+  std::vector<int> values;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (values.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& r : consumer.poll(std::chrono::milliseconds(200))) values.push_back(r.value<int>());
+  }
+  EXPECT_EQ(values, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CoroTest,
