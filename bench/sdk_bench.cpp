@@ -331,10 +331,16 @@ SdkFigures measure_sdk(kafka::Client& kafka, const std::string& topic, Format fo
     f.produce.payload_bytes = i * value_size;
   }
 
-  // Consume what was produced, from a new group.
+  // Consume what was produced, from a new group. The clock starts once the consumer has its
+  // partition (the group join is not consumption; what the join's poll fetched is buffered and
+  // counted below).
   {
-    const auto start = Clock::now();
     auto consumer = kafka.consumer(topic, {.group = "bench", .offset = kafka::Offset::earliest});
+    const auto joined = Clock::now();
+    if (!consumer.wait_for_assignment(30s)) die("the consumer was not assigned its partition");
+    std::printf("  (%s %s: the group join took %.1f ms)\n", value_label(value_size).c_str(),
+                format == Format::raw ? "raw" : "json", 1000 * seconds_since(joined));
+    const auto start = Clock::now();
     Checker checker(format);
     consume(consumer, f.produce.records, checker);
     f.consume.seconds = seconds_since(start);

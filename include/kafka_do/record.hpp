@@ -76,6 +76,13 @@ class CommitSink {
   // Commits `next_offset` (the record's offset + 1) for the partition; throws kafka::Error.
   virtual void commit(const std::string& topic, int32_t partition, int64_t next_offset) = 0;
 };
+
+// What the records of one fetch share: their bytes and the consumer they commit to, behind one
+// reference count (a record copy costs one atomic increment, not two).
+struct RecordSource {
+  std::string bytes;
+  std::shared_ptr<CommitSink> sink;
+};
 }  // namespace detail
 
 // A consumed record. Cheap to move and to copy (copies share the immutable bytes, nothing
@@ -89,13 +96,13 @@ class Record {
          std::chrono::system_clock::time_point timestamp, std::optional<std::string> key,
          std::optional<std::string> value, Headers headers,
          std::shared_ptr<detail::CommitSink> sink = nullptr);
-  // A record whose key and value view `bytes`, which it keeps alive: what consumers hand out,
-  // one buffer shared by the records of a fetched batch (or of one poll), so that no record
-  // copies its bytes. Holding one record holds that buffer.
+  // A record whose key and value view `bytes`, which it keeps alive, and which keeps `sink`
+  // alive (a detail::RecordSource): what consumers hand out, one buffer shared by the records of
+  // a fetched batch (or of one poll), so that no record copies its bytes. Holding one record
+  // holds that buffer.
   Record(detail::SharedBytes bytes, std::string topic, int32_t partition, int64_t offset,
          std::chrono::system_clock::time_point timestamp, std::optional<std::string_view> key,
-         std::optional<std::string_view> value, Headers headers,
-         std::shared_ptr<detail::CommitSink> sink)
+         std::optional<std::string_view> value, Headers headers, detail::CommitSink* sink)
       : topic_(std::move(topic)),
         partition_(partition),
         offset_(offset),
@@ -106,7 +113,7 @@ class Record {
         has_key_(key.has_value()),
         has_value_(value.has_value()),
         headers_(std::move(headers)),
-        sink_(std::move(sink)) {}
+        sink_(sink) {}
 
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
@@ -171,7 +178,7 @@ class Record {
   bool has_key_ = false;
   bool has_value_ = false;
   Headers headers_;
-  std::shared_ptr<detail::CommitSink> sink_;
+  detail::CommitSink* sink_ = nullptr;  // kept alive by bytes_
   mutable std::optional<Json> parsed_;
 };
 

@@ -9,15 +9,21 @@ Record::Record(std::string topic, int32_t partition, int64_t offset,
                std::optional<std::string> value, Headers headers,
                std::shared_ptr<detail::CommitSink> sink)
     : Record(nullptr, std::move(topic), partition, offset, timestamp, std::nullopt, std::nullopt,
-             std::move(headers), std::move(sink)) {
+             std::move(headers), sink.get()) {
   has_key_ = key.has_value();
   has_value_ = value.has_value();
-  if (!has_key_ && !has_value_) return;
-  // One allocation holds both; the views point into it, which never moves.
-  auto owned = std::make_shared<std::pair<std::string, std::string>>(
-      std::move(key).value_or(std::string()), std::move(value).value_or(std::string()));
-  key_ = owned->first;
-  value_ = owned->second;
+  if (!has_key_ && !has_value_ && !sink) return;
+  // One allocation holds key, value and the sink; the views point into it, which never moves.
+  struct Owned {
+    std::string key;
+    std::string value;
+    std::shared_ptr<detail::CommitSink> sink;
+  };
+  auto owned =
+      std::make_shared<Owned>(Owned{std::move(key).value_or(std::string()),
+                                    std::move(value).value_or(std::string()), std::move(sink)});
+  key_ = owned->key;
+  value_ = owned->value;
   bytes_ = std::move(owned);
 }
 

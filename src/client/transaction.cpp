@@ -58,7 +58,7 @@ void Transaction::send_offsets(Consumer& consumer) {
 void Transaction::commit_consumed(const std::vector<Record>& records) {
   std::map<detail::ConsumerCore*, std::map<TopicPartition, int64_t>> by_consumer;
   for (const auto& r : records) {
-    auto* core = dynamic_cast<detail::ConsumerCore*>(r.sink_.get());
+    auto* core = dynamic_cast<detail::ConsumerCore*>(r.sink_);
     if (core == nullptr) throw ConfigError(r.describe() + " was not returned by a consumer");
     int64_t& next = by_consumer[core][{r.topic(), r.partition()}];
     next = std::max(next, r.offset() + 1);

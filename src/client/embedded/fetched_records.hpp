@@ -28,8 +28,9 @@ template <typename Container>
 int64_t append_records(const std::string& topic, int32_t partition, std::string read_bytes,
                        int64_t from, const std::shared_ptr<kafka::detail::CommitSink>& sink,
                        Container& out, const std::vector<storage::AbortedTxn>* aborted = nullptr) {
-  const auto shared = std::make_shared<const std::string>(std::move(read_bytes));
-  const std::string_view batches = *shared;
+  const auto shared = std::make_shared<const kafka::detail::RecordSource>(
+      kafka::detail::RecordSource{std::move(read_bytes), sink});
+  const std::string_view batches = shared->bytes;
   int64_t next = from;
   std::vector<storage::AbortedTxn> pending =
       aborted ? *aborted : std::vector<storage::AbortedTxn>{};
@@ -52,22 +53,25 @@ int64_t append_records(const std::string& topic, int32_t partition, std::string 
           return {};
         }
         if (header.transactional() && aborting.count(header.producer_id)) return {};
-        auto decompressed = std::make_shared<std::string>();
-        KD_TRY(model::for_each_record_ref(batch, *decompressed, [&](const model::RecordRef& r) {
-          if (r.offset < from) return;
-          kafka::Headers headers;
-          headers.reserve(r.headers.size());
-          for (const auto& h : r.headers) {
-            headers.push_back({std::string(h.key),
-                               h.value ? std::optional<std::string>(*h.value) : std::nullopt});
-          }
-          out.emplace_back(
-              decompressed->empty() ? kafka::detail::SharedBytes(shared)
-                                    : kafka::detail::SharedBytes(decompressed),
-              topic, partition, r.offset,
-              std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)), r.key,
-              r.value, std::move(headers), sink);
-        }));
+        // A compressed batch's records view its decompressed bytes instead.
+        auto decompressed = std::make_shared<kafka::detail::RecordSource>();
+        decompressed->sink = sink;
+        KD_TRY(
+            model::for_each_record_ref(batch, decompressed->bytes, [&](const model::RecordRef& r) {
+              if (r.offset < from) return;
+              kafka::Headers headers;
+              headers.reserve(r.headers.size());
+              for (const auto& h : r.headers) {
+                headers.push_back({std::string(h.key),
+                                   h.value ? std::optional<std::string>(*h.value) : std::nullopt});
+              }
+              out.emplace_back(
+                  decompressed->bytes.empty() ? kafka::detail::SharedBytes(shared)
+                                              : kafka::detail::SharedBytes(decompressed),
+                  topic, partition, r.offset,
+                  std::chrono::system_clock::time_point(std::chrono::milliseconds(r.timestamp)),
+                  r.key, r.value, std::move(headers), sink.get());
+            }));
         return {};
       }));
   return next;

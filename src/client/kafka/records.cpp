@@ -33,9 +33,10 @@ void append_records(std::span<const Message> messages,
                     std::vector<kafka::Record>& out) {
   size_t total = 0;
   for (const auto& m : messages) total += m->key_len + (m->payload ? m->len : 0);
-  auto arena = std::make_shared<std::string>();
-  arena->resize(total);  // never resized again: the records view it
-  char* at = arena->data();
+  auto arena = std::make_shared<kafka::detail::RecordSource>();
+  arena->bytes.resize(total);  // never resized again: the records view it
+  arena->sink = sink;
+  char* at = arena->bytes.data();
   out.reserve(out.size() + messages.size());
   for (const auto& m : messages) {
     std::optional<std::string_view> key;
@@ -55,7 +56,7 @@ void append_records(std::span<const Message> messages,
     out.emplace_back(
         arena, rd_kafka_topic_name(m->rkt), m->partition, m->offset,
         std::chrono::system_clock::time_point(std::chrono::milliseconds(ts < 0 ? 0 : ts)), key,
-        value, headers_of(m.get()), sink);
+        value, headers_of(m.get()), sink.get());
   }
 }
 
