@@ -23,6 +23,9 @@ model::Compression to_model(kafka::Compression c) {
   return model::Compression::none;
 }
 
+// The most a new batch reserves up front (it grows past this as records come).
+constexpr size_t kMaxReserve = 64 * 1024;
+
 void deliver(const kafka::detail::DeliveryCallback& fn, const kafka::DeliveryReport& report) {
   if (!fn) return;
   try {
@@ -113,10 +116,13 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
   if (!slot) {
     slot = std::make_unique<OpenBatch>(compression_);
     slot->first_record = std::chrono::steady_clock::now();
-    // The batch grows to batch_size (plus the record that crosses it) in one allocation.
-    slot->builder.reserve(
-        std::min<size_t>(size_t(options_.batch_size) + bytes + 64, size_t(max_message_bytes_)));
-    slot->callbacks.reserve(size_t(options_.batch_size) / bytes + 1);
+    // A default-sized batch grows to batch_size (plus the record that crosses it) in one
+    // allocation. Capped: a large batch_size with lingering one-record batches must not cost a
+    // large allocation (an mmap) per batch.
+    const size_t expected = std::min<size_t>(
+        {size_t(options_.batch_size) + bytes + 64, size_t(max_message_bytes_), kMaxReserve});
+    slot->builder.reserve(expected);
+    slot->callbacks.reserve(std::min<size_t>(expected / bytes + 1, 1024));
   }
   const std::vector<model::RecordHeader> headers = [&] {
     std::vector<model::RecordHeader> out;
