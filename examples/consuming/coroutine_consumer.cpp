@@ -46,8 +46,7 @@ struct Tally {
 // Ten senders at once, each awaiting its records' delivery reports one by one.
 asio::awaitable<void> produce(kafka::Client& kafka, Tally& tally) {
   auto executor = co_await asio::this_coro::executor;
-  kafka::coro::Producer orders(
-      kafka.async_producer("orders", {.buffer_full = kafka::BufferFull::fail}));
+  kafka::coro::Producer orders(kafka, "orders");
   constexpr int kSenders = 10;
   int senders = kSenders;
   for (int s = 0; s < kSenders; ++s) {

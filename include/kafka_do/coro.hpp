@@ -168,6 +168,13 @@ void Consumer::start_next(const std::shared_ptr<detail::RecordFeed>& feed, Handl
 
 class Producer {
  public:
+  // A producer of `topic` (options as for Client::async_producer) whose sends suspend while
+  // the buffer is full: buffer_full is always BufferFull::fail underneath, whatever `options`
+  // say, so a full buffer never blocks the executor's thread.
+  Producer(Client& kafka, const std::string& topic, ProducerOptions options = {})
+      : producer_(kafka.async_producer(topic, never_block(std::move(options)))) {}
+  // Over an AsyncProducer made elsewhere. Make it with BufferFull::fail: with BufferFull::block
+  // a send that finds the buffer full blocks the executor's thread (up to max_block).
   explicit Producer(AsyncProducer producer) : producer_(std::move(producer)) {}
 
   // Queues `value` and completes with its DeliveryReport (a failed delivery is a report with
@@ -230,6 +237,11 @@ class Producer {
       co_await timer.async_wait(asio::use_awaitable);
       pause = std::min(pause * 2, std::chrono::milliseconds(50));
     }
+  }
+
+  static ProducerOptions never_block(ProducerOptions options) {
+    options.buffer_full = BufferFull::fail;
+    return options;
   }
 
   AsyncProducer producer_;
