@@ -11,6 +11,7 @@
 #include "kafka_do/duration.hpp"
 #include "kafka_do/error.hpp"
 #include "kafka_do/json.hpp"
+#include "kafka_do/json_view.hpp"
 #include "kafka_do/parallel_consumer.hpp"
 #include "kafka_do/producer.hpp"
 #include "kafka_do/record.hpp"

@@ -13,6 +13,7 @@
 
 #include "kafka_do/error.hpp"
 #include "kafka_do/json.hpp"
+#include "kafka_do/json_view.hpp"
 
 namespace kafka {
 
@@ -142,6 +143,10 @@ class Record {
       throw SerializationError(describe() + ": value does not convert: " + e.what());
     }
   }
+  // The value read in place as JSON, without building a Json (kafka/json_view.hpp): the fast way
+  // to read a few fields of each record. A null value gives a JSON null. Valid while this
+  // record (or a copy) lives.
+  JsonView json() const { return has_value_ ? JsonView(value_) : JsonView("null"); }
   // The value's bytes, untouched; empty for a null value (see has_value()).
   std::string_view raw_value() const { return value_; }
   bool has_value() const { return has_value_; }

@@ -45,8 +45,24 @@ using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 OutgoingRecord make_outgoing(std::optional<std::string_view> value, const SendOptions& options);
 // The SendOptions a batch Message carries (key, headers, partition).
 SendOptions send_options(const Message& message);
-// A JSON value's bytes; a JSON null is a tombstone (null value). Throws SerializationError.
-std::optional<std::string> serialize_json(const Json& value);
+// A JSON value's bytes for one send; a JSON null is a tombstone (null value). Throws
+// SerializationError. Written into a buffer of the calling thread, reused from send to send, so
+// a send allocates nothing for its text once that buffer has grown (a nested send on the same
+// thread, from a callback, gets a buffer of its own). Every ProducerCore::send and
+// TransactionCore::send copies the bytes before it returns.
+class JsonBytes {
+ public:
+  explicit JsonBytes(const Json& value);
+  ~JsonBytes();
+  JsonBytes(const JsonBytes&) = delete;
+  JsonBytes& operator=(const JsonBytes&) = delete;
+  std::optional<std::string_view> view() const { return view_; }
+
+ private:
+  std::string* scratch_ = nullptr;  // the thread's buffer, while this holds it
+  std::string own_;                 // when the thread's buffer was taken
+  std::optional<std::string_view> view_;
+};
 
 class ProducerCore {
  public:

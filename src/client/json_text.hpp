@@ -5,6 +5,7 @@
 // back to the same value), written straight into one string: dump() appends character by character,
 // which was a third of the SDK's cost for 100-byte JSON records.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,5 +30,8 @@ class JsonTextError : public std::runtime_error {
 // JsonTextError. It reads the text in place, where parse() goes through an input adapter character
 // by character (half of what reading a 100-byte JSON record cost).
 Json parse_json_text(std::string_view text);
+// A number's text (JSON's grammar, already checked) as a double, as parse() reads it: underflow is
+// zero; nullopt when it is too large for a double.
+std::optional<double> json_number_as_double(std::string_view text);
 
 }  // namespace kafka::detail

@@ -43,9 +43,39 @@ SendOptions detail::send_options(const Message& message) {
   return options;
 }
 
-std::optional<std::string> detail::serialize_json(const Json& value) {
-  if (value.is_null()) return std::nullopt;  // a JSON null is a tombstone: null value on the wire
-  return json_text(value);
+namespace {
+// The calling thread's buffer for JsonBytes, and whether a JsonBytes holds it.
+struct ThreadJsonBuffer {
+  std::string text;
+  bool taken = false;
+};
+thread_local ThreadJsonBuffer thread_json_buffer;
+// A buffer larger than this (one huge value) is given back after its send.
+constexpr size_t kKeptJsonBuffer = 1 << 20;
+}  // namespace
+
+detail::JsonBytes::JsonBytes(const Json& value) {
+  if (value.is_null()) return;  // a JSON null is a tombstone: null value on the wire
+  std::string* out = &own_;
+  if (!thread_json_buffer.taken) {
+    thread_json_buffer.taken = true;
+    scratch_ = &thread_json_buffer.text;
+    scratch_->clear();
+    out = scratch_;
+  }
+  try {
+    append_json_text(*out, value);
+  } catch (...) {
+    if (scratch_) thread_json_buffer.taken = false;
+    throw;
+  }
+  view_ = *out;
+}
+
+detail::JsonBytes::~JsonBytes() {
+  if (!scratch_) return;
+  if (scratch_->capacity() > kKeptJsonBuffer) std::string().swap(*scratch_);
+  thread_json_buffer.taken = false;
 }
 
 namespace {
@@ -76,8 +106,8 @@ Producer::~Producer() {
 void Producer::send(const Json& value, const SendOptions& options) {
   auto& core = live(core_);
   rethrow_pending(core);
-  const auto bytes = detail::serialize_json(value);
-  core.send(detail::make_outgoing(bytes, options), nullptr);
+  const detail::JsonBytes bytes(value);
+  core.send(detail::make_outgoing(bytes.view(), options), nullptr);
 }
 
 void Producer::send_raw(std::string_view value, const SendOptions& options) {
@@ -121,8 +151,8 @@ AsyncProducer::~AsyncProducer() {
 }
 
 void AsyncProducer::send(const Json& value, const SendOptions& options, DeliveryCallback callback) {
-  const auto bytes = detail::serialize_json(value);
-  live(core_).send(detail::make_outgoing(bytes, options), std::move(callback));
+  const detail::JsonBytes bytes(value);
+  live(core_).send(detail::make_outgoing(bytes.view(), options), std::move(callback));
 }
 
 void AsyncProducer::send_raw(std::string_view value, const SendOptions& options,

@@ -14,8 +14,8 @@ Transaction::Transaction(std::shared_ptr<detail::TransactionCore> core, std::str
     : core_(std::move(core)), topic_(std::move(topic)) {}
 
 void Transaction::send(const Json& value, const SendOptions& options) {
-  const auto bytes = detail::serialize_json(value);
-  core_->send(topic_, detail::make_outgoing(bytes, options));
+  const detail::JsonBytes bytes(value);
+  core_->send(topic_, detail::make_outgoing(bytes.view(), options));
 }
 
 void Transaction::send_raw(std::string_view value, const SendOptions& options) {
@@ -31,8 +31,8 @@ void Transaction::send_batch(const std::vector<Message>& messages) {
 }
 
 void Transaction::send_to(const std::string& topic, const Json& value, const SendOptions& options) {
-  const auto bytes = detail::serialize_json(value);
-  core_->send(topic, detail::make_outgoing(bytes, options));
+  const detail::JsonBytes bytes(value);
+  core_->send(topic, detail::make_outgoing(bytes.view(), options));
 }
 
 void Transaction::send_raw_to(const std::string& topic, std::string_view value,

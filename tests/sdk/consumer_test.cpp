@@ -75,6 +75,41 @@ void wait_for_count(const std::atomic<int>& n, int want) {
 // Records view a buffer they share with the other records of their fetch: copies, and records
 // kept after the consumer (and the client) are gone, still hold every byte (ASan checks the
 // lifetimes in CI). Keys, values and headers of every shape, compressed batches too.
+// Record::json() reads the value in place: members and elements as sent, a tombstone is a JSON
+// null, bytes that are not JSON are a SerializationError when read, and a view read after the
+// consumer and the client are gone still sees the record's bytes.
+TEST_P(ConsumerTest, JsonViewsReadValuesInPlace) {
+  constexpr int kRecords = 200;
+  client().producer("orders", {.compression = kafka::Compression::lz4}, [&](kafka::Producer& p) {
+    for (int i = 0; i < kRecords; ++i) {
+      p.send({{"id", i}, {"customer", "c-" + std::to_string(i % 7)}, {"items", {i, "x\n"}}});
+    }
+    p.send(nullptr);  // a tombstone
+    p.send_raw("{not json");
+  });
+  std::vector<kafka::Record> kept;
+  {
+    auto consumer = client().consumer("orders", {.group = "g", .offset = kafka::Offset::earliest});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (kept.size() < size_t(kRecords + 2) && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& r : consumer.poll(std::chrono::seconds(1))) kept.push_back(r);
+    }
+  }
+  client_.reset();
+  ASSERT_EQ(kept.size(), size_t(kRecords + 2));
+  for (int i = 0; i < kRecords; ++i) {
+    const kafka::JsonView order = kept[size_t(i)].json();
+    EXPECT_EQ(order["id"].get<int>(), i);
+    EXPECT_EQ(order["customer"].get<std::string_view>(), "c-" + std::to_string(i % 7));
+    EXPECT_EQ(order["items"][0].get<int64_t>(), i);
+    EXPECT_EQ(order["items"][1].get<std::string>(), "x\n");
+    EXPECT_EQ(order.to_json(), kept[size_t(i)].value());
+  }
+  EXPECT_FALSE(kept[kRecords].has_value());
+  EXPECT_TRUE(kept[kRecords].json().is_null());
+  EXPECT_THROW(kept[kRecords + 1].json()["id"], kafka::SerializationError);
+}
+
 TEST_P(ConsumerTest, RecordsKeepTheirBytesAfterTheConsumerAndTheClientAreGone) {
   constexpr int kRecords = 300;
   // Record i: value "i:" + filler, a key unless i % 3 == 0, two headers when i % 4 == 0.
