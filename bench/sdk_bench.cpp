@@ -6,9 +6,10 @@
 //
 //   1. engine reference: PartitionLog::append of pre-built batches (FlushPolicy::interval), and
 //      PartitionLog::read + decode_batch of what was appended;
-//   2. for 100 B and 1 KiB values, raw bytes (send_raw / raw_value) and JSON (send(Json) /
-//      value()): produce N records and deliver(); consume them with a group consumer; and both
-//      at once (end to end: from the first send until the consumer holds the last record).
+//   2. for 100 B and 1 KiB values, raw bytes (send_raw / raw_value) and JSON (send(Json), read
+//      in place with json(), and again as a DOM with value()): produce N records and deliver();
+//      consume them with a group consumer; and both at once (end to end: from the first send
+//      until the consumer holds the last record).
 //
 // A plain program rather than Google Benchmark, like storage_bench: each figure is one long,
 // fixed-work run and the interesting output is the table of ratios.
@@ -258,11 +259,15 @@ JsonFigures measure_json_library(size_t value_size, uint64_t target_records, dou
   return f;
 }
 
+// How a JSON case reads its values: in place (Record::json(), the fast path) or as a DOM
+// (Record::value(), a nlohmann::json per record).
+enum class JsonRead { view, dom };
+
 // Reads what a record holds the way an application would, and checks that records arrive in
 // order, once each (one partition: offsets and ids are dense).
 class Checker {
  public:
-  explicit Checker(Format format) : format_(format) {}
+  explicit Checker(Format format, JsonRead read = JsonRead::view) : format_(format), read_(read) {}
   void operator()(const kafka::Record& r) {
     if (r.offset() != int64_t(next_)) {
       die("consumer got offset " + std::to_string(r.offset()) + ", expected " +
@@ -270,8 +275,12 @@ class Checker {
     }
     if (format_ == Format::raw) {
       bytes_ += r.raw_value().size();
+    } else if (read_ == JsonRead::view) {
+      const kafka::JsonView order = r.json();
+      if (order["id"].get<int64_t>() != int64_t(next_)) die("JSON value out of order");
+      bytes_ += order["payload"].get<std::string_view>().size();
     } else {
-      const kafka::Json order = r.value();
+      const kafka::Json& order = r.value();
       if (order["id"].get<int64_t>() != int64_t(next_)) die("JSON value out of order");
       bytes_ += order["payload"].get_ref<const std::string&>().size();
     }
@@ -281,6 +290,7 @@ class Checker {
 
  private:
   Format format_;
+  JsonRead read_;
   uint64_t next_ = 0;
   uint64_t bytes_ = 0;
 };
@@ -304,7 +314,8 @@ void consume(kafka::Consumer& consumer, uint64_t n, Checker& checker) {
 
 struct SdkFigures {
   Figures produce;
-  Figures consume;
+  Figures consume;      // JSON: read in place (Record::json())
+  Figures consume_dom;  // JSON only: read as a DOM (Record::value())
   Figures end_to_end;
   size_t serialized_size = 0;
 };
@@ -346,6 +357,17 @@ SdkFigures measure_sdk(kafka::Client& kafka, const std::string& topic, Format fo
     f.consume.seconds = seconds_since(start);
     f.consume.records = checker.count();
     f.consume.payload_bytes = f.consume.records * value_size;
+  }
+  if (format == Format::json) {  // the same records again, each parsed into a Json
+    auto consumer =
+        kafka.consumer(topic, {.group = "bench-dom", .offset = kafka::Offset::earliest});
+    if (!consumer.wait_for_assignment(30s)) die("the consumer was not assigned its partition");
+    const auto start = Clock::now();
+    Checker checker(format, JsonRead::dom);
+    consume(consumer, f.produce.records, checker);
+    f.consume_dom.seconds = seconds_since(start);
+    f.consume_dom.records = checker.count();
+    f.consume_dom.payload_bytes = f.consume_dom.records * value_size;
   }
 
   // End to end: a consumer thread (already in its group) reads while the producer writes, as
@@ -400,12 +422,12 @@ void print_row(size_t value_size, const char* format, const char* phase, const F
 // as its own object) and against read+views (the engine walking in place, which no per-record
 // object can match).
 void print_consume_row(size_t value_size, const char* format, const Figures& f,
-                       const EngineFigures& e) {
+                       const EngineFigures& e, const char* phase = "consume") {
   std::printf(
       "  %-6s %-5s %-11s %10llu %7.2f %12.0f %10.1f  %5.0f%% of read+decode, %.0f%% of "
       "read+views\n",
-      value_label(value_size).c_str(), format, "consume",
-      static_cast<unsigned long long>(f.records), f.seconds, f.records_per_s(), f.payload_mbps(),
+      value_label(value_size).c_str(), format, phase, static_cast<unsigned long long>(f.records),
+      f.seconds, f.records_per_s(), f.payload_mbps(),
       100 * f.records_per_s() / e.read.records_per_s(),
       100 * f.records_per_s() / e.read_views.records_per_s());
 }
@@ -489,7 +511,8 @@ int run(const Settings& s) {
   }
 
   std::printf(
-      "\nSDK in process: produce = sends + deliver(); consume = a new group reads them back;\n"
+      "\nSDK in process: produce = sends + deliver(); consume = a new group reads them back\n"
+      "  (JSON: two fields read in place with json(); consume DOM: the same with value());\n"
       "  e2e = producer and consumer thread at once, until the consumer holds the last record\n");
   print_header();
   double ratio[2][2] = {};  // [value size][raw, json]: SDK produce / engine append, records/s
@@ -506,6 +529,8 @@ int run(const Settings& s) {
         const EngineFigures& e = engine[v];
         print_row(value_sizes[v], name, "produce", f.produce, "append", e.append.records_per_s());
         print_consume_row(value_sizes[v], name, f.consume, e);
+        if (format == Format::json)
+          print_consume_row(value_sizes[v], name, f.consume_dom, e, "consume DOM");
         print_row(value_sizes[v], name, "e2e", f.end_to_end, "append", e.append.records_per_s());
         std::fflush(stdout);
         ratio[v][format == Format::raw ? 0 : 1] =
@@ -514,7 +539,7 @@ int run(const Settings& s) {
             f.consume.records_per_s() / e.read.records_per_s();
         if (format == Format::json) {
           json_ratio[v][0] = f.produce.records_per_s() / json[v].dump.records_per_s();
-          json_ratio[v][1] = f.consume.records_per_s() / json[v].parse.records_per_s();
+          json_ratio[v][1] = f.consume_dom.records_per_s() / json[v].parse.records_per_s();
         }
         if (format == Format::json && f.serialized_size != value_sizes[v]) {
           std::printf("  (JSON values serialize to %zu bytes; MB/s counts %zu)\n",
