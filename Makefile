@@ -43,7 +43,7 @@ test-asan: test-deps
 # scratch copy of its seed corpus; a crash, leak, sanitizer report or failed check fails the target
 # and leaves the input in build/fuzz/work/<fuzzer>/artifacts.
 FUZZ_SECONDS ?= 60
-FUZZERS := request_fuzzer record_batch_fuzzer sasl_fuzzer
+FUZZERS := request_fuzzer record_batch_fuzzer sasl_fuzzer json_fuzzer
 fuzz: deps
 	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)

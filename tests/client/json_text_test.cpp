@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kafka_do/error.hpp"
+#include "support/json_documents.hpp"
 
 namespace kafka::detail {
 namespace {
@@ -56,32 +57,7 @@ TEST(JsonTextTest, EveryDoubleParsesBackToItself) {
 
 // Random documents: what json_text writes is valid JSON with the same value.
 Json random_value(std::mt19937& rng, int depth) {
-  switch (rng() % (depth > 3 ? 5 : 7)) {
-    case 0:
-      return nullptr;
-    case 1:
-      return rng() % 2 == 0;
-    case 2:
-      return int64_t(rng()) - int64_t(rng());
-    case 3:
-      return double(int32_t(rng())) / 1024.0;
-    case 4: {
-      std::string s;
-      for (size_t n = rng() % 12; n > 0; --n) s.push_back(char(rng() % 0x7F));
-      return s;
-    }
-    case 5: {
-      Json a = Json::array();
-      for (size_t n = rng() % 4; n > 0; --n) a.push_back(random_value(rng, depth + 1));
-      return a;
-    }
-    default: {
-      Json o = Json::object();
-      for (size_t n = rng() % 4; n > 0; --n)
-        o["k" + std::to_string(rng() % 10)] = random_value(rng, depth + 1);
-      return o;
-    }
-  }
+  return kafka_do::test_support::random_json(rng, depth);
 }
 
 TEST(JsonTextTest, RandomDocumentsRoundTrip) {

@@ -8,74 +8,18 @@
 #include <random>
 
 #include "kafka_do/error.hpp"
+#include "support/json_documents.hpp"
 
 namespace kafka {
 namespace {
 
-// The Json a view describes, read through the view's own accessors only.
+namespace test_support = kafka_do::test_support;
+
 Json walk(const JsonView& v) {
-  switch (v.type()) {
-    case JsonView::Type::missing:
-      ADD_FAILURE() << "a present value read as missing";
-      return nullptr;
-    case JsonView::Type::null:
-      return nullptr;
-    case JsonView::Type::boolean:
-      return v.get<bool>();
-    case JsonView::Type::number: {
-      const Json parsed = v.to_json();
-      if (parsed.is_number_unsigned()) return v.get<uint64_t>();
-      if (parsed.is_number_integer()) return v.get<int64_t>();
-      return v.get<double>();
-    }
-    case JsonView::Type::string:
-      return v.get<std::string>();
-    case JsonView::Type::array: {
-      Json a = Json::array();
-      for (const JsonView& e : v.elements()) a.push_back(walk(e));
-      EXPECT_EQ(v.size(), a.size());
-      return a;
-    }
-    case JsonView::Type::object: {
-      Json o = Json::object();
-      for (const auto& [name, value] : v.items()) o[name] = walk(value);
-      // Lookup by name finds what iteration found (the last of duplicates).
-      for (const auto& [name, value] : o.items()) EXPECT_EQ(walk(v[name]), value) << name;
-      return o;
-    }
-  }
-  return nullptr;
+  return test_support::walk_json_view(v, [](const std::string& what) { ADD_FAILURE() << what; });
 }
 
-Json random_value(std::mt19937& rng, int depth) {
-  switch (rng() % (depth > 3 ? 5 : 7)) {
-    case 0:
-      return nullptr;
-    case 1:
-      return rng() % 2 == 0;
-    case 2:
-      return int64_t(rng()) - int64_t(rng());
-    case 3:
-      return double(int32_t(rng())) / 1024.0;
-    case 4: {
-      std::string s;
-      for (size_t n = rng() % 12; n > 0; --n) s.push_back(char(rng() % 0x7F));
-      if (rng() % 4 == 0) s += "\xc3\xa9\xf0\x9f\x98\x80";
-      return s;
-    }
-    case 5: {
-      Json a = Json::array();
-      for (size_t n = rng() % 4; n > 0; --n) a.push_back(random_value(rng, depth + 1));
-      return a;
-    }
-    default: {
-      Json o = Json::object();
-      for (size_t n = rng() % 4; n > 0; --n)
-        o["k" + std::to_string(rng() % 10)] = random_value(rng, depth + 1);
-      return o;
-    }
-  }
-}
+Json random_value(std::mt19937& rng) { return test_support::random_json(rng); }
 
 TEST(JsonViewTest, ReadsMembersElementsAndScalarsInPlace) {
   const std::string text =
@@ -177,7 +121,7 @@ TEST(JsonViewTest, EscapesAreDecodedAndNamesCompareByValue) {
 TEST(JsonViewTest, RandomDocumentsReadAsNlohmannParsesThem) {
   std::mt19937 rng(11);
   for (int i = 0; i < 3000; ++i) {
-    const Json v = random_value(rng, 0);
+    const Json v = random_value(rng);
     for (const std::string& text : {v.dump(), v.dump(2)}) {
       SCOPED_TRACE(text);
       EXPECT_EQ(walk(JsonView(text)), Json::parse(text));
@@ -190,7 +134,7 @@ TEST(JsonViewTest, DamagedTextsAreErrorsWhereTheyAreRead) {
   std::mt19937 rng(13);
   int refused = 0;
   for (int i = 0; i < 5000; ++i) {
-    std::string text = random_value(rng, 0).dump();
+    std::string text = random_value(rng).dump();
     if (text.empty()) continue;
     if (i % 2 == 0) {
       text[rng() % text.size()] = char(rng() % 256);
