@@ -9,6 +9,7 @@
 //     const int64_t id = order["id"].get<int64_t>();
 //     std::string_view customer = order["customer"].get<std::string_view>();
 //     double total = order.value("total", 0.0);  // a default when missing or null
+//     auto [sku, qty] = order["item"].members("sku", "qty");  // one pass for several
 //   }
 //
 // - Lazy: nothing is read until asked, and what is read is checked as Record::value() checks it
@@ -22,6 +23,7 @@
 // - A view points into the text it was made from: it is valid while that text is (for
 //   Record::json(), while the record or a copy of it lives).
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +71,16 @@ class JsonView {
     return element(index < 0 ? std::numeric_limits<size_t>::max() : size_t(index));
   }
   bool contains(std::string_view key) const { return (*this)[key].exists(); }
+  // Several members in one pass over the object, each as operator[] finds it (missing views for
+  // names it lacks): `auto [id, total] = order.members("id", "total");`. A lookup reads its
+  // whole object, so reading two fields this way costs half of two lookups.
+  template <typename... Names>
+  std::array<JsonView, sizeof...(Names)> members(const Names&... names) const {
+    const std::array<std::string_view, sizeof...(Names)> wanted{std::string_view(names)...};
+    std::array<JsonView, sizeof...(Names)> found;
+    find_members(wanted.data(), found.data(), wanted.size());
+    return found;
+  }
   // Members of an object, elements of an array (0 for a missing view).
   size_t size() const;
 
@@ -117,6 +129,8 @@ class JsonView {
       : begin_(begin), end_(end), at_(at), root_(false) {}
 
   JsonView element(size_t index) const;
+  // found[i]: member names[i] (the last of that name), or missing.
+  void find_members(const std::string_view* names, JsonView* found, size_t n) const;
   // The number's text (JSON's grammar checked), and whether it is integral.
   std::string_view number_text(bool& integral) const;
   bool boolean() const;

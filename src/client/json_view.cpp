@@ -84,16 +84,22 @@ void JsonView::type_error(const char* wanted) const {
 }
 
 JsonView JsonView::operator[](std::string_view key) const {
-  if (!at_) return {};
+  JsonView found;
+  find_members(&key, &found, 1);
+  return found;
+}
+
+void JsonView::find_members(const std::string_view* names, JsonView* found, size_t n) const {
+  for (size_t i = 0; i < n; ++i) found[i] = JsonView();
+  if (!at_) return;
   if (type() != Type::object) type_error("an object");
   try {
     JsonScanner in(whole(begin_, end_), at_);
     in.consume('{');
     if (in.consume('}')) {
       check_rest(in);
-      return {};
+      return;
     }
-    const char* found = nullptr;
     std::string decoded;
     do {
       if (in.peek() != '"') in.fail("expected a string key");
@@ -107,12 +113,13 @@ JsonView JsonView::operator[](std::string_view key) const {
       }
       if (!in.consume(':')) in.fail("expected ':'");
       in.skip_space();
-      if (name == key) found = in.at();  // and read on: the last of duplicate names wins
+      for (size_t i = 0; i < n; ++i) {  // and read on: the last of duplicate names wins
+        if (name == names[i]) found[i] = JsonView(begin_, end_, in.at());
+      }
       in.skip_value(1);
     } while (in.consume(','));
     if (!in.consume('}')) in.fail("expected ',' or '}'");
     check_rest(in);
-    return found ? JsonView(begin_, end_, found) : JsonView();
   } catch (const JsonTextError& e) {
     not_json(e);
   }

@@ -47,6 +47,16 @@ TEST(JsonViewTest, ReadsMembersElementsAndScalarsInPlace) {
   EXPECT_EQ(order["items"][0].raw(), R"({"sku": "a", "n": 2})");
   EXPECT_EQ(order["items"][0].to_json(), Json({{"sku", "a"}, {"n", 2}}));
 
+  // Several members in one pass: each as operator[] finds it.
+  const auto [id, total, nope, items] = order.members("id", "total", "nope", std::string("items"));
+  EXPECT_EQ(id.get<int64_t>(), 1000042);
+  EXPECT_EQ(total.get<double>(), 99.5);
+  EXPECT_FALSE(nope.exists());
+  EXPECT_EQ(items.size(), 2u);
+  EXPECT_EQ(JsonView(R"({"k": 1, "j": 0, "k": 2})").members("k", "j")[0].get<int>(), 2);
+  EXPECT_FALSE(JsonView().members("a")[0].exists());
+  EXPECT_THROW(JsonView("[1]").members("a"), SerializationError);
+
   // Missing members: a missing view, which gives missing views, and value() its fallback.
   EXPECT_FALSE(order["nope"].exists());
   EXPECT_FALSE(order["nope"]["deeper"][3].exists());
