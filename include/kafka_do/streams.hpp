@@ -45,6 +45,22 @@ enum class OnError {
   log_and_continue,  // logged to stderr, sent to dead_letter_topic if set, and skipped
 };
 
+// Where a stateful operator keeps its rows (docs/streams.md#state-stores).
+enum class StoreType {
+  memory,   // a hash map; restored from the whole changelog at every start
+  rocksdb,  // RocksDB under state_dir: larger than memory, and restored from a local checkpoint
+};
+
+// How far the restore of one store has come (StreamOptions::on_restore).
+struct RestoreProgress {
+  std::string store;
+  int64_t restored = 0;  // changelog records read back so far
+  int64_t total = 0;     // changelog records to read (from the checkpoint, or the log start)
+  // The store started from its local checkpoint (only the changelog tail past it is read).
+  bool from_checkpoint = false;
+  bool done = false;
+};
+
 struct StreamOptions {
   // Names the consumer group, the internal topics (`<application_id>-<operator>-changelog`)
   // and so the state. Default: "kafka-do-streams-<first input topic>".
@@ -72,6 +88,20 @@ struct StreamOptions {
   std::string dead_letter_topic;  // with OnError::log_and_continue: where failed records go
   // Called for each record dropped because its window had closed (after it is counted).
   std::function<void(const Record&)> on_late;
+  // The store of every stateful operator that does not name its own (AggregateOptions::store).
+  StoreType state_store = StoreType::memory;
+  // Where RocksDB stores live: <state_dir>/<application_id>/<operator name>. Default:
+  // $TMPDIR/kafka-do-streams (as Kafka Streams' /tmp/kafka-streams): set it to a directory that
+  // survives reboots, or every reboot restores from the changelogs.
+  std::string state_dir;
+  // RocksDB's block cache, shared by every RocksDB store of a run (bounds its memory with the
+  // write buffers: docs/streams.md#state-stores).
+  int64_t rocksdb_cache_bytes = 64 << 20;
+  // Rows a RocksDB store keeps parsed in memory between commits beyond those written since the
+  // last one (Kafka Streams' record cache): more saves parsing of hot rows, fewer saves memory.
+  int64_t rocksdb_cached_rows = 100'000;
+  // Called while stores are restored: every 10,000 records and once done, per store.
+  std::function<void(const RestoreProgress&)> on_restore;
 };
 
 // How a run failed on one input record (OnError::fail): the record's coordinates and the cause.
@@ -164,6 +194,8 @@ class Window {
 // changelog topic. Default: derived from the input topics, the operation and the window.
 struct AggregateOptions {
   std::string name;
+  // This operator's store; unset: StreamOptions::state_store.
+  std::optional<StoreType> store;
 };
 
 struct KeyValue {

@@ -10,28 +10,28 @@ Aggregation counting() {
 
 void AggregateNode::process(Context& ctx, StreamRecord record, int) {
   const std::string row = record.key.dump();
-  const Json* current = store_.get(row);
+  const Json* current = store_->get(row);
   Json next = aggregation_.add(record.key, record.value, current ? *current : aggregation_.initial);
-  store_.put(row, next);
+  store_->put(row, next);
   forward(ctx, StreamRecord{std::move(record.key), std::move(next), record.timestamp, {}});
 }
 
 void AggregateNode::for_each(const std::function<void(const Json&, const Json&)>& fn) const {
-  for (const auto& [row, value] : store_.rows()) fn(Json::parse(row), value);
+  store_->for_each([&](const std::string& row, const Json& value) { fn(Json::parse(row), value); });
 }
 
 void TableSourceNode::process(Context& ctx, StreamRecord record, int) {
   const std::string row = record.key.dump();
   if (record.value.is_null()) {
-    store_.erase(row);
+    store_->erase(row);
   } else {
-    store_.put(row, record.value);
+    store_->put(row, record.value);
   }
   forward(ctx, std::move(record));
 }
 
 void TableSourceNode::for_each(const std::function<void(const Json&, const Json&)>& fn) const {
-  for (const auto& [row, value] : store_.rows()) fn(Json::parse(row), value);
+  store_->for_each([&](const std::string& row, const Json& value) { fn(Json::parse(row), value); });
 }
 
 }  // namespace kafka::detail

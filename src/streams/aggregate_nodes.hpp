@@ -11,32 +11,30 @@ namespace kafka::detail {
 
 class AggregateNode final : public StreamNode, public TableView {
  public:
-  AggregateNode(std::string name, Aggregation aggregation)
-      : store_(std::move(name)), aggregation_(std::move(aggregation)) {}
+  AggregateNode(StoreSpec store, Aggregation aggregation) : aggregation_(std::move(aggregation)) {
+    store_spec_ = std::move(store);
+  }
   void process(Context& ctx, StreamRecord record, int) override;
-  StateStore* store() override { return &store_; }
-  const Json* find(const Json& key) const override { return store_.get(key.dump()); }
+  const Json* find(const Json& key) const override { return store_->get(key.dump()); }
   void for_each(const std::function<void(const Json&, const Json&)>& fn) const override;
 
  private:
-  StateStore store_;
   Aggregation aggregation_;
 };
 
 // kafka.table(topic): the latest value per record key; a null value deletes the row.
 class TableSourceNode final : public StreamNode, public TableView {
  public:
-  TableSourceNode(std::string topic, std::string name)
-      : topics_{std::move(topic)}, store_(std::move(name)) {}
+  TableSourceNode(std::string topic, StoreSpec store) : topics_{std::move(topic)} {
+    store_spec_ = std::move(store);
+  }
   void process(Context& ctx, StreamRecord record, int) override;
   const std::vector<std::string>* topics() const override { return &topics_; }
-  StateStore* store() override { return &store_; }
-  const Json* find(const Json& key) const override { return store_.get(key.dump()); }
+  const Json* find(const Json& key) const override { return store_->get(key.dump()); }
   void for_each(const std::function<void(const Json&, const Json&)>& fn) const override;
 
  private:
   std::vector<std::string> topics_;
-  StateStore store_;
 };
 
 }  // namespace kafka::detail

@@ -40,7 +40,7 @@ std::shared_ptr<StreamNode> source(const std::vector<std::string>& topics,
 
 std::shared_ptr<StreamNode> table_source(const std::string& topic,
                                          std::shared_ptr<detail::TopologyState> topology) {
-  auto node = std::make_shared<detail::TableSourceNode>(topic, topic + "-table");
+  auto node = std::make_shared<detail::TableSourceNode>(topic, detail::StoreSpec{topic + "-table"});
   node->topology = std::move(topology);
   node->lineage = topic;
   return node;
@@ -206,7 +206,8 @@ Table GroupedStream::aggregate_json(detail::Aggregation aggregation,
                                     const AggregateOptions& options) const {
   std::string name =
       options.name.empty() ? node_->lineage + "-" + aggregation.operation : options.name;
-  return Table(attach<detail::AggregateNode>(node_, std::move(name), std::move(aggregation)));
+  return Table(attach<detail::AggregateNode>(
+      node_, detail::StoreSpec{std::move(name), options.store}, std::move(aggregation)));
 }
 WindowedGroupedStream GroupedStream::window(const WindowSpec& spec) const {
   check_spec(spec);
@@ -234,16 +235,16 @@ WindowedTable WindowedGroupedStream::aggregate_json(detail::Aggregation aggregat
   switch (spec_.kind()) {
     case WindowSpec::Kind::tumbling:
     case WindowSpec::Kind::hopping:
-      return WindowedTable(
-          attach<detail::TimeWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+      return WindowedTable(attach<detail::TimeWindowNode>(
+          node_, detail::StoreSpec{name, options.store}, spec_, std::move(aggregation)));
     case WindowSpec::Kind::sliding:
-      return WindowedTable(
-          attach<detail::SlidingWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+      return WindowedTable(attach<detail::SlidingWindowNode>(
+          node_, detail::StoreSpec{name, options.store}, spec_, std::move(aggregation)));
     case WindowSpec::Kind::session:
       break;
   }
-  return WindowedTable(
-      attach<detail::SessionWindowNode>(node_, std::move(name), spec_, std::move(aggregation)));
+  return WindowedTable(attach<detail::SessionWindowNode>(
+      node_, detail::StoreSpec{name, options.store}, spec_, std::move(aggregation)));
 }
 
 // ---- tables ----

@@ -1,8 +1,11 @@
 #include "streams/engine.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <set>
+
+#include "streams/rocksdb_store.hpp"
 
 namespace kafka::detail {
 namespace {
@@ -45,9 +48,9 @@ Engine::Engine(std::vector<std::shared_ptr<StreamNode>> sinks, StreamOptions opt
         sources_[t].push_back(node.get());
       }
     }
-    if (StateStore* store = node->store()) {
-      if (!names.insert(store->name()).second) {
-        throw ConfigError("two stateful operators are both named '" + store->name() +
+    if (const auto& spec = node->store_spec()) {
+      if (!names.insert(spec->name).second) {
+        throw ConfigError("two stateful operators are both named '" + spec->name +
                           "': name one of them ({.name = \"...\"})");
       }
       stateful_.push_back(node.get());
@@ -58,16 +61,33 @@ Engine::Engine(std::vector<std::shared_ptr<StreamNode>> sinks, StreamOptions opt
     options_.application_id = "kafka-do-streams-" + inputs_.front();
   }
   for (StreamNode* node : stateful_) {
-    StateStore* store = node->store();
-    changelogs_.emplace(topic_safe(options_.application_id + "-" + store->name()) + "-changelog",
-                        store);
+    node->open_store(open_store(*node->store_spec()));
+    changelogs_.emplace(
+        topic_safe(options_.application_id + "-" + node->store_spec()->name) + "-changelog", node);
   }
   ctx_.metrics = &metrics_;
   ctx_.options = &options_;
 }
 
 Engine::~Engine() {
-  for (const auto& node : nodes_) node->active = false;
+  for (const auto& node : nodes_) {
+    node->active = false;
+    node->open_store(nullptr);  // closes RocksDB stores: the next run may open them again
+  }
+}
+
+std::unique_ptr<StateStore> Engine::open_store(const StoreSpec& spec) {
+  const StoreType type =
+      spec.memory_only ? StoreType::memory : spec.type.value_or(options_.state_store);
+  if (type == StoreType::memory) return std::make_unique<MemoryStore>(spec.name);
+  if (!rocksdb_) rocksdb_ = rocksdb_shared(options_.rocksdb_cache_bytes);
+  std::filesystem::path dir = options_.state_dir.empty()
+                                  ? std::filesystem::temp_directory_path() / "kafka-do-streams"
+                                  : std::filesystem::path(options_.state_dir);
+  dir = dir / topic_safe(options_.application_id) / topic_safe(spec.name);
+  return std::make_unique<RocksDbStore>(
+      spec.name, dir, rocksdb_,
+      static_cast<size_t>(std::max<int64_t>(options_.rocksdb_cached_rows, 1)));
 }
 
 void Engine::restore(const Record& record) {
@@ -75,8 +95,20 @@ void Engine::restore(const Record& record) {
   if (it == changelogs_.end()) return;
   std::optional<Json> value;
   if (record.has_value()) value = record.parse_value();
-  it->second->restore(std::string(record.key()), std::move(value));
+  const std::string row(record.key());
+  StateStore* store = it->second->store();
+  store->restore(row, std::move(value));
+  it->second->restored_row(row);
+  // A restore larger than the store's memory goes to disk as it comes, checkpointed there.
+  if (store->wants_persist()) store->persist(record.offset() + 1);
   ++metrics_.records_restored;
+}
+
+void Engine::persist(const std::function<int64_t(const std::string& topic)>& changelog_end) {
+  for (const auto& [topic, node] : changelogs_) {
+    StateStore* store = node->store();
+    if (store->keeps_checkpoint()) store->persist(changelog_end(topic));
+  }
 }
 
 void Engine::restored() {
@@ -136,8 +168,8 @@ void Engine::flush(Output& output) {
 
 void Engine::write_changelogs(Output& output) {
   const int64_t now = ms_since_epoch(std::chrono::system_clock::now());
-  for (const auto& [topic, store] : changelogs_) {
-    for (auto& [row, value] : store->take_changes()) {
+  for (const auto& [topic, node] : changelogs_) {
+    for (auto& [row, value] : node->store()->take_changes()) {
       std::optional<std::string> bytes;
       if (value) bytes = value->dump();
       output.send_raw(topic, row, std::move(bytes), {}, now);
@@ -147,7 +179,7 @@ void Engine::write_changelogs(Output& output) {
 
 const StateStore* Engine::store(const std::string& name) const {
   for (StreamNode* node : stateful_) {
-    if (node->store()->name() == name) return node->store();
+    if (node->store_spec()->name == name) return node->store();
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
 // TopologyTestDriver feeds it piped records and keeps the output in memory. Both therefore run
 // the very same operators.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,8 @@
 #include "streams/node.hpp"
 
 namespace kafka::detail {
+
+class RocksDbShared;
 
 class Engine {
  public:
@@ -25,12 +28,15 @@ class Engine {
   const StreamOptions& options() const { return options_; }
   // Every topic a source reads, once each, in topology order.
   const std::vector<std::string>& input_topics() const { return inputs_; }
-  // Changelog topic -> its store.
-  const std::map<std::string, StateStore*>& changelogs() const { return changelogs_; }
+  // Changelog topic -> the operator whose store it backs.
+  const std::map<std::string, StreamNode*>& changelogs() const { return changelogs_; }
 
   // A changelog record read back at start (before any input).
   void restore(const Record& record);
   void restored();
+  // After the changelog records written so far are acknowledged: stores that keep a local
+  // checkpoint write their rows, as reflecting each changelog up to `changelog_end(topic)`.
+  void persist(const std::function<int64_t(const std::string& topic)>& changelog_end);
 
   // Processes one input record. A failure (a value that is not JSON, an exception from user
   // code) ends the run with StreamProcessingError, or under OnError::log_and_continue is logged,
@@ -54,8 +60,11 @@ class Engine {
   std::map<std::string, std::vector<StreamNode*>> sources_;
   std::vector<StreamNode*> stateful_;
   std::vector<std::string> inputs_;
-  std::map<std::string, StateStore*> changelogs_;
+  std::map<std::string, StreamNode*> changelogs_;
+  std::unique_ptr<StateStore> open_store(const StoreSpec& spec);
+
   StreamOptions options_;
+  std::shared_ptr<RocksDbShared> rocksdb_;  // the block cache of this run's RocksDB stores
   StreamMetrics metrics_;
   Context ctx_;
 };

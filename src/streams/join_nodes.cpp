@@ -55,8 +55,8 @@ void StreamJoinNode::process(Context& ctx, StreamRecord record, int port) {
 }
 
 void StreamJoinNode::save(const std::string& row, const Entry& entry) {
-  store_.put(row,
-             Json{{"k", entry.key}, {"v", entry.value}, {"m", entry.matched}, {"j", entry.bucket}});
+  store_->put(
+      row, Json{{"k", entry.key}, {"v", entry.value}, {"m", entry.matched}, {"j", entry.bucket}});
 }
 
 void StreamJoinNode::index(const std::string& row, Entry entry) {
@@ -88,7 +88,7 @@ void StreamJoinNode::expire(Context& ctx, const std::string& row) {
     }
   }
   if (bucket.empty()) buckets_[entry.side].erase(entry.bucket);
-  store_.erase(row);
+  store_->erase(row);
   if (entry.matched) return;
   if (entry.side == 0 && type_ != JoinType::inner) emit(ctx, &entry, nullptr);
   if (entry.side == 1 && type_ == JoinType::outer) emit(ctx, nullptr, &entry);
@@ -115,7 +115,7 @@ void StreamJoinNode::restored() {
   buckets_[0].clear();
   buckets_[1].clear();
   expiring_.clear();
-  for (const auto& [row, value] : store_.rows()) {
+  store_->for_each([&](const std::string& row, const Json& value) {
     const auto bar1 = row.find('|'), bar2 = row.find('|', bar1 + 1);
     Entry entry{std::stoi(row.substr(0, bar1)),
                 value["k"],
@@ -125,7 +125,7 @@ void StreamJoinNode::restored() {
                 value["j"].get<std::string>()};
     next_seq_ = std::max<uint64_t>(next_seq_, std::stoull(row.substr(bar2 + 1)) + 1);
     index(row, std::move(entry));
-  }
+  });
 }
 
 void TableJoinNode::process(Context& ctx, StreamRecord record, int port) {

@@ -15,12 +15,14 @@ namespace kafka::detail {
 
 class StreamJoinNode final : public StreamNode {
  public:
+  // Its store is always in memory: entries_ below indexes every row anyway.
   StreamJoinNode(std::string name, JoinType type, JoinOptions options)
-      : store_(std::move(name)), type_(type), options_(std::move(options)) {}
+      : type_(type), options_(std::move(options)) {
+    store_spec_ = StoreSpec{std::move(name), StoreType::memory, true};
+  }
   void process(Context& ctx, StreamRecord record, int port) override;
   void advance(Context& ctx) override;
   void flush(Context& ctx) override;
-  StateStore* store() override { return &store_; }
   void restored() override;
 
  private:
@@ -38,7 +40,7 @@ class StreamJoinNode final : public StreamNode {
   void emit(Context& ctx, const Entry* left, const Entry* right);
   void save(const std::string& row, const Entry& entry);
 
-  StateStore store_;  // "<side>|<t>|<seq>" -> {"k": key, "v": value, "m": matched}
+  // Rows of store_: "<side>|<t>|<seq>" -> {"k": key, "v": value, "m": matched, "j": bucket}.
   JoinType type_;
   JoinOptions options_;
   std::map<std::string, Entry> entries_;

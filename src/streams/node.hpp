@@ -57,9 +57,14 @@ class StreamNode : public std::enable_shared_from_this<StreamNode> {
   virtual void advance(Context&) {}
   // Emit everything still open (the end of a run that stops when caught up, or an idle timeout).
   virtual void flush(Context&) {}
-  // The state this node keeps (empty for stateless nodes).
-  virtual StateStore* store() { return nullptr; }
-  // The store was restored from its changelog: rebuild what is derived from it.
+  // The state this node keeps: null for stateless nodes, and until the Engine opens it.
+  StateStore* store() const { return store_.get(); }
+  // Stateful nodes: what their store is (set by the constructor).
+  const std::optional<StoreSpec>& store_spec() const { return store_spec_; }
+  void open_store(std::unique_ptr<StateStore> store) { store_ = std::move(store); }
+  // A changelog record restored `row`: schedule it again.
+  virtual void restored_row(const std::string& /*row*/) {}
+  // Every row was restored: rebuild what else is derived from them.
   virtual void restored() {}
   // Input topics a source node reads (empty for other nodes).
   virtual const std::vector<std::string>* topics() const { return nullptr; }
@@ -83,6 +88,10 @@ class StreamNode : public std::enable_shared_from_this<StreamNode> {
   std::string lineage;
   // The Topology (or Client) the chain was started from: decides what a terminal operation does.
   std::shared_ptr<TopologyState> topology;
+
+ protected:
+  std::optional<StoreSpec> store_spec_;
+  std::unique_ptr<StateStore> store_;
 };
 
 // What a terminal operation does: a Topology collects it; a Client runs it at once.

@@ -77,28 +77,70 @@ void create_changelogs(Client& client, const Engine& engine) {
   }
 }
 
-// Replays every changelog into its store. Read by a group of its own that never commits, so
-// each run reads the whole (compacted) changelog.
-void restore(Client& client, Engine& engine, std::stop_token stop) {
+// The changelog's offsets: where it starts and its high watermark.
+PartitionInfo changelog_offsets(Admin& admin, const std::string& topic) {
+  return admin.describe_topic(topic).partition_info.at(0);
+}
+
+// Reads every changelog back into its store: from the store's local checkpoint when it has one
+// that fits the changelog, else from the start. A checkpoint past the changelog's end (the topic
+// was recreated) or before its start (records the store never saw are gone) is dropped with
+// the local rows: the changelog is the truth.
+void restore(Client& client, Admin& admin, Engine& engine, std::stop_token stop) {
   if (engine.changelogs().empty()) return;
-  std::vector<std::string> topics;
-  for (const auto& [topic, _] : engine.changelogs()) topics.push_back(topic);
-  Consumer consumer =
-      client.consumer(topics, ConsumerOptions{.group = engine.options().application_id + "-restore",
-                                              .offset = Offset::earliest,
-                                              .auto_commit = false,
-                                              .max_poll_records = 5000,
-                                              .stop = stop});
-  if (!consumer.wait_for_assignment(60s)) {
-    if (stop.stop_requested()) return;
-    throw TimeoutError("streams: the changelogs of '" + engine.options().application_id +
-                       "' were not assigned within 60 s");
+  const auto& options = engine.options();
+  std::vector<PartitionStart> starts;
+  std::map<std::string, RestoreProgress> progress;
+  auto report = [&](const RestoreProgress& p) {
+    if (options.on_restore) options.on_restore(p);
+  };
+  for (const auto& [topic, node] : engine.changelogs()) {
+    StateStore* store = node->store();
+    const PartitionInfo log = changelog_offsets(admin, topic);
+    std::optional<int64_t> checkpoint = store->checkpoint();
+    if (checkpoint && (*checkpoint > log.high_watermark || *checkpoint < log.log_start_offset)) {
+      std::cerr << "kafka-do streams: store '" << store->name() << "' has checkpoint "
+                << *checkpoint << " outside its changelog [" << log.log_start_offset << ", "
+                << log.high_watermark << "]: restoring it whole\n";
+      store->wipe();
+      checkpoint.reset();
+    }
+    const int64_t from = checkpoint.value_or(log.log_start_offset);
+    RestoreProgress p{.store = store->name(),
+                      .total = log.high_watermark - from,
+                      .from_checkpoint = checkpoint.has_value()};
+    if (p.total > 0) {
+      starts.push_back({topic, 0, from});
+      progress.emplace(topic, std::move(p));
+    } else {
+      p.done = true;
+      report(p);
+    }
   }
+  if (starts.empty()) return;
+  Consumer consumer =
+      client.consumer(std::vector<std::string>{}, ConsumerOptions{.assign = starts,
+                                                                  .offset = Offset::earliest,
+                                                                  .auto_commit = false,
+                                                                  .max_poll_records = 5000,
+                                                                  .stop = stop});
   while (!stop.stop_requested()) {
-    for (const Record& r : consumer.poll(100ms)) engine.restore(r);
+    for (const Record& r : consumer.poll(100ms)) {
+      engine.restore(r);
+      auto& p = progress.at(r.topic());
+      if (++p.restored % 10'000 == 0) report(p);
+    }
     if (caught_up(consumer.lag())) break;
   }
   consumer.close();
+  if (stop.stop_requested()) return;
+  for (auto& [topic, p] : progress) {
+    p.done = true;
+    report(p);
+    // What was restored is local now: a clean restart starts from here.
+    StateStore* store = engine.changelogs().at(topic)->store();
+    if (store->keeps_checkpoint()) store->persist(changelog_offsets(admin, topic).high_watermark);
+  }
 }
 
 }  // namespace
@@ -108,7 +150,8 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
   Engine engine(sinks, run_options);
   const StreamOptions& options = engine.options();
   create_changelogs(client, engine);
-  restore(client, engine, options.stop);
+  Admin admin = client.admin();
+  restore(client, admin, engine, options.stop);
   engine.restored();
 
   ProducerOutput output(client);
@@ -134,6 +177,9 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
   auto commit = [&] {
     engine.write_changelogs(output);
     output.flush();  // outputs and state are acknowledged before the offsets that caused them
+    // Local stores checkpoint what the changelogs now hold (this run is their only writer).
+    engine.persist(
+        [&](const std::string& topic) { return changelog_offsets(admin, topic).high_watermark; });
     for (auto& [tp, record] : processed) {
       try {
         consumer.commit(

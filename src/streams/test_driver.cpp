@@ -45,6 +45,13 @@ struct TopologyTestDriver::Impl {
   Timestamp wall_clock;
   Timestamp last_input;
   bool idle_flushed = false;
+
+  // What a run does at each commit, here after every step: state changes go to the changelogs,
+  // and stores with a local checkpoint write their rows.
+  void commit() {
+    engine.write_changelogs(output);
+    engine.persist([&](const std::string& topic) { return output.offsets[{topic, 0}]; });
+  }
 };
 
 TopologyTestDriver::TopologyTestDriver(Topology& topology, StreamOptions options,
@@ -76,8 +83,8 @@ void TopologyTestDriver::pipe_raw(const std::string& topic, std::optional<std::s
   impl_->last_input = impl_->wall_clock;
   impl_->idle_flushed = false;
   impl_->engine.process(record, impl_->output);
-  // A run commits every commit_interval; here the changelog is written after every record.
-  impl_->engine.write_changelogs(impl_->output);
+  // A run commits every commit_interval; here after every record.
+  impl_->commit();
 }
 
 void TopologyTestDriver::advance_time(Duration by) {
@@ -100,12 +107,12 @@ void TopologyTestDriver::advance_stream_time(Timestamp to) {
   impl_->engine.advance_to(
       std::chrono::duration_cast<std::chrono::milliseconds>(to.time_since_epoch()).count(),
       impl_->output);
-  impl_->engine.write_changelogs(impl_->output);
+  impl_->commit();
 }
 
 void TopologyTestDriver::flush() {
   impl_->engine.flush(impl_->output);
-  impl_->engine.write_changelogs(impl_->output);
+  impl_->commit();
 }
 
 void TopologyTestDriver::create_topic(const std::string& topic, int partitions) {
@@ -126,7 +133,9 @@ std::vector<Json> TopologyTestDriver::messages(const std::string& topic) {
 std::map<std::string, Json> TopologyTestDriver::state(const std::string& name) const {
   const auto* store = impl_->engine.store(name);
   if (!store) throw ConfigError("TopologyTestDriver: no operator named '" + name + "'");
-  return {store->rows().begin(), store->rows().end()};
+  std::map<std::string, Json> rows;
+  store->for_each([&](const std::string& row, const Json& value) { rows.emplace(row, value); });
+  return rows;
 }
 
 std::optional<Json> TopologyTestDriver::state(const std::string& name, const Json& key) const {

@@ -8,6 +8,8 @@ namespace kafka::detail {
 namespace {
 
 constexpr int64_t kNothingEmitted = INT64_MIN;
+// Windows are closed this many at a time, so a store larger than memory never lists all it holds.
+constexpr size_t kCloseBatch = 4096;
 
 std::string time_row(const Json& key, int64_t start) {
   return std::to_string(start) + "|" + key.dump();
@@ -72,24 +74,22 @@ bool TimeWindowNode::add(Context& ctx, const StreamRecord& record, int64_t start
   const int64_t end = start + size_;
   if (end + grace_ <= ctx.stream_time) return false;  // closed: Kafka's `end > stream_time - grace`
   const std::string row = time_row(record.key, start);
-  Json* stored = store_.update(row);
+  Json* stored = store_->update(row);
   if (stored) {
     (*stored)[0] = aggregation_.add(record.key, record.value, (*stored)[0]);
     if (record.timestamp > (*stored)[1].get<int64_t>()) (*stored)[1] = record.timestamp;
   } else {
-    closing_.emplace(end + grace_, row);
-    stored = &store_.put(
+    stored = &store_->put(
         row, Json::array({aggregation_.add(record.key, record.value, aggregation_.initial),
                           record.timestamp}));
+    store_->set_due(row, end + grace_);
   }
   if (updates_) emit(ctx, record.key, start, end, (*stored)[0], (*stored)[1].get<int64_t>());
   return true;
 }
 
-void TimeWindowNode::close(Context& ctx, std::multimap<int64_t, std::string>::iterator it) {
-  const std::string row = it->second;
-  closing_.erase(it);
-  const Json* value = store_.get(row);
+void TimeWindowNode::close(Context& ctx, const std::string& row) {
+  const Json* value = store_->get(row);
   if (!value) return;
   if (!updates_) {
     const auto bar = row.find('|');
@@ -97,65 +97,45 @@ void TimeWindowNode::close(Context& ctx, std::multimap<int64_t, std::string>::it
     emit(ctx, Json::parse(row.substr(bar + 1)), start, start + size_, (*value)[0],
          (*value)[1].get<int64_t>());
   }
-  store_.erase(row);
+  store_->erase(row);
 }
 
 void TimeWindowNode::advance(Context& ctx) {
-  while (!closing_.empty() && closing_.begin()->first <= ctx.stream_time) {
-    close(ctx, closing_.begin());
+  while (true) {
+    const auto due = store_->take_due(ctx.stream_time, kCloseBatch);
+    for (const auto& row : due) close(ctx, row);
+    if (due.size() < kCloseBatch) break;
   }
 }
 
 void TimeWindowNode::flush(Context& ctx) {
-  while (!closing_.empty()) close(ctx, closing_.begin());
-}
-
-void TimeWindowNode::restored() {
-  closing_.clear();
-  for (const auto& [row, value] : store_.rows()) {
-    const int64_t start = std::stoll(row.substr(0, row.find('|')));
-    closing_.emplace(start + size_ + grace_, row);
+  while (true) {
+    const auto due = store_->take_due(INT64_MAX, kCloseBatch);
+    for (const auto& row : due) close(ctx, row);
+    if (due.size() < kCloseBatch) break;
   }
 }
 
-// ---- the due-key schedule ----
-
-void DueKeys::set(const std::string& row, std::optional<int64_t> due) {
-  if (auto it = by_row_.find(row); it != by_row_.end()) {
-    by_time_.erase({it->second, row});
-    by_row_.erase(it);
-  }
-  if (due) {
-    by_time_.emplace(*due, row);
-    by_row_.emplace(row, *due);
-  }
-}
-
-std::vector<std::string> DueKeys::take_due(int64_t now) {
-  std::vector<std::string> rows;
-  while (!by_time_.empty() && by_time_.begin()->first <= now) {
-    rows.push_back(by_time_.begin()->second);
-    by_row_.erase(by_time_.begin()->second);
-    by_time_.erase(by_time_.begin());
-  }
-  return rows;
+void TimeWindowNode::restored_row(const std::string& row) {
+  std::optional<int64_t> due;
+  if (store_->get(row)) due = std::stoll(row.substr(0, row.find('|'))) + size_ + grace_;
+  store_->set_due(row, due);
 }
 
 // ---- windows closed per key ----
 
 void KeyedWindowNode::advance(Context& ctx) {
-  for (const auto& row : due_.take_due(ctx.stream_time)) close(ctx, row, ctx.stream_time);
+  while (true) {
+    const auto due = store_->take_due(ctx.stream_time, kCloseBatch);
+    for (const auto& row : due) close(ctx, row, ctx.stream_time);
+    if (due.size() < kCloseBatch) break;
+  }
 }
 
 void KeyedWindowNode::flush(Context& ctx) {
   std::vector<std::string> rows;
-  for (const auto& [row, _] : store_.rows()) rows.push_back(row);
+  store_->for_each([&](const std::string& row, const Json&) { rows.push_back(row); });
   for (const auto& row : rows) close(ctx, row, std::nullopt);
-}
-
-void KeyedWindowNode::restored() {
-  due_.clear();
-  for (const auto& [row, _] : store_.rows()) schedule(row);
 }
 
 // ---- sliding ----
@@ -163,7 +143,7 @@ void KeyedWindowNode::restored() {
 
 void SlidingWindowNode::process(Context& ctx, StreamRecord record, int) {
   const std::string row = record.key.dump();
-  const Json* current = store_.get(row);
+  const Json* current = store_->get(row);
   const int64_t emitted =
       current && !(*current)["e"].is_null() ? (*current)["e"].get<int64_t>() : kNothingEmitted;
   const int64_t t = record.timestamp;
@@ -174,7 +154,7 @@ void SlidingWindowNode::process(Context& ctx, StreamRecord record, int) {
   }
   Json state = current ? *current : Json{{"r", Json::array()}, {"e", nullptr}};
   insert_sorted(state["r"], t, std::move(record.value));
-  const Json& stored = store_.put(row, std::move(state));
+  const Json& stored = store_->put(row, std::move(state));
   if (updates_) {
     for (const auto& w : sliding_windows(timestamps_of(stored["r"]), size_)) {
       if (w.end <= emitted || w.start > t || w.end < t) continue;
@@ -186,8 +166,8 @@ void SlidingWindowNode::process(Context& ctx, StreamRecord record, int) {
 }
 
 void SlidingWindowNode::schedule(const std::string& row) {
-  const Json* state = store_.get(row);
-  if (!state) return due_.set(row, std::nullopt);
+  const Json* state = store_->get(row);
+  if (!state) return store_->set_due(row, std::nullopt);
   const int64_t emitted = (*state)["e"].is_null() ? kNothingEmitted : (*state)["e"].get<int64_t>();
   std::optional<int64_t> due;
   for (const auto& w : sliding_windows(timestamps_of((*state)["r"]), size_)) {
@@ -196,13 +176,13 @@ void SlidingWindowNode::schedule(const std::string& row) {
       break;
     }
   }
-  due_.set(row, due);
+  store_->set_due(row, due);
 }
 
 void SlidingWindowNode::close(Context& ctx, const std::string& row, std::optional<int64_t> now) {
   // A window [s, e] has closed once stream time > e + grace.
   const int64_t up_to = now ? *now - grace_ - 1 : INT64_MAX;
-  const Json* current = store_.get(row);
+  const Json* current = store_->get(row);
   if (!current) return;
   Json state = *current;
   const Json key = Json::parse(row);
@@ -219,12 +199,12 @@ void SlidingWindowNode::close(Context& ctx, const std::string& row, std::optiona
   auto& records = state["r"].get_ref<Json::array_t&>();
   std::erase_if(records, [&](const Json& r) { return r[0].get<int64_t>() + 1 + size_ <= emitted; });
   if (records.empty()) {
-    store_.erase(row);
-    due_.set(row, std::nullopt);
+    store_->erase(row);
+    store_->set_due(row, std::nullopt);
     return;
   }
   state["e"] = emitted;
-  store_.put(row, std::move(state));
+  store_->put(row, std::move(state));
   schedule(row);
 }
 
@@ -234,7 +214,7 @@ void SlidingWindowNode::close(Context& ctx, const std::string& row, std::optiona
 
 void SessionWindowNode::process(Context& ctx, StreamRecord record, int) {
   const std::string row = record.key.dump();
-  const Json* current = store_.get(row);
+  const Json* current = store_->get(row);
   const int64_t t = record.timestamp;
   int64_t start = t, end = t;
   Json records = Json::array();
@@ -263,13 +243,13 @@ void SessionWindowNode::process(Context& ctx, StreamRecord record, int) {
   auto at = std::upper_bound(list.begin(), list.end(), start,
                              [](int64_t x, const Json& s) { return x < s[0].get<int64_t>(); });
   list.insert(at, std::move(session));
-  store_.put(row, Json{{"s", std::move(kept)}});
+  store_->put(row, Json{{"s", std::move(kept)}});
   if (updates_) emit(ctx, record.key, start, end, std::move(value), end);
   schedule(row);
 }
 
 void SessionWindowNode::schedule(const std::string& row) {
-  const Json* state = store_.get(row);
+  const Json* state = store_->get(row);
   std::optional<int64_t> due;
   if (state) {
     for (const auto& s : (*state)["s"]) {
@@ -277,11 +257,11 @@ void SessionWindowNode::schedule(const std::string& row) {
       due = due ? std::min(*due, close) : close;
     }
   }
-  due_.set(row, due);
+  store_->set_due(row, due);
 }
 
 void SessionWindowNode::close(Context& ctx, const std::string& row, std::optional<int64_t> now) {
-  const Json* current = store_.get(row);
+  const Json* current = store_->get(row);
   if (!current) return;
   const Json key = Json::parse(row);
   Json kept = Json::array();
@@ -294,9 +274,9 @@ void SessionWindowNode::close(Context& ctx, const std::string& row, std::optiona
     if (!updates_) emit(ctx, key, start, end, fold(key, s[2], start, end), end);
   }
   if (kept.empty()) {
-    store_.erase(row);
+    store_->erase(row);
   } else {
-    store_.put(row, Json{{"s", std::move(kept)}});
+    store_->put(row, Json{{"s", std::move(kept)}});
   }
   schedule(row);
 }

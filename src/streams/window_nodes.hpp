@@ -20,13 +20,13 @@ namespace kafka::detail {
 
 class WindowNode : public StreamNode {
  public:
-  WindowNode(std::string name, const WindowSpec& spec, Aggregation aggregation)
-      : store_(std::move(name)),
-        size_(spec.size().count_ms()),
+  WindowNode(StoreSpec store, const WindowSpec& spec, Aggregation aggregation)
+      : size_(spec.size().count_ms()),
         advance_(spec.advance().count_ms()),
         grace_(spec.grace_period().count_ms()),
-        aggregation_(std::move(aggregation)) {}
-  StateStore* store() override { return &store_; }
+        aggregation_(std::move(aggregation)) {
+    store_spec_ = std::move(store);
+  }
   void set_emit_updates() { updates_ = true; }
 
  protected:
@@ -35,7 +35,6 @@ class WindowNode : public StreamNode {
   // The aggregate of `records` ([[t, value], ...]) with start <= t <= end.
   Json fold(const Json& key, const Json& records, int64_t start, int64_t end) const;
 
-  StateStore store_;
   const int64_t size_;
   const int64_t advance_;
   const int64_t grace_;
@@ -49,29 +48,13 @@ class TimeWindowNode final : public WindowNode {
   void process(Context& ctx, StreamRecord record, int) override;
   void advance(Context& ctx) override;
   void flush(Context& ctx) override;
-  void restored() override;
+  void restored_row(const std::string& row) override;
 
  private:
   // Adds the record to the window starting at `start`; false when that window has closed.
   bool add(Context& ctx, const StreamRecord& record, int64_t start);
-  void close(Context& ctx, std::multimap<int64_t, std::string>::iterator it);
-  std::multimap<int64_t, std::string> closing_;  // end + grace -> row
-};
-
-// Keeps, per key, when its next window closes, so advancing stream time touches only due keys.
-class DueKeys {
- public:
-  void set(const std::string& row, std::optional<int64_t> due);
-  // The rows due at `now`, removed from the schedule.
-  std::vector<std::string> take_due(int64_t now);
-  void clear() {
-    by_time_.clear();
-    by_row_.clear();
-  }
-
- private:
-  std::set<std::pair<int64_t, std::string>> by_time_;
-  std::map<std::string, int64_t> by_row_;
+  // Emits and drops the window of a row that is due (its end + grace, the store's schedule).
+  void close(Context& ctx, const std::string& row);
 };
 
 // Windows kept per key (one row per key) that close on a per-key schedule: sliding windows and
@@ -81,7 +64,7 @@ class KeyedWindowNode : public WindowNode {
   using WindowNode::WindowNode;
   void advance(Context& ctx) override;
   void flush(Context& ctx) override;
-  void restored() override;
+  void restored_row(const std::string& row) override { schedule(row); }
 
  protected:
   // Emits and drops the row's windows closed at stream time `now` (all of them when nullopt),
@@ -89,7 +72,6 @@ class KeyedWindowNode : public WindowNode {
   virtual void close(Context& ctx, const std::string& row, std::optional<int64_t> now) = 0;
   // Sets when the row's next window closes.
   virtual void schedule(const std::string& row) = 0;
-  DueKeys due_;
 };
 
 class SlidingWindowNode final : public KeyedWindowNode {

@@ -2,6 +2,7 @@
 // committed so a second run continues, windows emitted at the end, joins in event-time order
 // across topics written at different times, state restored from the changelog after a crash
 // (with the exact at-least-once bound), dead letters, and a run stopped by its stop_token.
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -162,7 +163,10 @@ constexpr int kRecords = 3000, kKeys = 10;
 // A run that failed part-way left `group` with a committed offset; a second run of the same count
 // must restore the counts from the changelog, reprocess exactly the records from that offset on,
 // and end with the counts of a run without the failure.
-void expect_exact_recount(kafka::Client& client, const std::string& group, int crash_at) {
+// With `state_dir`, the count's store is on RocksDB there (restored from its checkpoint).
+void expect_exact_recount(kafka::Client& client, const std::string& group, int crash_at,
+                          const std::string& state_dir = "",
+                          kafka::RestoreProgress* restore = nullptr) {
   const auto description = client.admin().describe_group(group);
   ASSERT_EQ(description.partitions.size(), 1u);
   const int64_t committed = std::max<int64_t>(0, description.partitions[0].committed);
@@ -171,7 +175,17 @@ void expect_exact_recount(kafka::Client& client, const std::string& group, int c
 
   std::map<std::string, int64_t> first_update, last;
   int calls = 0;
-  client.stream("events", kafka::StreamOptions{.application_id = group, .until_caught_up = true})
+  client
+      .stream("events",
+              kafka::StreamOptions{.application_id = group,
+                                   .until_caught_up = true,
+                                   .state_store = state_dir.empty() ? kafka::StoreType::memory
+                                                                    : kafka::StoreType::rocksdb,
+                                   .state_dir = state_dir,
+                                   .on_restore =
+                                       [&](const kafka::RestoreProgress& p) {
+                                         if (restore && p.done) *restore = p;
+                                       }})
       .group_by_key()
       .count({.name = "counts"})
       .each([&](const Json& key, int64_t n) {
@@ -234,6 +248,139 @@ TEST_P(StreamsTest, AProcessKilledMidRunLosesNoCountAndRecountsOnlyAfterTheLastC
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
   expect_exact_recount(client(), "crash", kCrashAt);
+}
+
+// The same on a RocksDB store: the killed process leaves its local rows at its last commit's
+// checkpoint, and the recount restores only the changelog tail past it.
+TEST_P(StreamsTest, AProcessKilledMidRunOnARocksDbStoreRestoresFromItsCheckpoint) {
+  if (!durable()) GTEST_SKIP() << "memory: does not outlive the process";
+  constexpr int kCrashAt = 2100;
+  produce_events(client());
+  const std::string url = options().url;
+  const std::string state_dir = tmp_ / "state";
+  client_.reset();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(KAFKA_DO_STREAMS_CRASH_APP, KAFKA_DO_STREAMS_CRASH_APP, url.c_str(),
+            std::to_string(kCrashAt).c_str(), "0", state_dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  ASSERT_TRUE(std::filesystem::exists(state_dir + "/crash/counts/CURRENT"));
+  const auto changelog = client().admin().describe_topic("crash-counts-changelog");
+  kafka::RestoreProgress restore;
+  expect_exact_recount(client(), "crash", kCrashAt, state_dir, &restore);
+  EXPECT_TRUE(restore.from_checkpoint);
+  EXPECT_TRUE(restore.done);
+  EXPECT_LT(restore.total, changelog.partition_info.at(0).high_watermark);
+}
+
+// A RocksDB store across runs: a clean restart reads nothing back (its checkpoint is the
+// changelog's end); a store left behind at an older checkpoint (a crash after the changelog was
+// written, before the local rows) reads only the tail; a lost state directory reads everything.
+// The counts are those of one uninterrupted run every time.
+TEST_P(StreamsTest, ARocksDbStoreRestoresFromItsCheckpointOnlyWhatItLacks) {
+  const std::string state_dir = tmp_ / "state";
+  const std::string store_dir = state_dir + "/rocks/counts";
+  std::vector<kafka::RestoreProgress> restores;
+  auto run = [&] {
+    restores.clear();
+    std::map<std::string, int64_t> last;
+    client()
+        .stream("events", kafka::StreamOptions{.application_id = "rocks",
+                                               .until_caught_up = true,
+                                               .commit_interval = 0ms,
+                                               .state_dir = state_dir,
+                                               .on_restore =
+                                                   [&](const kafka::RestoreProgress& p) {
+                                                     if (p.done) restores.push_back(p);
+                                                   }})
+        .group_by_key()
+        .count({.name = "counts", .store = kafka::StoreType::rocksdb})
+        .each([&](const Json& key, int64_t n) { last[key.get<std::string>()] = n; });
+    return last;
+  };
+  auto expect_counts = [&](const std::map<std::string, int64_t>& last, int64_t each) {
+    ASSERT_EQ(last.size(), static_cast<size_t>(kKeys));
+    for (const auto& [key, n] : last) EXPECT_EQ(n, each) << key;
+  };
+  produce_events(client());
+  expect_counts(run(), kRecords / kKeys);
+  ASSERT_EQ(restores.size(), 1u);
+  EXPECT_EQ(restores[0].total, 0);  // a new changelog
+  std::filesystem::copy(store_dir, tmp_ / "older", std::filesystem::copy_options::recursive);
+
+  produce_events(client());
+  expect_counts(run(), 2 * kRecords / kKeys);
+  ASSERT_EQ(restores.size(), 1u);
+  EXPECT_TRUE(restores[0].from_checkpoint);
+  EXPECT_EQ(restores[0].total, 0) << "a clean restart read the changelog back";
+
+  // Back to the older checkpoint: the tail run 2 wrote is read back, and nothing before it.
+  std::filesystem::remove_all(store_dir);
+  std::filesystem::copy(tmp_ / "older", store_dir, std::filesystem::copy_options::recursive);
+  const auto changelog = client().admin().describe_topic("rocks-counts-changelog");
+  const int64_t end = changelog.partition_info.at(0).high_watermark;
+  produce_events(client());
+  expect_counts(run(), 3 * kRecords / kKeys);
+  ASSERT_EQ(restores.size(), 1u);
+  EXPECT_TRUE(restores[0].from_checkpoint);
+  EXPECT_GT(restores[0].total, 0);
+  EXPECT_LT(restores[0].total, end) << "the whole changelog was read back";
+  EXPECT_GT(restores[0].restored, 0);
+  EXPECT_LE(restores[0].restored, restores[0].total);  // compaction may have thinned the tail
+
+  // No local state at all: everything is read back.
+  std::filesystem::remove_all(state_dir);
+  produce_events(client());
+  expect_counts(run(), 4 * kRecords / kKeys);
+  ASSERT_EQ(restores.size(), 1u);
+  EXPECT_FALSE(restores[0].from_checkpoint);
+  EXPECT_GE(restores[0].total, end);
+  EXPECT_GT(restores[0].restored, 0);
+  EXPECT_LE(restores[0].restored, restores[0].total);
+}
+
+// Windows on RocksDB through real topics: the same windows, emitted once each, as in memory.
+TEST_P(StreamsTest, WindowedCountsOnRocksDbEqualThoseInMemory) {
+  client().producer("orders", [&](kafka::Producer& p) {
+    for (int i = 0; i < 2000; ++i) {
+      p.send({{"customer_id", "c" + std::to_string(i % 37)}}, {.timestamp = at(i * 997 % 900'000)});
+    }
+  });
+  auto run = [&](kafka::StoreType store) {
+    std::vector<std::string> lines;
+    kafka::Topology app;
+    auto orders = app.stream("orders").window(kafka::tumbling(1min).grace(10min));
+    orders.group_by([](const Json& o) { return o["customer_id"]; })
+        .count()
+        .each([&](const Json& key, const kafka::Window& w) {
+          lines.push_back(key.get<std::string>() + " " + w.value().dump() + " " +
+                          std::to_string(w.start().time_since_epoch() / 1ms - kBase));
+        });
+    app.stream("orders")
+        .window(kafka::session(20s))
+        .group_by([](const Json& o) { return o["customer_id"]; })
+        .count()
+        .each([&](const Json& key, const kafka::Window& w) {
+          lines.push_back("session " + key.get<std::string>() + " " + w.value().dump() + " " +
+                          std::to_string(w.start().time_since_epoch() / 1ms - kBase));
+        });
+    app.run(client(), {.application_id = std::string("w-") +
+                                         (store == kafka::StoreType::memory ? "memory" : "rocksdb"),
+                       .until_caught_up = true,
+                       .commit_interval = 0ms,
+                       .state_store = store,
+                       .state_dir = tmp_ / "state",
+                       .rocksdb_cached_rows = 10});
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  const auto memory = run(kafka::StoreType::memory);
+  EXPECT_GT(memory.size(), 500u);
+  EXPECT_EQ(run(kafka::StoreType::rocksdb), memory);
 }
 
 // Input written in transactions ends in markers the consumer never returns: the run still sees

@@ -1,4 +1,5 @@
-// Window arithmetic: known answers, including the vectors of Kafka Streams' TimeWindows/SessionWindows javadoc.
+// Window arithmetic: known answers, including the vectors of Kafka Streams'
+// TimeWindows/SessionWindows javadoc.
 #include "streams/windows.hpp"
 
 #include <gtest/gtest.h>
