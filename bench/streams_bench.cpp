@@ -6,6 +6,12 @@
 //   stateless  kafka.stream(...).filter(...).map(...).to(topic), until caught up
 //   windowed   .window(tumbling(1 h)).group_by(customer).count() over 100k customers, each()
 //   operators  the same two topologies under TopologyTestDriver: the operators alone, no I/O
+//   rocksdb    file: only: the windowed count with its store on RocksDB (ratio: the memory store's
+//              rate); restore of a count over --keys keys: the memory store from its changelog,
+//              a RocksDB store from its checkpoint after a clean stop, and from its changelog once
+//              its directory is gone
+//   --rss-keys N --store memory|rocksdb   alone: a count in one 1-day window over N distinct keys
+//              (all open until the end), printing the process's RSS before and its peak after
 //
 // The input: N JSON orders {"customer_id": "c<k>", "amount": a} with increasing timestamps.
 
@@ -121,6 +127,104 @@ double run_driver(bool window, uint64_t n, uint64_t keys) {
   return rate;
 }
 
+double run_windowed_on(kafka::Client& client, const std::string& topic, uint64_t n,
+                       kafka::StoreType store, const std::string& state_dir, uint64_t& windows) {
+  const auto start = Clock::now();
+  windows = windowed(
+      client.stream(topic, kafka::StreamOptions{.application_id = "bench-windowed-rocksdb-" + topic,
+                                                .until_caught_up = true,
+                                                .state_store = store,
+                                                .state_dir = state_dir}));
+  return double(n) / seconds_since(start);
+}
+
+// One run of a count over every key of the input; returns the seconds its restore took.
+double run_count(kafka::Client& client, kafka::StoreType store, const std::string& state_dir,
+                 int64_t& restored) {
+  const auto start = Clock::now();
+  double restore_seconds = 0;
+  client
+      .stream("orders", kafka::StreamOptions{.application_id = store == kafka::StoreType::memory
+                                                                   ? "bench-count-memory"
+                                                                   : "bench-count-rocksdb",
+                                             .until_caught_up = true,
+                                             .state_store = store,
+                                             .state_dir = state_dir,
+                                             .on_restore =
+                                                 [&](const kafka::RestoreProgress& p) {
+                                                   if (!p.done) return;
+                                                   restore_seconds = seconds_since(start);
+                                                   restored = p.restored;
+                                                 }})
+      .group_by([](const Json& o) { return o["customer_id"]; })
+      .count()
+      .each([](const Json&, int64_t) {});
+  return restore_seconds;
+}
+
+void report_rocksdb(kafka::Client& client, uint64_t n, uint64_t keys, const std::string& dir,
+                    double memory_windowed) {
+  const std::string state_dir = dir + "-state";
+  std::filesystem::remove_all(state_dir);
+  uint64_t windows = 0;
+  const double w =
+      run_windowed_on(client, "orders", n, kafka::StoreType::rocksdb, state_dir, windows);
+  std::printf("file     windowed on RocksDB %10.0f rec/s  (%.2fx the memory store; %llu windows)\n",
+              w, w / memory_windowed, static_cast<unsigned long long>(windows));
+  int64_t restored = 0;
+  run_count(client, kafka::StoreType::memory, state_dir, restored);  // builds the changelog
+  const double memory = run_count(client, kafka::StoreType::memory, state_dir, restored);
+  std::printf(
+      "file     restore %llu keys, memory store from the changelog: %.3f s (%lld records)\n",
+      static_cast<unsigned long long>(keys), memory, static_cast<long long>(restored));
+  run_count(client, kafka::StoreType::rocksdb, state_dir, restored);
+  const double checkpoint = run_count(client, kafka::StoreType::rocksdb, state_dir, restored);
+  std::printf("file     restore %llu keys, RocksDB from its checkpoint:    %.3f s (%lld records)\n",
+              static_cast<unsigned long long>(keys), checkpoint, static_cast<long long>(restored));
+  std::filesystem::remove_all(state_dir);
+  const double changelog = run_count(client, kafka::StoreType::rocksdb, state_dir, restored);
+  std::printf("file     restore %llu keys, RocksDB from the changelog:     %.3f s (%lld records)\n",
+              static_cast<unsigned long long>(keys), changelog, static_cast<long long>(restored));
+  std::filesystem::remove_all(state_dir);
+}
+
+// --rss-keys: N records with N distinct keys, 1 ms apart, all in one 1-day window.
+int run_rss(uint64_t n, const std::string& store_name, const std::string& dir) {
+  const kafka::StoreType store =
+      store_name == "rocksdb" ? kafka::StoreType::rocksdb : kafka::StoreType::memory;
+  std::filesystem::remove_all(dir);
+  kafka::Client client(kafka::ClientOptions{.url = "file:" + dir + "/data"});
+  {
+    auto p = client.async_producer("orders");
+    for (uint64_t i = 0; i < n; ++i) {
+      p.send(Json{{"customer_id", "c" + std::to_string(i)}, {"amount", double(i % 200)}},
+             {.timestamp = kafka::Timestamp(std::chrono::milliseconds(kStart + int64_t(i)))});
+    }
+    p.deliver();
+  }
+  const size_t before = proc_status_bytes("/proc/self/status", "VmRSS:");
+  const auto start = Clock::now();
+  uint64_t windows = 0;
+  client
+      .stream("orders", kafka::StreamOptions{.application_id = "bench-rss",
+                                             .until_caught_up = true,
+                                             .state_store = store,
+                                             .state_dir = dir + "/state"})
+      .window(kafka::tumbling(24h))
+      .group_by([](const Json& o) { return o["customer_id"]; })
+      .count()
+      .each([&](const Json&, const kafka::Window&) { ++windows; });
+  const double rate = double(n) / seconds_since(start);
+  std::printf(
+      "rss      %s store, %llu keys in one window: %.0f rec/s, %llu windows; RSS %.0f MiB "
+      "before the run, peak %.0f MiB\n",
+      store_name.c_str(), static_cast<unsigned long long>(n), rate,
+      static_cast<unsigned long long>(windows), double(before) / (1 << 20),
+      double(proc_status_bytes("/proc/self/status", "VmHWM:")) / (1 << 20));
+  std::filesystem::remove_all(dir);
+  return windows == n ? 0 : 1;
+}
+
 void report(const char* backend, double raw, double json, double stateless_rate,
             double windowed_rate, uint64_t windows) {
   std::printf("%-8s consumer raw %10.0f rec/s | consumer JSON %10.0f rec/s\n", backend, raw, json);
@@ -144,7 +248,12 @@ int main(int argc, char** argv) {
   app.add_option("--records", n, "input records");
   app.add_option("--keys", keys, "distinct customers (window keys)");
   app.add_option("--dir", dir, "directory for the file: backend");
+  uint64_t rss_keys = 0;
+  std::string store = "rocksdb";
+  app.add_option("--rss-keys", rss_keys, "only the memory-bound run, over this many keys");
+  app.add_option("--store", store, "the store of the --rss-keys run: memory or rocksdb");
   CLI11_PARSE(app, argc, argv);
+  if (rss_keys > 0) return run_rss(rss_keys, store, dir);
   if (quick) {
     n = 20'000;
     keys = 2'000;
@@ -163,6 +272,7 @@ int main(int argc, char** argv) {
     uint64_t windows = 0;
     const double w = run_windowed(client, "orders", n, windows);
     report(backend, raw, json, s, w, windows);
+    if (std::string(backend) == "file") report_rocksdb(client, n, keys, dir, w);
   }
   const double ds = run_driver(false, n, keys), dw = run_driver(true, n, keys);
   std::printf(
