@@ -80,6 +80,10 @@ struct RocksDbStore::Impl {
   rocksdb::ColumnFamilyHandle* rows_cf = nullptr;
   rocksdb::ColumnFamilyHandle* due_cf = nullptr;
   std::optional<int64_t> checkpoint;
+  // Nothing is on disk (no checkpoint yet: rows are only ever written with one), so a miss in
+  // the cache needs no read: a restore into a new or wiped store goes at the speed of writes.
+  bool disk_empty = false;
+  std::vector<std::string> stale_due;  // "due" keys found stale by a scan, deleted at persist
 
   std::unordered_map<std::string, Entry> cache;
   std::vector<std::string> changed_rows;                  // rows with Entry::changed
@@ -150,10 +154,13 @@ struct RocksDbStore::Impl {
     std::string value;
     s = db->Get(rocksdb::ReadOptions(), meta_cf, kCheckpointKey, &value);
     if (s.ok()) checkpoint = std::stoll(value);
+    disk_empty = !checkpoint;
     scan_from.clear();
     scan_time = INT64_MIN;
   }
   void close() {
+    // A clean stop flushes the write buffers, so the next open has no log to replay.
+    if (db) db->Flush(rocksdb::FlushOptions(), handles);
     for (auto* h : handles) {
       if (db) db->DestroyColumnFamilyHandle(h);
     }
@@ -174,6 +181,7 @@ struct RocksDbStore::Impl {
     auto it = cache.find(row);
     if (it != cache.end()) return it->second;
     Entry e;
+    if (disk_empty) return cache.emplace(row, std::move(e)).first->second;
     std::string bytes;
     auto s = db->Get(rocksdb::ReadOptions(), rows_cf, row, &bytes);
     if (s.ok()) {
@@ -291,9 +299,12 @@ void RocksDbStore::set_due(const std::string& row, std::optional<int64_t> due) {
 std::vector<std::string> RocksDbStore::take_due(int64_t now, size_t limit) {
   auto& m = *impl_;
   std::vector<std::string> out;
-  auto take = [&](std::string row, int64_t due) {
+  auto take = [&](std::string row, int64_t due, bool on_disk) {
     auto& e = m.load(row);
-    if (e.due != due) return;  // rescheduled since: a stale entry
+    if (e.due != due) {  // rescheduled since: a stale entry
+      if (on_disk && e.stored_due != due) m.stale_due.push_back(due_key(due, row));
+      return;
+    }
     e.due.reset();
     m.mark(row, e, false);
     out.push_back(std::move(row));
@@ -326,11 +337,11 @@ std::vector<std::string> RocksDbStore::take_due(int64_t now, size_t limit) {
     if (disk && (!memory || *disk <= *pending)) {
       m.scan_from = it->key().ToString();
       it->Next();
-      take(std::move(disk->second), disk->first);
+      take(std::move(disk->second), disk->first, true);
     } else {
       auto [due, row] = *pending;
       pending = m.pending_due.erase(pending);
-      take(std::move(row), due);
+      take(std::move(row), due, false);
     }
   }
   return out;
@@ -343,6 +354,8 @@ void RocksDbStore::persist(int64_t changelog_end) {
   rocksdb::WriteBatch batch;
   std::optional<int64_t> earliest_new_due;
   std::string bytes;
+  // Orphans first: a row rescheduled to the same time in this batch puts its entry back.
+  for (const auto& key : m.stale_due) check(batch.Delete(m.due_cf, key), "batch");
   for (const auto& row : m.unpersisted_rows) {
     auto& e = m.cache.at(row);
     e.unpersisted = false;
@@ -370,7 +383,9 @@ void RocksDbStore::persist(int64_t changelog_end) {
   check(m.db->Write(write, &batch), "write");
   m.unpersisted_rows.clear();
   m.pending_due.clear();
+  m.stale_due.clear();
   m.checkpoint = changelog_end;
+  m.disk_empty = false;
   if (earliest_new_due && *earliest_new_due < m.scan_time) {
     m.scan_time = *earliest_new_due;
     const std::string from = due_key(*earliest_new_due, "");
@@ -391,6 +406,7 @@ void RocksDbStore::wipe() {
   m.changed_rows.clear();
   m.unpersisted_rows.clear();
   m.pending_due.clear();
+  m.stale_due.clear();
   m.checkpoint.reset();
   m.destroy();
   m.open();

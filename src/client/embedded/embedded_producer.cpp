@@ -132,6 +132,7 @@ void EmbeddedProducer::send(kafka::detail::OutgoingRecord record,
   }();
   slot->builder.add(record.timestamp_ms, record.key, record.value, headers);
   slot->callbacks.push_back(std::move(callback));
+  slot->buffered_bytes += bytes;
   buffered_bytes_ += bytes;
   ++in_flight_;
   if (slot->builder.uncompressed_size() >= size_t(options_.batch_size)) {
@@ -187,7 +188,7 @@ void EmbeddedProducer::sender_loop() {
 void EmbeddedProducer::send_batch(ReadyBatch& ready) {
   OpenBatch& batch = *ready.batch;
   const size_t count = batch.callbacks.size();
-  const size_t bytes = batch.builder.uncompressed_size();
+  const size_t bytes = batch.buffered_bytes;
   std::shared_ptr<const kafka::Error> error;
   std::exception_ptr failure;
   int64_t base_offset = -1;

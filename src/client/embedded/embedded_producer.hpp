@@ -41,6 +41,9 @@ class EmbeddedProducer final : public kafka::detail::ProducerCore {
     model::BatchBuilder builder;
     std::vector<kafka::detail::DeliveryCallback> callbacks;
     std::chrono::steady_clock::time_point first_record;
+    // What its records added to buffered_bytes_ (their approximate sizes), given back as one
+    // when it is sent: the encoded size differs, and giving that back would drift.
+    size_t buffered_bytes = 0;
   };
   struct ReadyBatch {
     int32_t partition;
