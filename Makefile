@@ -73,6 +73,8 @@ soak: build
 	KAFKA_DO_SOAK_ROUNDS=25 /usr/bin/python3 tests/compat/eos_crash_test.py $(KAFKADO)
 	KAFKA_DO_SOAK_ROUNDS=25 KAFKA_DO_PARALLEL_RECORDS=1000000 $(BUILD)/tests/sdk/sdk_test \
 	  --gtest_filter='*ParallelConsumerTest.KilledAtRandomPoints*'
+	KAFKA_DO_SOAK_ROUNDS=25 $(BUILD)/tests/sdk/sdk_test \
+	  --gtest_filter='*StreamsTest.ExactlyOnceOutputsEveryCountOnceThroughKilledProcesses*'
 
 # The main job: the Kafka-protocol broker on the embedded engine (Ctrl-C stops it cleanly).
 run: kafkado

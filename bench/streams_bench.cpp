@@ -10,6 +10,8 @@
 //              rate); restore of a count over --keys keys: the memory store from its changelog,
 //              a RocksDB store from its checkpoint after a clean stop, and from its changelog once
 //              its directory is gone
+//   guarantees the count per customer written to a topic (every update), at-least-once and
+//              exactly-once at the default commit interval (ratio: exactly-once over at-least-once)
 //   --rss-keys N --store memory|rocksdb   alone: a count in one 1-day window over N distinct keys
 //              (all open until the end), printing the process's RSS before and its peak after
 //
@@ -225,6 +227,30 @@ int run_rss(uint64_t n, const std::string& store_name, const std::string& dir) {
   return windows == n ? 0 : 1;
 }
 
+// A count per customer with every update written to a topic, under `guarantee`; records/s.
+double run_counts_to(kafka::Client& client, const std::string& topic, uint64_t n,
+                     kafka::ProcessingGuarantee guarantee) {
+  const bool eos = guarantee == kafka::ProcessingGuarantee::exactly_once;
+  const std::string app = eos ? "bench-eos" : "bench-alos";
+  const auto start = Clock::now();
+  client
+      .stream(topic, kafka::StreamOptions{.application_id = app,
+                                          .until_caught_up = true,
+                                          .processing_guarantee = guarantee})
+      .group_by([](const Json& o) { return o["customer_id"]; })
+      .count()
+      .to(app + "-out");
+  return double(n) / seconds_since(start);
+}
+
+void report_guarantees(const char* backend, kafka::Client& client, const std::string& topic,
+                       uint64_t n) {
+  const double alos = run_counts_to(client, topic, n, kafka::ProcessingGuarantee::at_least_once);
+  const double eos = run_counts_to(client, topic, n, kafka::ProcessingGuarantee::exactly_once);
+  std::printf("%-8s count.to at-least-once %10.0f rec/s | exactly-once %10.0f rec/s (%.2fx)\n",
+              backend, alos, eos, eos / alos);
+}
+
 void report(const char* backend, double raw, double json, double stateless_rate,
             double windowed_rate, uint64_t windows) {
   std::printf("%-8s consumer raw %10.0f rec/s | consumer JSON %10.0f rec/s\n", backend, raw, json);
@@ -272,6 +298,7 @@ int main(int argc, char** argv) {
     uint64_t windows = 0;
     const double w = run_windowed(client, "orders", n, windows);
     report(backend, raw, json, s, w, windows);
+    report_guarantees(backend, client, "orders", n);
     if (std::string(backend) == "file") report_rocksdb(client, n, keys, dir, w);
   }
   const double ds = run_driver(false, n, keys), dw = run_driver(true, n, keys);

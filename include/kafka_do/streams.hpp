@@ -51,6 +51,21 @@ enum class StoreType {
   rocksdb,  // RocksDB under state_dir: larger than memory, and restored from a local checkpoint
 };
 
+// What a crash may do to a run's results (Kafka Streams' processing.guarantee;
+// docs/streams.md#processing-guarantees).
+enum class ProcessingGuarantee {
+  // Outputs and state are acknowledged before the input offsets that caused them are committed:
+  // after a crash the records since the last commit are processed again, so an output record
+  // may appear twice, but none is ever missing.
+  at_least_once,
+  // Each commit interval's output records, changelog writes and input offsets commit in one
+  // transaction (transactional id: the application id), or not at all: a crash aborts the open
+  // one, and consumers reading read_committed (the default) see every result exactly once. A
+  // second run with the same application id fences the first: nothing the first writes from
+  // then on commits, and its run ends with ProducerFencedError at its next write.
+  exactly_once,
+};
+
 // How far the restore of one store has come (StreamOptions::on_restore).
 struct RestoreProgress {
   std::string store;
@@ -74,6 +89,7 @@ struct StreamOptions {
   // Input offsets are committed (after the outputs and state they caused are acknowledged)
   // this often; a crash recounts at most the records processed since the last commit.
   Duration commit_interval = std::chrono::seconds(1);
+  ProcessingGuarantee processing_guarantee = ProcessingGuarantee::at_least_once;
   // How long the group waits for a run that stopped polling (a crashed process) before its
   // partitions go to a new run (the consumer's session_timeout).
   Duration session_timeout = std::chrono::seconds(30);

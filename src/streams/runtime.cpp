@@ -1,7 +1,7 @@
 // Runs a topology on a Client: restores state from the changelogs, consumes the inputs as the
 // group `application_id`, feeds the Engine in event-time order across partitions, and commits
-// at-least-once: changelog and output records are acknowledged before the input offsets that
-// caused them are committed.
+// at-least-once (changelog and output records are acknowledged before the input offsets that
+// caused them are committed) or exactly once (all three in one transaction per commit interval).
 
 #include <deque>
 #include <iostream>
@@ -57,6 +57,34 @@ class ProducerOutput final : public Output {
   }
   Client& client_;
   std::map<std::string, Producer> producers_;
+};
+
+// Output records inside one open transaction (exactly-once): visible to read_committed
+// consumers only once it commits with the input offsets that caused them.
+class TransactionOutput final : public Output {
+ public:
+  explicit TransactionOutput(Transaction& tx) : tx_(tx) {}
+
+  void send(const std::string& topic, const StreamRecord& record) override {
+    tx_.send_to(topic, record.value,
+                SendOptions{.key = key_bytes(record.key),
+                            .headers = record.headers,
+                            .timestamp = Timestamp(std::chrono::milliseconds(record.timestamp))});
+  }
+  void send_raw(const std::string& topic, std::optional<std::string> key,
+                std::optional<std::string> value, Headers headers, int64_t timestamp) override {
+    SendOptions options{.key = std::move(key),
+                        .headers = std::move(headers),
+                        .timestamp = Timestamp(std::chrono::milliseconds(timestamp))};
+    if (value) {
+      tx_.send_raw_to(topic, *value, options);
+    } else {
+      tx_.send_to(topic, Json(nullptr), options);  // a tombstone
+    }
+  }
+
+ private:
+  Transaction& tx_;
 };
 
 bool caught_up(const std::map<TopicPartition, int64_t>& lag) {
@@ -149,12 +177,21 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
                   const StreamOptions& run_options) {
   Engine engine(sinks, run_options);
   const StreamOptions& options = engine.options();
+  const bool exactly_once = options.processing_guarantee == ProcessingGuarantee::exactly_once;
+  const TransactionOptions tx_options{.transactional_id = options.application_id};
+  // Names only the transactions' default topic: every send names its own.
+  const std::string& tx_topic = engine.input_topics().front();
   create_changelogs(client, engine);
+  if (exactly_once) {
+    // Fences a previous run with this id (a crashed process, or one still running) and aborts
+    // its open transaction before the changelogs are read: restoring while a zombie can still
+    // commit would miss what it commits.
+    client.transaction(tx_topic, tx_options, [](Transaction&) {});
+  }
   Admin admin = client.admin();
   restore(client, admin, engine, options.stop);
   engine.restored();
 
-  ProducerOutput output(client);
   Consumer consumer = client.consumer(
       engine.input_topics(),
       ConsumerOptions{.group = options.application_id,
@@ -173,30 +210,18 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
   auto last_input = Clock::now();
   bool idle_flushed = false;
   bool held = false;  // the last drain stopped for a starving partition: poll waits a little
+  bool finished = false;
 
-  auto commit = [&] {
-    engine.write_changelogs(output);
-    output.flush();  // outputs and state are acknowledged before the offsets that caused them
-    // Local stores checkpoint what the changelogs now hold (this run is their only writer).
-    engine.persist(
-        [&](const std::string& topic) { return changelog_offsets(admin, topic).high_watermark; });
-    for (auto& [tp, record] : processed) {
-      try {
-        consumer.commit(
-            {{tp, record.offset() + 1}});  // by position: every record before it is done
-      } catch (const RebalanceInProgressError&) {
-        // The partition moved to another instance, which reprocesses from the last commit.
-      }
-    }
-    processed.clear();
-    ++engine.metrics().commits;
-    last_commit = Clock::now();
-  };
   auto event_time = [&](const Record& r) {
     return options.timestamp ? options.timestamp(r) : r.timestamp();
   };
-
-  while (!options.stop.stop_requested()) {
+  // Polls once and processes what may be processed now; sets `finished` once the run is to end
+  // (stopped, or caught up under until_caught_up: then every open window was emitted).
+  auto step = [&](Output& output) {
+    if (options.stop.stop_requested()) {
+      finished = true;
+      return;
+    }
     bool buffered = false;
     for (const auto& [_, q] : queues) buffered = buffered || !q.empty();
     std::vector<Record> batch = consumer.poll(held ? 10ms : buffered ? 0ms : 100ms);
@@ -243,20 +268,61 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
       processed.insert_or_assign({record.topic(), record.partition()}, std::move(record));
     }
 
-    if (Clock::now() - last_commit >= options.commit_interval.ms()) commit();
     bool drained = true;
     for (const auto& [_, q] : queues) drained = drained && q.empty();
     if (options.until_caught_up && drained && caught_up(lag)) {
       engine.flush(output);
-      break;
+      finished = true;
     }
     if (options.idle_timeout && !idle_flushed && now - last_input >= options.idle_timeout->ms()) {
       engine.flush(output);
       idle_flushed = true;
     }
+  };
+  auto commit_due = [&] { return Clock::now() - last_commit >= options.commit_interval.ms(); };
+  // After the changelog records up to now are acknowledged (and, exactly once, committed):
+  // local stores checkpoint what the changelogs hold (this run is their only writer).
+  auto committed = [&] {
+    engine.persist(
+        [&](const std::string& topic) { return changelog_offsets(admin, topic).high_watermark; });
+    processed.clear();
+    ++engine.metrics().commits;
+    last_commit = Clock::now();
+  };
+
+  if (exactly_once) {
+    while (!finished) {
+      client.transaction(tx_topic, tx_options, [&](Transaction& tx) {
+        TransactionOutput output(tx);
+        do {
+          step(output);
+        } while (!finished && !commit_due());
+        engine.write_changelogs(output);
+        std::vector<Record> last;
+        for (const auto& [_, record] : processed) last.push_back(record);
+        if (!last.empty()) tx.commit_consumed(last);
+      });
+      committed();
+    }
+  } else {
+    ProducerOutput output(client);
+    while (!finished) {
+      step(output);
+      if (!finished && !commit_due()) continue;
+      engine.write_changelogs(output);
+      output.flush();  // outputs and state are acknowledged before the offsets that caused them
+      for (auto& [tp, record] : processed) {
+        try {
+          consumer.commit(
+              {{tp, record.offset() + 1}});  // by position: every record before it is done
+        } catch (const RebalanceInProgressError&) {
+          // The partition moved to another instance, which reprocesses from the last commit.
+        }
+      }
+      committed();
+    }
+    output.close();
   }
-  commit();
-  output.close();
   consumer.close();
 }
 
