@@ -527,6 +527,44 @@ class JoinedStream {
   std::shared_ptr<detail::StreamNode> node_;
 };
 
+namespace detail {
+struct Queryable;
+}
+
+// A store cannot be read now: its Topology is not running, or is still restoring its state.
+// Retriable: the store is there once the run has restored it.
+class StoreUnavailableError : public Error {
+ public:
+  explicit StoreUnavailableError(const std::string& m)
+      : Error(ErrorCode::unknown_server_error, m, /*retriable=*/true) {}
+};
+
+// Interactive queries (Topology::store): one stateful operator's local state, read from any
+// thread while its topology runs — what a web handler answers "the current count of customer X"
+// from. Each call sees the state between two records (the run pauses while a call reads). Throws
+// StoreUnavailableError while the run is not processing, ConfigError for a call that does not fit
+// the store (get on a windowed store, fetch on a table).
+class ReadOnlyStore {
+ public:
+  ReadOnlyStore(std::shared_ptr<detail::Queryable> source, std::string name);
+  const std::string& name() const { return name_; }
+
+  // Tables (count, reduce, aggregate, Topology::table): the row of `key`, nullopt when none.
+  std::optional<Json> get(const Json& key) const;
+  // Tables: the rows with from <= key <= to (Json's order: strings byte-wise), sorted by key. A
+  // scan of the whole store: for a few keys, call get().
+  std::vector<KeyValue> range(const Json& from, const Json& to) const;
+  // Tables: every row, sorted by key.
+  std::vector<KeyValue> all() const;
+  // Tumbling and hopping windows: the windows of `key` still open (not yet emitted as final)
+  // that start in [from, to], oldest first. Window::value() is the aggregate so far.
+  std::vector<Window> fetch(const Json& key, Timestamp from, Timestamp to) const;
+
+ private:
+  std::shared_ptr<detail::Queryable> source_;
+  std::string name_;
+};
+
 // Several terminal operations run together: build with stream()/table(), then run().
 //   kafka::Topology app;
 //   auto orders = app.stream("orders");
@@ -554,6 +592,9 @@ class Topology {
   // Ends a run in progress (from any thread; run() returns after its final commit). A closed
   // topology does not run again.
   void close();
+  // The local state of the stateful operator named `name` ({.name = ...}, or its derived name),
+  // readable while run() runs (see ReadOnlyStore). Cheap: take it once, query it often.
+  ReadOnlyStore store(const std::string& name) const;
   const std::shared_ptr<detail::TopologyState>& state() const { return state_; }
 
  private:

@@ -93,6 +93,8 @@ class TopologyTestDriver {
   std::map<std::string, Json> state(const std::string& name) const;
   // One row of a table's state (count, reduce, aggregate, kafka.table) by key.
   std::optional<Json> state(const std::string& name, const Json& key) const;
+  // The operator's store as interactive queries read it on a running Topology.
+  ReadOnlyStore store(const std::string& name) const;
   const StreamMetrics& metrics() const;
 
  private:

@@ -315,7 +315,7 @@ void Topology::run(Client& client, const StreamOptions& options) {
   StreamOptions run_options = options;
   std::stop_callback forward(options.stop, [state = state_] { state->closing.request_stop(); });
   run_options.stop = state_->closing.get_token();
-  detail::run_topology(state_->sinks, client, run_options);
+  detail::run_topology(state_->sinks, client, run_options, *state_->queryable);
 }
 void Topology::close() { state_->closing.request_stop(); }
 

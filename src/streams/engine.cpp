@@ -177,6 +177,13 @@ void Engine::write_changelogs(Output& output) {
   }
 }
 
+const StreamNode* Engine::stateful(const std::string& name) const {
+  for (StreamNode* node : stateful_) {
+    if (node->store_spec()->name == name) return node;
+  }
+  return nullptr;
+}
+
 const StateStore* Engine::store(const std::string& name) const {
   for (StreamNode* node : stateful_) {
     if (node->store_spec()->name == name) return node->store();

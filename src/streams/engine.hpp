@@ -53,6 +53,8 @@ class Engine {
   int64_t stream_time() const { return ctx_.stream_time; }
   // A store by operator name (TopologyTestDriver::state); null when there is none.
   const StateStore* store(const std::string& name) const;
+  // The stateful operator named `name`; null when there is none.
+  const StreamNode* stateful(const std::string& name) const;
 
  private:
   std::vector<std::shared_ptr<StreamNode>> sinks_;
@@ -70,8 +72,9 @@ class Engine {
 };
 
 // Runs the topology upstream of `sinks` on `client` (runtime.cpp).
+// `queryable` gets the Engine while the run processes (interactive queries).
 void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client& client,
-                  const StreamOptions& options);
+                  const StreamOptions& options, Queryable& queryable);
 
 // A name usable inside a topic name: characters Kafka does not allow become '_'.
 std::string topic_safe(const std::string& name);

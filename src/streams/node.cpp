@@ -41,7 +41,7 @@ void TopologyState::terminal(const std::shared_ptr<StreamNode>& sink) {
     sinks.push_back(sink);
     return;
   }
-  run_topology({sink}, *client, options);
+  run_topology({sink}, *client, options, *queryable);
 }
 
 std::optional<std::string> key_bytes(const Json& key) {

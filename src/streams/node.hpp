@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -94,9 +95,19 @@ class StreamNode : public std::enable_shared_from_this<StreamNode> {
   std::unique_ptr<StateStore> store_;
 };
 
+class Engine;
+
+// What interactive queries (ReadOnlyStore) read: the Engine of a run while it processes, and the
+// lock the run holds while it changes state (a batch of records, a commit).
+struct Queryable {
+  std::mutex mutex;
+  Engine* engine = nullptr;  // null before the run has restored its state, and after it ended
+};
+
 // What a terminal operation does: a Topology collects it; a Client runs it at once.
 class TopologyState {
  public:
+  std::shared_ptr<Queryable> queryable = std::make_shared<Queryable>();
   // Kept alive for Topology::run; cleared by ~Topology (the nodes refer back to this state).
   std::vector<std::shared_ptr<StreamNode>> sinks;
   std::optional<Client> client;  // set: terminal operations run immediately

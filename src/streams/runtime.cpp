@@ -6,6 +6,7 @@
 #include <deque>
 #include <iostream>
 #include <map>
+#include <mutex>
 
 #include "kafka_do/admin.hpp"
 #include "kafka_do/client.hpp"
@@ -174,7 +175,7 @@ void restore(Client& client, Admin& admin, Engine& engine, std::stop_token stop)
 }  // namespace
 
 void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client& client,
-                  const StreamOptions& run_options) {
+                  const StreamOptions& run_options, Queryable& queryable) {
   Engine engine(sinks, run_options);
   const StreamOptions& options = engine.options();
   const bool exactly_once = options.processing_guarantee == ProcessingGuarantee::exactly_once;
@@ -191,6 +192,18 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
   Admin admin = client.admin();
   restore(client, admin, engine, options.stop);
   engine.restored();
+  // Interactive queries read the engine from here on, between batches of records.
+  struct Published {
+    Queryable& queryable;
+    Published(Queryable& q, Engine& engine) : queryable(q) {
+      std::lock_guard lock(queryable.mutex);
+      queryable.engine = &engine;
+    }
+    ~Published() {
+      std::lock_guard lock(queryable.mutex);
+      queryable.engine = nullptr;
+    }
+  } published(queryable, engine);
 
   Consumer consumer = client.consumer(
       engine.input_topics(),
@@ -232,6 +245,7 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
     }
     for (auto& r : batch) queues[{r.topic(), r.partition()}].push_back(std::move(r));
     const auto lag = consumer.lag();
+    std::lock_guard lock(queryable.mutex);  // queries wait for the batch
 
     // Event-time order across partitions (and so across a join's or merge's inputs): always the
     // oldest buffered record, but only while no partition that has more to read sits empty;
@@ -283,6 +297,7 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
   // After the changelog records up to now are acknowledged (and, exactly once, committed):
   // local stores checkpoint what the changelogs hold (this run is their only writer).
   auto committed = [&] {
+    std::lock_guard lock(queryable.mutex);
     engine.persist(
         [&](const std::string& topic) { return changelog_offsets(admin, topic).high_watermark; });
     processed.clear();
@@ -297,7 +312,10 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
         do {
           step(output);
         } while (!finished && !commit_due());
-        engine.write_changelogs(output);
+        {
+          std::lock_guard lock(queryable.mutex);
+          engine.write_changelogs(output);
+        }
         std::vector<Record> last;
         for (const auto& [_, record] : processed) last.push_back(record);
         if (!last.empty()) tx.commit_consumed(last);
@@ -309,7 +327,10 @@ void run_topology(const std::vector<std::shared_ptr<StreamNode>>& sinks, Client&
     while (!finished) {
       step(output);
       if (!finished && !commit_due()) continue;
-      engine.write_changelogs(output);
+      {
+        std::lock_guard lock(queryable.mutex);
+        engine.write_changelogs(output);
+      }
       output.flush();  // outputs and state are acknowledged before the offsets that caused them
       for (auto& [tp, record] : processed) {
         try {

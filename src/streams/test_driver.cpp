@@ -38,8 +38,12 @@ class MemoryOutput final : public detail::Output {
 
 struct TopologyTestDriver::Impl {
   Impl(Topology& topology, StreamOptions options)
-      : engine(topology.state()->sinks, std::move(options)) {}
+      : engine(topology.state()->sinks, std::move(options)) {
+    queryable->engine = &engine;
+  }
+  ~Impl() { queryable->engine = nullptr; }  // a ReadOnlyStore kept longer reads nothing
   detail::Engine engine;
+  std::shared_ptr<detail::Queryable> queryable = std::make_shared<detail::Queryable>();
   MemoryOutput output;
   std::map<TopicPartition, int64_t> input_offsets;
   Timestamp wall_clock;
@@ -143,6 +147,10 @@ std::optional<Json> TopologyTestDriver::state(const std::string& name, const Jso
   if (!store) throw ConfigError("TopologyTestDriver: no operator named '" + name + "'");
   const Json* row = store->get(key.dump());
   return row ? std::optional<Json>(*row) : std::nullopt;
+}
+
+ReadOnlyStore TopologyTestDriver::store(const std::string& name) const {
+  return ReadOnlyStore(impl_->queryable, name);
 }
 
 const StreamMetrics& TopologyTestDriver::metrics() const { return impl_->engine.metrics(); }

@@ -88,6 +88,37 @@ bool TimeWindowNode::add(Context& ctx, const StreamRecord& record, int64_t start
   return true;
 }
 
+std::vector<Window> TimeWindowNode::open_windows(const Json& key, int64_t from, int64_t to) const {
+  std::vector<Window> out;
+  from = std::max<int64_t>(from, 0);
+  if (to < from) return out;
+  auto time = [](int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); };
+  if ((to - from) / advance_ <= int64_t(kCloseBatch)) {
+    // Window starts are multiples of the advance: one lookup per start in the range.
+    for (int64_t start = (from + advance_ - 1) / advance_ * advance_; start <= to;
+         start += advance_) {
+      if (const Json* value = store_->get(time_row(key, start))) {
+        out.emplace_back(key, (*value)[0], time(start), time(start + size_));
+      }
+    }
+    return out;
+  }
+  // A range of more possible starts than the store may hold windows: one scan.
+  const std::string suffix = "|" + key.dump();
+  std::vector<std::pair<int64_t, Json>> found;
+  store_->for_each([&](const std::string& row, const Json& value) {
+    if (!row.ends_with(suffix) || row.size() - suffix.size() != row.find('|')) return;
+    const int64_t start = std::stoll(row.substr(0, row.find('|')));
+    if (start >= from && start <= to) found.emplace_back(start, value[0]);
+  });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [start, value] : found) {
+    out.emplace_back(key, std::move(value), time(start), time(start + size_));
+  }
+  return out;
+}
+
 void TimeWindowNode::close(Context& ctx, const std::string& row) {
   const Json* value = store_->get(row);
   if (!value) return;

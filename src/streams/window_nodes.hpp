@@ -49,6 +49,8 @@ class TimeWindowNode final : public WindowNode {
   void advance(Context& ctx) override;
   void flush(Context& ctx) override;
   void restored_row(const std::string& row) override;
+  // The open windows of `key` starting in [from, to], oldest first (interactive queries).
+  std::vector<Window> open_windows(const Json& key, int64_t from, int64_t to) const;
 
  private:
   // Adds the record to the window starting at `start`; false when that window has closed.

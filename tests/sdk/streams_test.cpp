@@ -2,6 +2,7 @@
 // committed so a second run continues, windows emitted at the end, joins in event-time order
 // across topics written at different times, state restored from the changelog after a crash
 // (with the exact at-least-once bound), dead letters, and a run stopped by its stop_token.
+#include <atomic>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -580,6 +581,78 @@ TEST_P(StreamsTest, ARunWithoutUntilCaughtUpEndsWhenItsStopTokenIsTriggered) {
   }));
   app.close();
   second.join();
+}
+
+// Interactive queries on a running Topology: counts read from another thread while records are
+// processed (on a RocksDB store where the backend is durable, a memory store otherwise) only
+// ever go up, reach the input's counts, and are unavailable before and after the run.
+TEST_P(StreamsTest, InteractiveQueriesReadTheCountsOfARunningTopology) {
+  constexpr int kUsers = 10, kWaves = 4, kPerWave = 250;
+  kafka::Topology app;
+  app.stream("clicks").group_by_key().count({.name = "clicks-per-user"}).to("clicks-out");
+  const kafka::ReadOnlyStore store = app.store("clicks-per-user");
+  EXPECT_THROW(store.get("u1"), kafka::StoreUnavailableError);
+
+  kafka::Client& kafka = client();  // made here: the threads below share it
+  std::thread runner([&] {
+    app.run(kafka, kafka::StreamOptions{.application_id = "iq",
+                                        .commit_interval = 50ms,
+                                        .state_store = durable() ? kafka::StoreType::rocksdb
+                                                                 : kafka::StoreType::memory,
+                                        .state_dir = tmp_ / "state",
+                                        .rocksdb_cached_rows = 2});
+  });
+  std::atomic<bool> done{false};
+  std::atomic<int> queries{0};
+  std::thread reader([&] {
+    std::map<std::string, int64_t> seen;
+    while (!done) {
+      try {
+        for (const auto& kv : store.all()) {
+          const std::string key = kv.key.get<std::string>();
+          EXPECT_GE(kv.value.get<int64_t>(), seen[key]) << key;
+          seen[key] = kv.value.get<int64_t>();
+        }
+        ++queries;
+      } catch (const kafka::StoreUnavailableError&) {  // not started yet
+      }
+      std::this_thread::yield();
+    }
+  });
+  auto count_of = [&](const std::string& user) -> int64_t {
+    try {
+      const auto value = store.get(user);
+      return value ? value->get<int64_t>() : 0;
+    } catch (const kafka::StoreUnavailableError&) {
+      return -1;
+    }
+  };
+  if (std::getenv("IQ_DEBUG_SLEEP")) std::this_thread::sleep_for(2s);
+  for (int wave = 1; wave <= kWaves; ++wave) {
+    kafka.producer("clicks", [&](kafka::Producer& p) {
+      for (int i = 0; i < kPerWave; ++i) p.send(1, {.key = "u" + std::to_string(i % kUsers)});
+    });
+    const int64_t expected = int64_t(wave) * kPerWave / kUsers;
+    EXPECT_TRUE(eventually([&] { return count_of("u0") == expected; }, 30s))
+        << "wave " << wave << ": u0 = " << count_of("u0");
+  }
+  for (int u = 0; u < kUsers; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    EXPECT_TRUE(eventually([&] { return count_of(user) == 100; }, 30s))
+        << user << " = " << count_of(user);
+  }
+  const auto rows = store.range("u0", "u9");
+  EXPECT_EQ(rows.size(), size_t(kUsers));
+  if (!rows.empty()) {
+    EXPECT_EQ(rows.front().key, "u0");
+    EXPECT_EQ(rows.back().key, "u9");
+  }
+  app.close();
+  runner.join();
+  done = true;
+  reader.join();
+  EXPECT_GT(queries.load(), 0);
+  EXPECT_THROW(store.get("u1"), kafka::StoreUnavailableError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StreamsTest,

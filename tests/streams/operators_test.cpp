@@ -571,5 +571,85 @@ TEST(Driver, OutputPartitionsFollowTheKeyHashAndStateIsWrittenToTheChangelog) {
   EXPECT_THROW(driver.pipe("payments", 1), ConfigError);  // not an input
 }
 
+// Interactive queries (ReadOnlyStore) on the driver's stores, as on a running Topology.
+TEST(Queries, ATableAnswersGetRangeAndAllAWindowStoreFetchesItsOpenWindows) {
+  Topology app;
+  std::vector<Emitted> emitted;
+  auto orders = app.stream("orders");
+  orders.group_by_key().count({.name = "counts"}).to("counts-out");
+  orders.window(kafka::tumbling(10s))
+      .group_by_key()
+      .count({.name = "per-10s"})
+      .each(collect(emitted));
+  TopologyTestDriver driver(app);
+  for (const auto& [key, t] : std::vector<std::pair<std::string, int64_t>>{
+           {"a", 1000}, {"b", 2000}, {"a", 12000}, {"c", 13000}, {"a", 14000}}) {
+    driver.pipe("orders", 1, {.key = key, .timestamp = at(t)});
+  }
+  const ReadOnlyStore counts = driver.store("counts");
+  EXPECT_EQ(counts.name(), "counts");
+  EXPECT_EQ(counts.get("a"), Json(3));
+  EXPECT_EQ(counts.get("c"), Json(1));
+  EXPECT_EQ(counts.get("z"), std::nullopt);
+  auto pairs = [](const std::vector<KeyValue>& rows) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& kv : rows)
+      out.emplace_back(kv.key.get<std::string>(), kv.value.get<int64_t>());
+    return out;
+  };
+  using Pairs = std::vector<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(pairs(counts.range("a", "b")), (Pairs{{"a", 3}, {"b", 1}}));
+  EXPECT_EQ(pairs(counts.range("b", "zz")), (Pairs{{"b", 1}, {"c", 1}}));
+  EXPECT_EQ(pairs(counts.all()), (Pairs{{"a", 3}, {"b", 1}, {"c", 1}}));
+
+  // Stream time is 14 s: [0, 10 s) was emitted final and is gone; [10 s, 20 s) is open.
+  EXPECT_EQ(emitted.size(), 2u);
+  const ReadOnlyStore windows = driver.store("per-10s");
+  auto starts = [](const std::vector<Window>& ws) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const auto& w : ws) out.emplace_back(ms(w.start()), w.value<int64_t>());
+    return out;
+  };
+  using Starts = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(starts(windows.fetch("a", at(0), at(20000))), (Starts{{10000, 2}}));
+  EXPECT_EQ(starts(windows.fetch("a", at(10000), at(10000))), (Starts{{10000, 2}}));
+  EXPECT_TRUE(windows.fetch("a", at(0), at(9999)).empty());
+  EXPECT_TRUE(windows.fetch("b", at(0), at(20000)).empty());  // closed
+  const auto found = windows.fetch("c", at(0), at(20000));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].key(), "c");
+  EXPECT_EQ(ms(found[0].end()), 20000);
+  // A range of more window starts than the store could hold: one scan, the same answer.
+  EXPECT_EQ(starts(windows.fetch("a", at(0), at(10'000'000'000))), (Starts{{10000, 2}}));
+  driver.pipe("orders", 1, {.key = "a", .timestamp = at(15000)});
+  EXPECT_EQ(starts(windows.fetch("a", at(0), at(20000))), (Starts{{10000, 3}}));
+
+  EXPECT_THROW(counts.fetch("a", at(0), at(1)), ConfigError);
+  EXPECT_THROW(windows.get("a"), ConfigError);
+  EXPECT_THROW(driver.store("no-such-store").get("a"), ConfigError);
+}
+
+TEST(Queries, HoppingWindowsAreFetchedByStartAndAStoreOutlivingItsDriverIsUnavailable) {
+  Topology app;
+  app.stream("clicks")
+      .window({.hopping = "5s", .advance = "3s"})
+      .group_by_key()
+      .count({.name = "hops"})
+      .each([](const Json&, const Window&) {});
+  std::optional<ReadOnlyStore> kept;
+  {
+    TopologyTestDriver driver(app);
+    driver.pipe("clicks", 1, {.key = "u", .timestamp = at(4000)});  // [0,5000) and [3000,8000)
+    driver.pipe("clicks", 1, {.key = "u", .timestamp = at(6500)});  // [0,5000) closes
+    kept = driver.store("hops");
+    std::vector<std::pair<int64_t, int64_t>> got;
+    for (const auto& w : kept->fetch("u", at(1), at(6000))) {
+      got.emplace_back(ms(w.start()), w.value<int64_t>());
+    }
+    EXPECT_EQ(got, (std::vector<std::pair<int64_t, int64_t>>{{3000, 2}, {6000, 1}}));
+  }
+  EXPECT_THROW(kept->fetch("u", at(0), at(6000)), StoreUnavailableError);
+}
+
 }  // namespace
 }  // namespace kafka
