@@ -11,7 +11,9 @@
 //              a RocksDB store from its checkpoint after a clean stop, and from its changelog once
 //              its directory is gone
 //   guarantees the count per customer written to a topic (every update), at-least-once and
-//              exactly-once at the default commit interval (ratio: exactly-once over at-least-once)
+//              exactly-once at the default commit interval (ratio: exactly-once over
+//              at-least-once), on memory:, file: and kafka:// to a `kafkado serve` the bench starts
+//              (--kafkado)
 //   --rss-keys N --store memory|rocksdb   alone: a count in one 1-day window over N distinct keys
 //              (all open until the end), printing the process's RSS before and its peak after
 //
@@ -26,6 +28,7 @@
 #include <kafka_do/testing.hpp>
 #include <string>
 
+#include "bench_process.hpp"
 #include "bench_support.hpp"
 
 namespace kafka_do::bench {
@@ -274,6 +277,8 @@ int main(int argc, char** argv) {
   app.add_option("--records", n, "input records");
   app.add_option("--keys", keys, "distinct customers (window keys)");
   app.add_option("--dir", dir, "directory for the file: backend");
+  std::string kafkado = default_kafkado();
+  app.add_option("--kafkado", kafkado, "the kafkado binary (kafka:// guarantees)");
   uint64_t rss_keys = 0;
   std::string store = "rocksdb";
   app.add_option("--rss-keys", rss_keys, "only the memory-bound run, over this many keys");
@@ -300,6 +305,17 @@ int main(int argc, char** argv) {
     report(backend, raw, json, s, w, windows);
     report_guarantees(backend, client, "orders", n);
     if (std::string(backend) == "file") report_rocksdb(client, n, keys, dir, w);
+  }
+  {
+    // kafka://: transactions go over the wire (AddPartitions, EndTxn, markers on every partition).
+    const std::string root = make_scratch_dir(dir + "-kafka", "streams-bench");
+    ServerProcess broker("kafkado serve",
+                         {kafkado, "serve", "--data", root + "/data", "--listen", "127.0.0.1:0",
+                          "--group-initial-rebalance-delay-ms", "0"},
+                         root + "/kafkado.log");
+    kafka::Client client(kafka::ClientOptions{.url = "kafka://" + wait_for_kafkado(broker)});
+    seed(client, "orders", n, keys);
+    report_guarantees("kafka", client, "orders", n);
   }
   const double ds = run_driver(false, n, keys), dw = run_driver(true, n, keys);
   std::printf(
