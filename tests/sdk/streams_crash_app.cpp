@@ -3,10 +3,14 @@
 // SIGKILLs itself after it has processed `crash_after` records: no destructor, flush or commit
 // runs. Options:
 //   rocksdb=<dir>   the store is on RocksDB in <dir>
-//   to=<topic>      every count update is also written to <topic> (before the kill: the killed
-//                   record's own update is among what the crash leaves behind)
+//   to=<topic>      every count update is also written to <topic>, as {"count": n, "pad": ...}
+//                   (500 B: an open transaction's updates reach the log a few at a time, also on
+//                   the embedded backends, which write them 64 KiB at a time); before the kill, so
+//                   the killed record's own update is among what the crash leaves behind
 //   app=<id>        the application id (default "crash")
 //   eos             processing_guarantee = exactly_once
+//   after_commit    the kill comes at the first update from the crash_after-th on after this
+//                   process committed input offsets (the restart then starts from its commit)
 //   wait_written    before the kill, waits (at most 30 s) until the killed record's update is in
 //                   the log (read uncommitted): the crash then leaves it behind for certain
 //   in_open_tx      the kill comes at the first update from the crash_after-th on at which the
@@ -28,7 +32,7 @@
 int main(int argc, char** argv) try {
   if (argc < 4) {
     std::cerr << "usage: streams_crash_app <url> <crash_after> <commit_ms> [rocksdb=<dir>] "
-                 "[to=<topic>] [app=<id>] [eos] [wait_written] [in_open_tx]\n";
+                 "[to=<topic>] [app=<id>] [eos] [after_commit] [wait_written] [in_open_tx]\n";
     return 2;
   }
   kafka::StreamOptions options{
@@ -37,7 +41,7 @@ int main(int argc, char** argv) try {
       .session_timeout = std::chrono::seconds(2),
   };
   std::string output;
-  bool wait_written = false, in_open_tx = false;
+  bool wait_written = false, in_open_tx = false, after_commit = false;
   for (int i = 4; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto value = arg.substr(arg.find('=') + 1);
@@ -54,6 +58,8 @@ int main(int argc, char** argv) try {
       wait_written = true;
     } else if (arg == "in_open_tx") {
       in_open_tx = true;
+    } else if (arg == "after_commit") {
+      after_commit = true;
     } else {
       std::cerr << "streams_crash_app: unknown option " << arg << "\n";
       return 2;
@@ -72,6 +78,25 @@ int main(int argc, char** argv) try {
     } catch (const kafka::Error&) {  // not created yet: everything in it will be ours
     }
   }
+  // The group's committed offsets when this process started.
+  auto committed_offsets = [&] {
+    std::map<int32_t, int64_t> offsets;
+    try {
+      for (const auto& p : kafka.admin().describe_group(options.application_id).partitions) {
+        offsets[p.partition] = p.committed;
+      }
+    } catch (const kafka::Error&) {  // no such group yet
+    }
+    return offsets;
+  };
+  const std::map<int32_t, int64_t> committed_at_start = committed_offsets();
+  auto committed_since_start = [&] {
+    for (const auto& [partition, offset] : committed_offsets()) {
+      auto before = committed_at_start.find(partition);
+      if (offset > (before == committed_at_start.end() ? -1 : before->second)) return true;
+    }
+    return false;
+  };
   auto written = [&](const kafka::Json& key, int64_t count) {
     std::vector<kafka::PartitionStart> from;
     for (const auto& p : kafka.admin().describe_topic(output).partition_info) {
@@ -83,7 +108,7 @@ int main(int argc, char** argv) try {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       for (const auto& r : reader.poll(std::chrono::milliseconds(50))) {
-        if (r.key() == key.get<std::string>() && r.value() == kafka::Json(count)) return;
+        if (r.key() == key.get<std::string>() && r.value()["count"] == count) return;
       }
     }
     std::cerr << "streams_crash_app: the update " << key << "=" << count
@@ -97,11 +122,17 @@ int main(int argc, char** argv) try {
   };
   kafka::Topology app;
   auto counts = app.stream("events").group_by_key().count({.name = "counts"});
-  if (!output.empty()) counts.to(output);
+  if (!output.empty()) {
+    counts.to_stream()
+        .map([](const kafka::Json& n) {
+          return kafka::Json{{"count", n}, {"pad", std::string(500, '.')}};
+        })
+        .to(output);
+  }
   counts.each([&](const kafka::Json& key, int64_t count) {
     if (++seen < crash_after) return;
+    if (after_commit && !committed_since_start()) return;
     if (in_open_tx && !open_transaction()) return;
-    if (seen > crash_after && !in_open_tx) return;
     if (wait_written) written(key, count);
     ::kill(::getpid(), SIGKILL);
   });

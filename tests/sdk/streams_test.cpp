@@ -324,7 +324,7 @@ std::map<std::string, std::vector<int64_t>> counts_by_key(kafka::Client& client,
   std::map<std::string, std::vector<int64_t>> counts;
   EXPECT_TRUE(eventually([&] {
     for (const auto& r : consumer.poll(100ms)) {
-      counts[std::string(r.key())].push_back(r.value().get<int64_t>());
+      counts[std::string(r.key())].push_back(r.value()["count"].get<int64_t>());
     }
     const auto lag = consumer.lag();
     return !lag.empty() && lag.begin()->second == 0;
@@ -334,14 +334,14 @@ std::map<std::string, std::vector<int64_t>> counts_by_key(kafka::Client& client,
 
 // The proof of exactly-once, scaled for `make test` (KAFKA_DO_SOAK_ROUNDS, 3 here):
 // the same count runs at-least-once and exactly-once, each through the same processes that
-// SIGKILL themselves at random points (right after writing an update, which the log then holds),
-// then a run to the end. Exactly once, every key's updates read committed are 1, 2, ..., n: none
-// twice, none missing. At least once, none is missing either, but the killed intervals were
-// counted again.
+// SIGKILL themselves at random points (each after a commit of its own, right after an update
+// that the log holds — exactly once, inside an open transaction), then a run to the end. Exactly
+// once, every key's updates read committed are 1, 2, ..., n: none twice, none missing. At least
+// once, none is missing either, but the killed intervals were counted again.
 TEST_P(StreamsTest, ExactlyOnceOutputsEveryCountOnceThroughKilledProcesses) {
   if (!durable()) GTEST_SKIP() << "memory: does not outlive the process";
   const int rounds = env_int("KAFKA_DO_SOAK_ROUNDS", 3);
-  const int records = 5000 * (rounds + 1);
+  const int records = 6000 * (rounds + 1);
   client().producer("events", [&](kafka::Producer& p) {
     for (int i = 0; i < records; ++i) p.send(i, {.key = "k" + std::to_string(i % kKeys)});
   });
@@ -349,22 +349,28 @@ TEST_P(StreamsTest, ExactlyOnceOutputsEveryCountOnceThroughKilledProcesses) {
   client_.reset();  // file: one process owns the data directory
   std::mt19937 random(std::random_device{}());
   std::vector<int> crash_points;
-  // Each process gets fewer than 5000 records before its kill (its crash point, then up to a
-  // transaction's 64 KiB of updates), so the input never runs out.
+  // Each process gets fewer than 6000 records before its kill (its crash point, then up to a
+  // commit and a few more updates), so the input never runs out.
   for (int i = 0; i < rounds; ++i) crash_points.push_back(500 + int(random() % 1000));
   for (const bool eos : {false, true}) {
     const std::string app = eos ? "eos" : "alos";
     for (const int crash_after : crash_points) {
-      // Exactly once, the kill leaves an open transaction with records in the log (a commit
-      // interval long enough for 64 KiB of updates: the embedded backends write an open
-      // transaction's records in batches that size); at least once, its last update.
-      std::vector<std::string> args{
-          url,          std::to_string(crash_after), eos ? "300" : "20",
-          "app=" + app, "to=" + app + "-out",        eos ? "eos" : "wait_written"};
-      if (eos) args.push_back("in_open_tx");
+      // After a commit of its own, so the restart starts from it; exactly once, inside an
+      // open transaction with records in the log; at least once, after its last update is.
+      std::vector<std::string> args{url,          std::to_string(crash_after), "20",
+                                    "app=" + app, "to=" + app + "-out",        "after_commit"};
+      if (eos) {
+        args.insert(args.end(), {"eos", "in_open_tx"});
+      } else {
+        args.push_back("wait_written");
+      }
       run_until_killed(args);
       if (HasFatalFailure()) return;
     }
+    const auto group = client().admin().describe_group(app);
+    ASSERT_EQ(group.partitions.size(), 1u);
+    EXPECT_GT(group.partitions[0].committed, 0) << app << ": the kills came before any commit";
+    client_.reset();
     client()
         .stream("events", kafka::StreamOptions{.application_id = app,
                                                .until_caught_up = true,
@@ -374,7 +380,11 @@ TEST_P(StreamsTest, ExactlyOnceOutputsEveryCountOnceThroughKilledProcesses) {
                                                        : kafka::ProcessingGuarantee::at_least_once})
         .group_by_key()
         .count({.name = "counts"})
-        .to(app + "-out");
+        .to_stream()
+        .map([](const Json& n) {
+          return Json{{"count", n}, {"pad", std::string(500, '.')}};
+        })
+        .to(app + "-out");  // as streams_crash_app writes them
     client_.reset();
   }
   std::vector<int64_t> expected(records / kKeys);
