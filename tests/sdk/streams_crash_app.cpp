@@ -4,9 +4,10 @@
 // runs. Options:
 //   rocksdb=<dir>   the store is on RocksDB in <dir>
 //   to=<topic>      every count update is also written to <topic>, as {"count": n, "pad": ...}
-//                   (500 B: an open transaction's updates reach the log a few at a time, also on
-//                   the embedded backends, which write them 64 KiB at a time); before the kill, so
-//                   the killed record's own update is among what the crash leaves behind
+//                   (2 KB: the embedded backends write an open transaction's records 64 KiB at a
+//                   time, so a transaction of a few dozen updates, 20 ms of even a slow run, is in
+//                   the log); before the kill, so the killed record's own update is among what the
+//                   crash leaves behind
 //   app=<id>        the application id (default "crash")
 //   eos             processing_guarantee = exactly_once
 //   after_commit    the kill comes at the first update from the crash_after-th on after this
@@ -125,7 +126,7 @@ int main(int argc, char** argv) try {
   if (!output.empty()) {
     counts.to_stream()
         .map([](const kafka::Json& n) {
-          return kafka::Json{{"count", n}, {"pad", std::string(500, '.')}};
+          return kafka::Json{{"count", n}, {"pad", std::string(2000, '.')}};
         })
         .to(output);
   }

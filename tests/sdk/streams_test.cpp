@@ -324,7 +324,9 @@ std::map<std::string, std::vector<int64_t>> counts_by_key(kafka::Client& client,
   std::map<std::string, std::vector<int64_t>> counts;
   EXPECT_TRUE(eventually([&] {
     for (const auto& r : consumer.poll(100ms)) {
-      counts[std::string(r.key())].push_back(r.value()["count"].get<int64_t>());
+      const Json value = r.value();  // streams_crash_app pads its updates: {"count": n, ...}
+      counts[std::string(r.key())].push_back(
+          (value.is_object() ? value["count"] : value).get<int64_t>());
     }
     const auto lag = consumer.lag();
     return !lag.empty() && lag.begin()->second == 0;
@@ -380,11 +382,7 @@ TEST_P(StreamsTest, ExactlyOnceOutputsEveryCountOnceThroughKilledProcesses) {
                                                        : kafka::ProcessingGuarantee::at_least_once})
         .group_by_key()
         .count({.name = "counts"})
-        .to_stream()
-        .map([](const Json& n) {
-          return Json{{"count", n}, {"pad", std::string(500, '.')}};
-        })
-        .to(app + "-out");  // as streams_crash_app writes them
+        .to(app + "-out");
     client_.reset();
   }
   std::vector<int64_t> expected(records / kKeys);
