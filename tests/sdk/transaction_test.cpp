@@ -56,6 +56,20 @@ TEST_P(TransactionTest, CommitsOnReturnAbortsAndRethrowsOnThrow) {
   EXPECT_EQ(read(client(), "audit", 1), std::vector<std::string>{R"({"event":"ordered"})"});
 }
 
+// More records than librdkafka queues (100,000 messages): the sends wait for deliveries to free
+// room instead of failing with "Queue full" (a stream application's commit interval easily
+// holds that many).
+TEST_P(TransactionTest, ATransactionLargerThanTheClientQueueCommitsWhole) {
+  constexpr int kRecords = 110'000;
+  client().transaction("big", [](kafka::Transaction& tx) {
+    for (int i = 0; i < kRecords; ++i) tx.send_raw("v");
+  });
+  const auto end = client().admin().describe_topic("big").partition_info.at(0);
+  EXPECT_EQ(end.high_watermark, kRecords + 1);  // the records and the commit marker
+  EXPECT_EQ(end.last_stable_offset, end.high_watermark);
+  EXPECT_EQ(read(client(), "big", kRecords).size(), size_t(kRecords));
+}
+
 TEST_P(TransactionTest, InputOffsetsCommitWithTheOutput) {
   client().producer("in", [](kafka::Producer& p) {
     for (int i = 0; i < 10; ++i) p.send_raw("r" + std::to_string(i));

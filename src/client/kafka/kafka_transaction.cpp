@@ -1,5 +1,7 @@
 #include "client/kafka/kafka_transaction.hpp"
 
+#include <chrono>
+
 #include "base/murmur2.hpp"
 #include "client/errors.hpp"
 #include "client/kafka/kafka_backend.hpp"
@@ -88,7 +90,19 @@ void KafkaTransaction::send(const std::string& topic, kafka::detail::OutgoingRec
     vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
     vu[n++].u.headers = headers;
   }
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), vu, n);
+  // Back-pressure: a transaction larger than librdkafka's queue (100k messages, 1 GiB) waits for
+  // deliveries to free room, up to the client's timeout, instead of failing with "Queue full".
+  const auto give_up = std::chrono::steady_clock::now() + backend_.timeout();
+  rd_kafka_error_t* error = nullptr;
+  for (;;) {
+    error = rd_kafka_produceva(rk_.get(), vu, n);
+    if (!error || rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+        std::chrono::steady_clock::now() >= give_up) {
+      break;
+    }
+    rd_kafka_error_destroy(error);
+    rd_kafka_poll(rk_.get(), 10);  // serves delivery reports, which free queue room
+  }
   if (error && headers) rd_kafka_headers_destroy(headers);  // still ours: the send failed
   if (error && rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
     rd_kafka_error_destroy(error);
