@@ -33,6 +33,13 @@ Status SaslSession::begin(std::string_view mechanism, std::shared_ptr<const KeyS
 
 Result<std::string> SaslSession::step(std::string_view token) {
   if (!started_ || done_) return Error(Errc::invalid_argument, "no SASL exchange in progress");
+  if (failed_) return Error(Errc::invalid_argument, "the SASL exchange failed: start a new one");
+  auto answer = exchange(token);
+  if (!answer) failed_ = true;  // a client may not retry its guesses within one exchange
+  return answer;
+}
+
+Result<std::string> SaslSession::exchange(std::string_view token) {
   if (scram_) {
     auto answer = scram_->step(token);
     if (answer && scram_->done()) {

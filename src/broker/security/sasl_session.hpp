@@ -37,9 +37,12 @@ class SaslSession {
   bool superuser() const { return superuser_; }
 
  private:
+  // One step of the mechanism chosen (step() adds the rule that a failure ends the exchange).
+  Result<std::string> exchange(std::string_view token);
   bool plain_allowed_;
   bool started_ = false;
   bool done_ = false;
+  bool failed_ = false;  // a step failed: the exchange is over, and no later step succeeds
   std::string mechanism_;
   std::shared_ptr<const KeyStore> keys_;
   std::optional<ScramServer> scram_;
