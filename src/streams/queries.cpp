@@ -37,6 +37,22 @@ const detail::TableView& table_of(const StreamNode& node, const std::string& nam
   return *table;
 }
 
+// The rows of table `name` whose key passes `keep`, sorted by key (after the lock is released:
+// the run waits only for the copy).
+template <typename Keep>
+std::vector<KeyValue> sorted_rows(Queryable& source, const std::string& name, Keep keep) {
+  std::vector<KeyValue> rows = with_node(source, name, [&](const StreamNode& node) {
+    std::vector<KeyValue> out;
+    table_of(node, name).for_each([&](const Json& key, const Json& value) {
+      if (keep(key)) out.push_back({key, value});
+    });
+    return out;
+  });
+  std::sort(rows.begin(), rows.end(),
+            [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+  return rows;
+}
+
 int64_t ms(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -54,29 +70,12 @@ std::optional<Json> ReadOnlyStore::get(const Json& key) const {
 }
 
 std::vector<KeyValue> ReadOnlyStore::range(const Json& from, const Json& to) const {
-  std::vector<KeyValue> rows = with_node(*source_, name_, [&](const StreamNode& node) {
-    std::vector<KeyValue> out;
-    table_of(node, name_).for_each([&](const Json& key, const Json& value) {
-      if (!(key < from) && !(to < key)) out.push_back({key, value});
-    });
-    return out;
-  });
-  std::sort(rows.begin(), rows.end(),
-            [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
-  return rows;
+  return sorted_rows(*source_, name_,
+                     [&](const Json& key) { return !(key < from) && !(to < key); });
 }
 
 std::vector<KeyValue> ReadOnlyStore::all() const {
-  std::vector<KeyValue> rows = with_node(*source_, name_, [&](const StreamNode& node) {
-    std::vector<KeyValue> out;
-    table_of(node, name_).for_each([&](const Json& key, const Json& value) {
-      out.push_back({key, value});
-    });
-    return out;
-  });
-  std::sort(rows.begin(), rows.end(),
-            [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
-  return rows;
+  return sorted_rows(*source_, name_, [](const Json&) { return true; });
 }
 
 std::vector<Window> ReadOnlyStore::fetch(const Json& key, Timestamp from, Timestamp to) const {
